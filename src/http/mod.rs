@@ -1,0 +1,34 @@
+//! A small, bounded HTTP/1.1 for the book's demo: the client side of
+//! `Http::get(path)` and the server side of the delay server.
+//!
+//! Everything works on caller-provided or fixed-capacity (`heapless`) buffers,
+//! sized by const generics; nothing allocates and no input can make a parser
+//! panic or grow beyond its capacities — every problem is an [`HttpError`].
+//!
+//! Both parsers are **incremental**: feed them whatever byte chunks the socket
+//! returns, in any split, and call `finish` at EOF. They look at the input one
+//! byte at a time in the head (a tiny state machine, no look-back across
+//! chunks), so the result never depends on where the network split it.
+//!
+//! Scope decisions (documented so nobody has to guess):
+//! * `Transfer-Encoding` (chunked or any other) in a response is rejected with
+//!   [`HttpError::Unsupported`]: our client sends `Connection: close` to a
+//!   server that answers with `content-length`, so chunked decoding would be
+//!   untested code. Bodies are delimited by `Content-Length` or by EOF.
+//! * `1xx` responses are [`HttpError::Unsupported`] (we never send `Expect`);
+//!   `204` and `304` have no body.
+//! * Lines may end in `\r\n` or a bare `\n` (RFC 9112 §2.2 allows accepting
+//!   that, and it lets `nc` users type requests); a bare `\r` elsewhere is
+//!   malformed. Obsolete line folding is malformed.
+//! * The delay server percent-decodes `{message}` (like actix's path matcher
+//!   in the book's server) and requires the result to be UTF-8, because the
+//!   response says `charset=utf-8`.
+
+mod client;
+mod error;
+mod server;
+mod write;
+
+pub use client::{Header, Headers, Response, ResponseParser, format_get};
+pub use error::HttpError;
+pub use server::{BAD_REQUEST, DelayRequest, RequestParser, format_ok, format_ok_head};
