@@ -1,0 +1,175 @@
+//! aarch64 Linux: `svc 0` with the number in x8 and arguments in x0..x5; the
+//! result comes back in x0. Nothing else is clobbered and flags are kept.
+
+use core::arch::asm;
+
+/// Raw syscall with no arguments.
+///
+/// # Safety
+/// The caller must uphold the contract of syscall `n`.
+#[inline(always)]
+pub unsafe fn syscall0(n: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds syscall `n`'s contract; the asm follows the
+    // aarch64 Linux syscall ABI.
+    unsafe { asm!("svc 0", in("x8") n, lateout("x0") ret, options(nostack, preserves_flags)) }
+    ret
+}
+
+/// Raw syscall with one argument.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall1(n: usize, a0: usize) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("svc 0", in("x8") n, inlateout("x0") a0 => ret, options(nostack, preserves_flags))
+    }
+    ret
+}
+
+/// Raw syscall with two arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall2(n: usize, a0: usize, a1: usize) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("svc 0", in("x8") n, inlateout("x0") a0 => ret, in("x1") a1,
+             options(nostack, preserves_flags))
+    }
+    ret
+}
+
+/// Raw syscall with three arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("svc 0", in("x8") n, inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2,
+             options(nostack, preserves_flags))
+    }
+    ret
+}
+
+/// Raw syscall with four arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall4(n: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("svc 0", in("x8") n, inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2,
+             in("x3") a3, options(nostack, preserves_flags))
+    }
+    ret
+}
+
+/// Raw syscall with five arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall5(n: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("svc 0", in("x8") n, inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2,
+             in("x3") a3, in("x4") a4, options(nostack, preserves_flags))
+    }
+    ret
+}
+
+/// Raw syscall with six arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall6(
+    n: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("svc 0", in("x8") n, inlateout("x0") a0 => ret, in("x1") a1, in("x2") a2,
+             in("x3") a3, in("x4") a4, in("x5") a5, options(nostack, preserves_flags))
+    }
+    ret
+}
+
+/// A syscall that does not return (`exit_group`); `brk` traps if it does.
+///
+/// # Safety
+/// Syscall `n` must end the process.
+#[inline(always)]
+pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
+    // SAFETY: the caller passes a syscall that ends the process.
+    unsafe { asm!("svc 0", "brk #0", in("x8") n, in("x0") a0, options(nostack, noreturn)) }
+}
+
+/// The `SA_RESTORER` trampoline: `rt_sigreturn` (139) restores the context
+/// the signal interrupted. Never call it directly.
+///
+/// # Safety
+/// Only the kernel may jump here, with a signal frame at the stack pointer.
+#[unsafe(naked)]
+pub unsafe extern "C" fn restore_rt() -> ! {
+    core::arch::naked_asm!("mov x8, #139", "svc 0", "brk #0")
+}
+
+/// aarch64 syscall numbers (the asm-generic table: no `epoll_wait`, `pipe`,
+/// `eventfd` or `poll`; use the `*p*`/`*2` variants).
+#[allow(missing_docs)]
+pub mod nr {
+    pub const EVENTFD2: usize = 19;
+    pub const EPOLL_CREATE1: usize = 20;
+    pub const EPOLL_CTL: usize = 21;
+    pub const EPOLL_PWAIT: usize = 22;
+    pub const FCNTL: usize = 25;
+    pub const CLOSE: usize = 57;
+    pub const PIPE2: usize = 59;
+    pub const READ: usize = 63;
+    pub const WRITE: usize = 64;
+    pub const PPOLL: usize = 73;
+    pub const TIMERFD_CREATE: usize = 85;
+    pub const TIMERFD_SETTIME: usize = 86;
+    pub const EXIT_GROUP: usize = 94;
+    pub const CLOCK_GETTIME: usize = 113;
+    pub const CLOCK_NANOSLEEP: usize = 115;
+    pub const KILL: usize = 129;
+    pub const RT_SIGACTION: usize = 134;
+    pub const RT_SIGPROCMASK: usize = 135;
+    pub const RT_SIGRETURN: usize = 139;
+    pub const SETITIMER: usize = 103;
+    pub const GETPID: usize = 172;
+    pub const GETTID: usize = 178;
+    pub const SOCKET: usize = 198;
+    pub const BIND: usize = 200;
+    pub const LISTEN: usize = 201;
+    pub const ACCEPT4: usize = 242;
+    pub const CONNECT: usize = 203;
+    pub const GETSOCKNAME: usize = 204;
+    pub const GETPEERNAME: usize = 205;
+    pub const SENDTO: usize = 206;
+    pub const RECVFROM: usize = 207;
+    pub const SETSOCKOPT: usize = 208;
+    pub const GETSOCKOPT: usize = 209;
+    pub const SHUTDOWN: usize = 210;
+    pub const PRLIMIT64: usize = 261;
+}

@@ -1,0 +1,190 @@
+//! x86-64 Linux: `syscall` with the number in rax and arguments in rdi, rsi,
+//! rdx, r10, r8, r9. The kernel returns in rax and clobbers rcx (saved rip) and
+//! r11 (saved rflags); nothing else changes and the red zone is not touched, so
+//! every call is `nostack, preserves_flags`. Memory is left as clobbered
+//! (no `nomem`/`readonly`): the kernel may read or write any user buffer.
+
+use core::arch::asm;
+
+/// Raw syscall with no arguments.
+///
+/// # Safety
+/// The caller must uphold the contract of syscall `n` (valid pointers, valid fds
+/// where it matters, no aliasing violations by what the kernel writes).
+#[inline(always)]
+pub unsafe fn syscall0(n: usize) -> usize {
+    let ret;
+    // SAFETY: the caller upholds syscall `n`'s contract; the asm follows the
+    // x86-64 Linux syscall ABI and declares every register the kernel clobbers.
+    unsafe {
+        asm!("syscall", inlateout("rax") n => ret, lateout("rcx") _, lateout("r11") _,
+             options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Raw syscall with one argument. See [`syscall0`] for the safety contract.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall1(n: usize, a0: usize) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("syscall", inlateout("rax") n => ret, in("rdi") a0,
+             lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Raw syscall with two arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall2(n: usize, a0: usize, a1: usize) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("syscall", inlateout("rax") n => ret, in("rdi") a0, in("rsi") a1,
+             lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Raw syscall with three arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall3(n: usize, a0: usize, a1: usize, a2: usize) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("syscall", inlateout("rax") n => ret, in("rdi") a0, in("rsi") a1, in("rdx") a2,
+             lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Raw syscall with four arguments (the fourth goes in r10, not rcx).
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall4(n: usize, a0: usize, a1: usize, a2: usize, a3: usize) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("syscall", inlateout("rax") n => ret, in("rdi") a0, in("rsi") a1, in("rdx") a2,
+             in("r10") a3, lateout("rcx") _, lateout("r11") _, options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Raw syscall with five arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall5(n: usize, a0: usize, a1: usize, a2: usize, a3: usize, a4: usize) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("syscall", inlateout("rax") n => ret, in("rdi") a0, in("rsi") a1, in("rdx") a2,
+             in("r10") a3, in("r8") a4, lateout("rcx") _, lateout("r11") _,
+             options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// Raw syscall with six arguments.
+///
+/// # Safety
+/// As for [`syscall0`].
+#[inline(always)]
+pub unsafe fn syscall6(
+    n: usize,
+    a0: usize,
+    a1: usize,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+) -> usize {
+    let ret;
+    // SAFETY: as in `syscall0`.
+    unsafe {
+        asm!("syscall", inlateout("rax") n => ret, in("rdi") a0, in("rsi") a1, in("rdx") a2,
+             in("r10") a3, in("r8") a4, in("r9") a5, lateout("rcx") _, lateout("r11") _,
+             options(nostack, preserves_flags));
+    }
+    ret
+}
+
+/// A syscall that does not return (`exit_group`). `ud2` traps if a sandbox
+/// (e.g. a seccomp filter) ever lets it return.
+///
+/// # Safety
+/// Syscall `n` must never return on success; the caller accepts that no
+/// destructors run.
+#[inline(always)]
+pub unsafe fn syscall1_noreturn(n: usize, a0: usize) -> ! {
+    // SAFETY: the caller passes a syscall that ends the process.
+    unsafe { asm!("syscall", "ud2", in("rax") n, in("rdi") a0, options(nostack, noreturn)) }
+}
+
+/// The `SA_RESTORER` trampoline: a signal handler "returns" here, and this
+/// asks the kernel to restore the interrupted context with `rt_sigreturn`.
+///
+/// Its address goes in `sa_restorer` (with the `SA_RESTORER` flag); it must
+/// never be called directly.
+///
+/// # Safety
+/// Only the kernel may jump here, with a signal frame at the stack pointer.
+#[unsafe(naked)]
+pub unsafe extern "C" fn restore_rt() -> ! {
+    // rt_sigreturn is number 15; it reads the signal frame at rsp.
+    core::arch::naked_asm!("mov eax, 15", "syscall", "ud2")
+}
+
+/// x86-64 syscall numbers (`arch/x86/entry/syscalls/syscall_64.tbl`).
+#[allow(missing_docs)]
+pub mod nr {
+    pub const READ: usize = 0;
+    pub const WRITE: usize = 1;
+    pub const CLOSE: usize = 3;
+    pub const RT_SIGACTION: usize = 13;
+    pub const RT_SIGPROCMASK: usize = 14;
+    pub const RT_SIGRETURN: usize = 15;
+    pub const SETITIMER: usize = 38;
+    pub const GETPID: usize = 39;
+    pub const SOCKET: usize = 41;
+    pub const CONNECT: usize = 42;
+    pub const SENDTO: usize = 44;
+    pub const RECVFROM: usize = 45;
+    pub const SHUTDOWN: usize = 48;
+    pub const BIND: usize = 49;
+    pub const LISTEN: usize = 50;
+    pub const GETSOCKNAME: usize = 51;
+    pub const GETPEERNAME: usize = 52;
+    pub const SETSOCKOPT: usize = 54;
+    pub const GETSOCKOPT: usize = 55;
+    pub const KILL: usize = 62;
+    pub const FCNTL: usize = 72;
+    pub const GETTID: usize = 186;
+    pub const CLOCK_GETTIME: usize = 228;
+    pub const CLOCK_NANOSLEEP: usize = 230;
+    pub const EXIT_GROUP: usize = 231;
+    pub const EPOLL_CTL: usize = 233;
+    pub const PPOLL: usize = 271;
+    pub const EPOLL_PWAIT: usize = 281;
+    pub const TIMERFD_CREATE: usize = 283;
+    pub const TIMERFD_SETTIME: usize = 286;
+    pub const ACCEPT4: usize = 288;
+    pub const EVENTFD2: usize = 290;
+    pub const EPOLL_CREATE1: usize = 291;
+    pub const PIPE2: usize = 293;
+    pub const PRLIMIT64: usize = 302;
+}

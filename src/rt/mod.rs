@@ -1,0 +1,54 @@
+//! Start-up for freestanding Linux programs: no std, no libc.
+//!
+//! A program declares its entry point in one line, [`main!`](crate::main):
+//!
+//! ```ignore
+//! #![no_std]
+//! #![no_main]
+//! bitwake::main!(main);
+//! fn main() -> Result<(), bitwake::sys::Errno> { bitwake::println!("hi"); Ok(()) }
+//! ```
+//!
+//! The path from the kernel to `main`: the kernel jumps to `_start` (naked
+//! asm from `bitwake-arch`, emitted by the macro) with the stack pointer at
+//! `argc`; `_start` calls [`start::entry`], which records argc/argv/envp for
+//! [`args`]/[`env`], calls `main`, and passes its [`Termination`] status to
+//! `exit_group`. A panic prints its message to stderr and exits with 101.
+
+mod args;
+pub mod io;
+mod panic;
+#[doc(hidden)]
+pub mod start;
+pub mod testing;
+
+pub use args::{Args, args, env};
+pub use panic::handle_panic;
+pub use start::Termination;
+
+#[doc(hidden)]
+pub use bitwake_arch as __arch;
+
+/// Declares the program's entry point: `bitwake::main!(path_to_main);`.
+///
+/// `main` takes no arguments (use [`rt::args`](crate::rt::args) and
+/// [`rt::env`](crate::rt::env)) and returns anything that implements
+/// [`Termination`]: `()`, an `i32` exit status, or `Result<(), E: Debug>`.
+/// The macro also defines `_start` and the panic handler, so the program needs
+/// nothing else to link.
+#[macro_export]
+macro_rules! main {
+    ($main:path) => {
+        $crate::rt::__arch::start!($crate::rt::start::entry);
+
+        #[unsafe(no_mangle)]
+        fn __bitwake_main() -> i32 {
+            $crate::rt::Termination::report($main())
+        }
+
+        #[panic_handler]
+        fn __bitwake_panic(info: &::core::panic::PanicInfo<'_>) -> ! {
+            $crate::rt::handle_panic(info)
+        }
+    };
+}

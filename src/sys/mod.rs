@@ -1,0 +1,71 @@
+//! Typed Linux system calls, written once over the raw [`backend`].
+//!
+//! Every wrapper returns `Result<_, Errno>` and does exactly one system call:
+//! no retry loops hide here (EINTR and EAGAIN are decisions for the caller,
+//! which knows whether it may block). Pointers are derived from Rust
+//! references, so the kernel only ever sees memory the caller lent it.
+
+pub mod backend;
+mod errno;
+mod fd;
+pub mod types;
+mod wrappers;
+
+pub use errno::Errno;
+pub use fd::OwnedFd;
+pub use types::*;
+pub use wrappers::*;
+
+use bitwake_arch::nr;
+
+/// Issues syscall `$nr` with integer arguments through the selected backend
+/// and decodes the result. Internal: every argument is converted to a
+/// register with `as usize`, so callers pass `fd as usize`, `ptr as usize`...
+macro_rules! syscall {
+    ($nr:expr) => {
+        Errno::from_ret(
+            <$crate::sys::backend::Selected as $crate::sys::backend::Backend>::syscall0($nr),
+        )
+    };
+    ($nr:expr, $a:expr) => {
+        Errno::from_ret(
+            <$crate::sys::backend::Selected as $crate::sys::backend::Backend>::syscall1($nr, $a),
+        )
+    };
+    ($nr:expr, $a:expr, $b:expr) => {
+        Errno::from_ret(
+            <$crate::sys::backend::Selected as $crate::sys::backend::Backend>::syscall2(
+                $nr, $a, $b,
+            ),
+        )
+    };
+    ($nr:expr, $a:expr, $b:expr, $c:expr) => {
+        Errno::from_ret(
+            <$crate::sys::backend::Selected as $crate::sys::backend::Backend>::syscall3(
+                $nr, $a, $b, $c,
+            ),
+        )
+    };
+    ($nr:expr, $a:expr, $b:expr, $c:expr, $d:expr) => {
+        Errno::from_ret(
+            <$crate::sys::backend::Selected as $crate::sys::backend::Backend>::syscall4(
+                $nr, $a, $b, $c, $d,
+            ),
+        )
+    };
+    ($nr:expr, $a:expr, $b:expr, $c:expr, $d:expr, $e:expr) => {
+        Errno::from_ret(
+            <$crate::sys::backend::Selected as $crate::sys::backend::Backend>::syscall5(
+                $nr, $a, $b, $c, $d, $e,
+            ),
+        )
+    };
+    ($nr:expr, $a:expr, $b:expr, $c:expr, $d:expr, $e:expr, $f:expr) => {
+        Errno::from_ret(
+            <$crate::sys::backend::Selected as $crate::sys::backend::Backend>::syscall6(
+                $nr, $a, $b, $c, $d, $e, $f,
+            ),
+        )
+    };
+}
+use syscall;

@@ -1,0 +1,319 @@
+//! Runs the freestanding test programs of one Linux target natively and under
+//! QEMU user mode, and checks what the programs are (static ELF, syscalls).
+//!
+//! A test program prints one line per case — `test NAME ... ok` or
+//! `test NAME ... FAILED: why` — and exits non-zero when any case failed
+//! (see `bitwake::rt::testing`). Every case is counted once per way of
+//! running it.
+
+use crate::cargo_build::{self, BuildOptions};
+use crate::elf::{ET_EXEC, Elf};
+use crate::process::run_with_timeout;
+use crate::summary::Summary;
+use crate::targets::Target;
+use crate::tools::ensure_program;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// Arguments and environment every test program gets, so start-up tests can
+/// check that argv and envp arrive intact (including an argument with a space).
+pub const TEST_ARGS: [&str; 2] = ["alpha", "beta gamma"];
+pub const TEST_ENV: (&str, &str) = ("BITWAKE_TEST_ENV", "envp works");
+const PROGRAM_TIMEOUT: Duration = Duration::from_secs(120);
+pub const HELLO_LINE: &str = "Hello world from raw syscall!\n";
+
+/// The ways a target's programs run on this machine: natively (when the
+/// architecture matches) and always under the target's QEMU runner.
+pub fn modes(target: &Target) -> Vec<(&'static str, bool)> {
+    let mut m = Vec::new();
+    if target.runs_natively() {
+        m.push(("native", true));
+    }
+    m.push(("qemu", false));
+    m
+}
+
+/// Makes sure the target's runner exists (installing it when possible).
+pub fn ensure_runner(target: &Target) -> Result<(), String> {
+    let runner = target.runner();
+    let Some(program) = runner.first() else {
+        return Err(format!("target {} has no runner", target.name));
+    };
+    ensure_program(program, target.runner_package().unwrap_or(program))
+}
+
+/// Builds and runs everything for one Linux target, with the given build
+/// options (a label tells variant builds, such as another syscall backend, apart).
+pub fn test_target(
+    root: &Path,
+    target: &Target,
+    opts: &BuildOptions,
+    label: &str,
+    summary: &mut Summary,
+) {
+    let tag = if label.is_empty() {
+        target.name.clone()
+    } else {
+        format!("{}+{label}", target.name)
+    };
+    if let Err(e) = ensure_runner(target) {
+        summary.record(&format!("[{tag}] runner available"), Err(e));
+        return;
+    }
+    let names = match cargo_build::program_names(root) {
+        Ok(n) => n,
+        Err(e) => return summary.record(&format!("[{tag}] list programs"), Err(e)),
+    };
+    let elfs = match cargo_build::build_programs(root, target, &names, opts) {
+        Ok(p) => p,
+        Err(e) => return summary.record(&format!("[{tag}] build"), Err(e)),
+    };
+    for (name, elf) in names.iter().zip(&elfs) {
+        summary.record(
+            &format!("[{tag}] {name}: static non-PIE ELF, no PT_INTERP, no dynamic section"),
+            check_static_elf(elf),
+        );
+    }
+    for (name, elf) in names.iter().zip(&elfs) {
+        if !name.starts_with("test-") {
+            continue;
+        }
+        for (mode, native) in modes(target) {
+            run_test_program(
+                target,
+                elf,
+                native,
+                &format!("[{tag}/{mode}] {name}"),
+                summary,
+            );
+        }
+    }
+    if let Some(hello) = names.iter().position(|n| n == "hello") {
+        check_hello(target, &elfs[hello], &tag, summary);
+    }
+    if let Some(p) = names.iter().position(|n| n == "panic-demo") {
+        for (mode, native) in modes(target) {
+            let r = check_panic(target, &elfs[p], native);
+            summary.record(
+                &format!("[{tag}/{mode}] panic-demo: message on stderr, exit 101"),
+                r,
+            );
+        }
+    }
+}
+
+pub fn check_static_elf(path: &Path) -> Result<(), String> {
+    let elf = Elf::read(path)?;
+    if elf.e_type != ET_EXEC {
+        return Err(format!(
+            "ELF type {} (want ET_EXEC = 2: a PIE would need relocating)",
+            elf.e_type
+        ));
+    }
+    if elf.has_interp() {
+        return Err("has PT_INTERP".into());
+    }
+    if elf.has_dynamic() {
+        return Err("has a dynamic section".into());
+    }
+    Ok(())
+}
+
+fn test_command(target: &Target, elf: &Path, native: bool) -> Command {
+    let mut cmd = cargo_build::run_command(target, elf, native);
+    cmd.args(TEST_ARGS).env(TEST_ENV.0, TEST_ENV.1);
+    cmd
+}
+
+/// Runs one test program and records each case it reports.
+pub fn run_test_program(
+    target: &Target,
+    elf: &Path,
+    native: bool,
+    prefix: &str,
+    summary: &mut Summary,
+) {
+    let out = match run_with_timeout(test_command(target, elf, native), PROGRAM_TIMEOUT) {
+        Ok(o) => o,
+        Err(e) => return summary.record(prefix, Err(e)),
+    };
+    let mut cases = 0;
+    let mut failed = 0;
+    let mut unfinished: Option<String> = None;
+    for line in out.stdout.lines() {
+        let Some(rest) = line.strip_prefix("test ") else {
+            continue;
+        };
+        if rest.starts_with("result:") {
+            continue;
+        }
+        let (name, verdict) = rest.split_once(" ...").unwrap_or((rest, ""));
+        let verdict = verdict.trim();
+        if verdict.is_empty() {
+            // A case that started and never finished: the program died in it.
+            unfinished = Some(name.trim().to_owned());
+            continue;
+        }
+        cases += 1;
+        let case = format!("{prefix}::{name}");
+        if verdict == "ok" {
+            summary.record(&case, Ok(()));
+        } else {
+            failed += 1;
+            let why = verdict
+                .strip_prefix("FAILED")
+                .unwrap_or(verdict)
+                .trim_start_matches(':')
+                .trim();
+            summary.record(&case, Err(why.to_owned()));
+        }
+    }
+    if let Some(name) = unfinished {
+        summary.record(
+            &format!("{prefix}::{name}"),
+            Err(format!(
+                "the program died in this case ({}); stderr: {}",
+                out.describe_exit(),
+                out.stderr.trim()
+            )),
+        );
+        return;
+    }
+    let ok_exit = out.code == Some(0);
+    if cases == 0 {
+        summary.record(
+            prefix,
+            Err(format!(
+                "reported no cases ({}); stderr: {}",
+                out.describe_exit(),
+                out.stderr.trim()
+            )),
+        );
+    } else if ok_exit != (failed == 0) {
+        summary.record(
+            &format!("{prefix} (exit status)"),
+            Err(format!(
+                "{} with {failed} failed case(s); stderr: {}",
+                out.describe_exit(),
+                out.stderr.trim()
+            )),
+        );
+    }
+}
+
+/// `hello` prints exactly the book's line and exits 0; its only syscalls after
+/// `execve` are that one `write` and `exit_group(0)`.
+fn check_hello(target: &Target, elf: &Path, tag: &str, summary: &mut Summary) {
+    for (mode, native) in modes(target) {
+        let r = run_with_timeout(
+            cargo_build::run_command(target, elf, native),
+            Duration::from_secs(30),
+        )
+        .and_then(|o| {
+            if o.stdout == HELLO_LINE && o.code == Some(0) {
+                Ok(())
+            } else {
+                Err(format!("printed {:?}, {}", o.stdout, o.describe_exit()))
+            }
+        });
+        summary.record(
+            &format!("[{tag}/{mode}] hello prints the line and exits 0"),
+            r,
+        );
+    }
+    let expected_write = "write(1, \"Hello world from raw syscall!\\n\", 30) = 30";
+    if target.runs_natively() {
+        let r = ensure_program("strace", "strace")
+            .and_then(|()| strace_syscalls(elf))
+            .and_then(|calls| {
+                let want = vec![expected_write.to_owned(), "exit_group(0) = ?".to_owned()];
+                if calls == want {
+                    Ok(())
+                } else {
+                    Err(format!("syscalls after execve: {calls:?}"))
+                }
+            });
+        summary.record(
+            &format!("[{tag}/native] strace: hello makes only write + exit_group"),
+            r,
+        );
+    }
+    // QEMU can print the guest's syscalls itself (-strace), which checks the
+    // same thing for targets that cannot run here natively.
+    let r = qemu_strace(target, elf).and_then(|calls| {
+        let ok = calls.len() == 2
+            && calls[0].starts_with("write(1,")
+            && calls[0].ends_with(",30) = 30")
+            && calls[1].starts_with("exit_group(0)");
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("guest syscalls: {calls:?}"))
+        }
+    });
+    summary.record(
+        &format!("[{tag}/qemu] qemu -strace: hello makes only write + exit_group"),
+        r,
+    );
+}
+
+fn strace_syscalls(elf: &Path) -> Result<Vec<String>, String> {
+    let log = std::env::temp_dir().join(format!("bitwake-strace-{}.txt", std::process::id()));
+    let mut cmd = Command::new("strace");
+    cmd.arg("-o").arg(&log).arg(elf);
+    let out = run_with_timeout(cmd, Duration::from_secs(30))?;
+    if out.code != Some(0) {
+        return Err(format!(
+            "strace: {}; {}",
+            out.describe_exit(),
+            out.stderr.trim()
+        ));
+    }
+    let text = std::fs::read_to_string(&log).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&log);
+    Ok(text
+        .lines()
+        .filter(|l| !l.starts_with("+++") && !l.starts_with("---"))
+        .skip_while(|l| !l.starts_with("execve("))
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect())
+}
+
+fn qemu_strace(target: &Target, elf: &Path) -> Result<Vec<String>, String> {
+    let runner = target.runner();
+    let mut cmd = Command::new(&runner[0]);
+    cmd.args(&runner[1..]).arg("-strace").arg(elf);
+    let out = run_with_timeout(cmd, Duration::from_secs(30))?;
+    // Lines look like `12345 write(1,0x4001a0,30) = 30`.
+    Ok(out
+        .stderr
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|(_, rest)| rest.trim().to_owned()))
+        .filter(|l| !l.is_empty())
+        .collect())
+}
+
+fn check_panic(target: &Target, elf: &Path, native: bool) -> Result<(), String> {
+    let out = run_with_timeout(
+        cargo_build::run_command(target, elf, native),
+        Duration::from_secs(30),
+    )?;
+    if out.code != Some(101) {
+        return Err(format!("{} (want 101)", out.describe_exit()));
+    }
+    if !out.stderr.contains("panicked at") || !out.stderr.contains("deliberate panic: 42") {
+        return Err(format!("stderr was {:?}", out.stderr));
+    }
+    Ok(())
+}
+
+/// Used by `cargo xtask build`: prints nothing, returns the paths.
+pub fn build_only(
+    root: &Path,
+    target: &Target,
+    programs: &[String],
+) -> Result<Vec<PathBuf>, String> {
+    cargo_build::build_programs(root, target, programs, &BuildOptions::default())
+}

@@ -1,0 +1,113 @@
+//! `cargo xtask`: bitwake's build driver. See `cargo xtask help`.
+
+mod cargo_build;
+mod elf;
+mod freestanding;
+mod host_tests;
+mod process;
+mod run;
+mod size;
+mod summary;
+mod targets;
+mod test;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  run   [--target T] [--native]    build and run the main demo (under the target's QEMU runner,
+                                   or directly with --native)
+  test  [--target T]               host tests, then every freestanding test program natively
+                                   and under QEMU; last line: `N passed, N failed`
+  build [--target T] [PROGRAM...]  build freestanding programs; prints each ELF path last
+  size  [--target T]               stripped text/data/bss of the freestanding programs
+  targets                          one line per file in targets/: NAME  RUST-TRIPLE  RUNNER
+
+The default target is x86_64-linux. Missing tools (QEMU, strace, rustup targets)
+are installed on first use when possible.";
+
+const DEFAULT_TARGET: &str = "x86_64-linux";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+struct Args {
+    command: String,
+    target: Option<String>,
+    native: bool,
+    rest: Vec<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1);
+    let command = it.next().unwrap_or_else(|| "help".into());
+    let mut args = Args {
+        command,
+        target: None,
+        native: false,
+        rest: Vec::new(),
+    };
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--target" => args.target = Some(it.next().ok_or("--target needs a value")?),
+            "--native" => args.native = true,
+            _ if a.starts_with("--target=") => {
+                args.target = Some(a["--target=".len()..].to_owned())
+            }
+            _ => args.rest.push(a),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    match real_main() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main() -> Result<bool, String> {
+    let args = parse_args()?;
+    let root = root();
+    let target_name = args
+        .target
+        .clone()
+        .unwrap_or_else(|| DEFAULT_TARGET.to_owned());
+    match args.command.as_str() {
+        "run" => run::run(&root, &targets::find(&root, &target_name)?, args.native),
+        "test" => test::run(&root, args.target.as_deref()),
+        "build" => {
+            let target = targets::find(&root, &target_name)?;
+            let elfs = freestanding::build_only(&root, &target, &args.rest)?;
+            for elf in elfs {
+                println!("{}", elf.display());
+            }
+            Ok(true)
+        }
+        "size" => size::run(&root, &targets::find(&root, &target_name)?),
+        "targets" => {
+            for t in targets::load_all(&root)? {
+                println!("{}  {}  {}", t.name, t.triple(), t.runner().join(" "));
+            }
+            Ok(true)
+        }
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(true)
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    }
+}

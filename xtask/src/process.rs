@@ -1,0 +1,72 @@
+//! Running programs with a deadline and capturing what they print.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Output {
+    /// `None` when the program was killed by a signal or by the deadline.
+    pub code: Option<i32>,
+    pub timed_out: bool,
+    pub stdout: String,
+    pub stderr: String,
+    #[allow(dead_code)]
+    pub elapsed: Duration,
+}
+
+impl Output {
+    pub fn describe_exit(&self) -> String {
+        if self.timed_out {
+            return "timed out".into();
+        }
+        match self.code {
+            Some(c) => format!("exit status {c}"),
+            None => "killed by a signal".into(),
+        }
+    }
+}
+
+/// Runs `cmd` to completion or until `limit`, whichever comes first.
+/// Output is drained on threads so a chatty child cannot block on a full pipe.
+pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> Result<Output, String> {
+    let start = Instant::now();
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+            break status;
+        }
+        if start.elapsed() > limit {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().map_err(|e| e.to_string())?;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stdout = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
+    Ok(Output {
+        code: if timed_out { None } else { status.code() },
+        timed_out,
+        stdout,
+        stderr,
+        elapsed: start.elapsed(),
+    })
+}
