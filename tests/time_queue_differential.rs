@@ -138,11 +138,15 @@ fn differential_against_sorted_vec_model() {
 #[test]
 fn stale_handle_never_cancels_a_reused_slot() {
     let mut q = TimerQueue::<1>::new();
-    let old = q.insert(Instant::from_nanos(5), Waker::noop().clone()).unwrap();
+    let old = q
+        .insert(Instant::from_nanos(5), Waker::noop().clone())
+        .unwrap();
     q.cancel(old).unwrap();
     // Cycle the single slot many times; `old` must stay stale throughout.
     for i in 0..1000u64 {
-        let h = q.insert(Instant::from_nanos(i), Waker::noop().clone()).unwrap();
+        let h = q
+            .insert(Instant::from_nanos(i), Waker::noop().clone())
+            .unwrap();
         assert_eq!(h.slot(), old.slot());
         assert_eq!(q.cancel(old).err(), Some(TimerError::Stale));
         assert!(q.contains(h));
@@ -159,8 +163,11 @@ fn large_queue_fires_in_order() {
     let mut expect = Vec::new();
     for id in 0..4096u64 {
         let d = rng.below(1000);
-        q.insert(Instant::from_nanos(d), Waker::from(Arc::new(Tag(id, log.clone()))))
-            .unwrap();
+        q.insert(
+            Instant::from_nanos(d),
+            Waker::from(Arc::new(Tag(id, log.clone()))),
+        )
+        .unwrap();
         expect.push((d, id));
     }
     assert_eq!(

@@ -89,7 +89,10 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
     ResponseParser<HEAD, BODY, MAX_HEADERS>
 {
     /// Offsets into the head are `u16`.
-    const HEAD_OK: () = assert!(HEAD <= u16::MAX as usize, "ResponseParser HEAD must be <= 65535");
+    const HEAD_OK: () = assert!(
+        HEAD <= u16::MAX as usize,
+        "ResponseParser HEAD must be <= 65535"
+    );
 
     /// A parser waiting for the status line.
     pub const fn new() -> Self {
@@ -196,7 +199,11 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
                         .map_err(|_| HttpError::BodyTooLarge)?;
                     i += n;
                     let remaining = remaining - n as u64;
-                    self.state = if remaining == 0 { State::Done } else { State::Body { remaining } };
+                    self.state = if remaining == 0 {
+                        State::Done
+                    } else {
+                        State::Body { remaining }
+                    };
                 }
                 State::UntilEof => {
                     self.body
@@ -247,7 +254,9 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
             }
             _ => return Err(HttpError::MalformedStatusLine),
         };
-        let Some(sp) = sp else { return Err(HttpError::InvalidStatusCode) };
+        let Some(sp) = sp else {
+            return Err(HttpError::InvalidStatusCode);
+        };
         let rest = &after_proto[sp + 1..];
         // Three digits, then end of line or SP + reason.
         let (code, reason) = match rest {
@@ -270,7 +279,10 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
 
     fn header_line(&mut self, start: usize, end: usize) -> Result<(), HttpError> {
         let line = &self.head[start..end];
-        let colon = line.iter().position(|&b| b == b':').ok_or(HttpError::MalformedHeader)?;
+        let colon = line
+            .iter()
+            .position(|&b| b == b':')
+            .ok_or(HttpError::MalformedHeader)?;
         let name = &line[..colon];
         // Also rejects obs-fold (leading SP/HTAB) and "Name :" (RFC 9112 §5.1).
         if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
@@ -282,7 +294,10 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
         }
         let value = trim_ows(raw_value);
         // Offset of `value` inside `raw_value`: the leading OWS it skipped.
-        let lead = raw_value.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+        let lead = raw_value
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
         let vs = start + colon + 1 + lead;
         let ve = vs + value.len();
         if name.eq_ignore_ascii_case(b"content-length") {
@@ -295,7 +310,9 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
             return Err(HttpError::Unsupported);
         }
         let idx = [start as u16, (start + colon) as u16, vs as u16, ve as u16];
-        self.headers.push(idx).map_err(|_| HttpError::TooManyHeaders)
+        self.headers
+            .push(idx)
+            .map_err(|_| HttpError::TooManyHeaders)
     }
 
     fn end_of_head(&mut self) -> Result<(), HttpError> {
@@ -334,7 +351,10 @@ pub struct Response<'a> {
 impl<'a> Response<'a> {
     /// The header lines in order, values with surrounding whitespace trimmed.
     pub fn headers(&self) -> Headers<'a> {
-        Headers { head: self.head, index: self.index.iter() }
+        Headers {
+            head: self.head,
+            index: self.index.iter(),
+        }
     }
 
     /// The first header called `name` (ASCII case-insensitive).
@@ -396,14 +416,29 @@ mod tests {
             &buf[..n],
             b"GET /600/HelloAsyncAwait HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n"
         );
-        assert_eq!(format_get("h", "/x", &mut buf[..10]), Err(HttpError::BufferTooSmall));
+        assert_eq!(
+            format_get("h", "/x", &mut buf[..10]),
+            Err(HttpError::BufferTooSmall)
+        );
         assert_eq!(format_get("h", "x", &mut buf), Err(HttpError::InvalidPath));
         assert_eq!(format_get("h", "", &mut buf), Err(HttpError::InvalidPath));
-        assert_eq!(format_get("h", "/a b", &mut buf), Err(HttpError::InvalidPath));
-        assert_eq!(format_get("h", "/a\r\nX: y", &mut buf), Err(HttpError::InvalidPath));
+        assert_eq!(
+            format_get("h", "/a b", &mut buf),
+            Err(HttpError::InvalidPath)
+        );
+        assert_eq!(
+            format_get("h", "/a\r\nX: y", &mut buf),
+            Err(HttpError::InvalidPath)
+        );
         assert_eq!(format_get("", "/", &mut buf), Err(HttpError::InvalidHost));
-        assert_eq!(format_get("a\nb", "/", &mut buf), Err(HttpError::InvalidHost));
-        assert_eq!(format_get("a/b", "/", &mut buf), Err(HttpError::InvalidHost));
+        assert_eq!(
+            format_get("a\nb", "/", &mut buf),
+            Err(HttpError::InvalidHost)
+        );
+        assert_eq!(
+            format_get("a/b", "/", &mut buf),
+            Err(HttpError::InvalidHost)
+        );
     }
 
     #[test]
@@ -417,8 +452,14 @@ content-type: text/plain; charset=utf-8\r\ndate: Sun, 22 Nov 2026 04:11:12 GMT\r
         assert_eq!((r.version_minor, r.status, r.reason), (1, 200, &b"OK"[..]));
         assert_eq!(r.body, b"HelloAsyncAwait");
         assert_eq!(r.content_length, Some(15));
-        assert_eq!(r.header("Content-Type"), Some(&b"text/plain; charset=utf-8"[..]));
-        assert_eq!(r.header("DATE"), Some(&b"Sun, 22 Nov 2026 04:11:12 GMT"[..]));
+        assert_eq!(
+            r.header("Content-Type"),
+            Some(&b"text/plain; charset=utf-8"[..])
+        );
+        assert_eq!(
+            r.header("DATE"),
+            Some(&b"Sun, 22 Nov 2026 04:11:12 GMT"[..])
+        );
         assert_eq!(r.headers().count(), 4);
         assert_eq!([r.head, r.body].concat(), raw.to_vec());
         assert_eq!(p.finish(), Ok(()));
@@ -435,7 +476,10 @@ content-type: text/plain; charset=utf-8\r\ndate: Sun, 22 Nov 2026 04:11:12 GMT\r
         assert_eq!((r.version_minor, r.body), (0, &b"abcdef"[..]));
         // Bytes after a Content-Length body are not consumed.
         let mut p = P::new();
-        assert_eq!(p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabXYZ"), Ok(40));
+        assert_eq!(
+            p.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabXYZ"),
+            Ok(40)
+        );
         assert_eq!(p.feed(b"more"), Ok(0));
         assert_eq!(p.response().unwrap().body, b"ab");
     }
@@ -443,8 +487,14 @@ content-type: text/plain; charset=utf-8\r\ndate: Sun, 22 Nov 2026 04:11:12 GMT\r
     #[test]
     fn status_lines() {
         assert_eq!(parse(b"HTTP/1.1 404\r\n\r\n"), Ok((404, vec![])));
-        assert_eq!(parse(b"HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\n"), Ok((204, vec![])));
-        assert_eq!(parse(b"HTTP/1.1 200 \r\ncontent-length: 0\r\n\r\n"), Ok((200, vec![])));
+        assert_eq!(
+            parse(b"HTTP/1.1 204 No Content\r\ncontent-length: 5\r\n\r\n"),
+            Ok((204, vec![]))
+        );
+        assert_eq!(
+            parse(b"HTTP/1.1 200 \r\ncontent-length: 0\r\n\r\n"),
+            Ok((200, vec![]))
+        );
         for (raw, e) in [
             (&b"HTTP/2 200 OK\r\n\r\n"[..], HttpError::UnsupportedVersion),
             (b"HTTP/1.2 200 OK\r\n\r\n", HttpError::UnsupportedVersion),
@@ -471,18 +521,30 @@ content-type: text/plain; charset=utf-8\r\ndate: Sun, 22 Nov 2026 04:11:12 GMT\r
         assert_eq!(ok("Content-Length: 5"), Ok((200, b"hello".to_vec())));
         assert_eq!(ok("CONTENT-LENGTH:5"), Ok((200, b"hello".to_vec())));
         assert_eq!(ok("content-length: \t5 "), Ok((200, b"hello".to_vec())));
-        assert_eq!(ok("content-length: 5\r\nContent-Length: 5"), Ok((200, b"hello".to_vec())));
+        assert_eq!(
+            ok("content-length: 5\r\nContent-Length: 5"),
+            Ok((200, b"hello".to_vec()))
+        );
         assert_eq!(ok("X-Empty:"), Ok((200, b"hello".to_vec())));
         assert_eq!(ok("X-Latin: café"), Ok((200, b"hello".to_vec())));
         for (h, e) in [
-            ("content-length: 5\r\ncontent-length: 6", HttpError::ConflictingContentLength),
+            (
+                "content-length: 5\r\ncontent-length: 6",
+                HttpError::ConflictingContentLength,
+            ),
             ("content-length: -5", HttpError::InvalidContentLength),
             ("content-length: +5", HttpError::InvalidContentLength),
             ("content-length:", HttpError::InvalidContentLength),
             ("content-length: 5, 5", HttpError::InvalidContentLength),
             ("content-length: 0x5", HttpError::InvalidContentLength),
-            ("content-length: 99999999999999999999", HttpError::InvalidContentLength),
-            ("content-length: 18446744073709551615", HttpError::BodyTooLarge),
+            (
+                "content-length: 99999999999999999999",
+                HttpError::InvalidContentLength,
+            ),
+            (
+                "content-length: 18446744073709551615",
+                HttpError::BodyTooLarge,
+            ),
             ("content-length: 257", HttpError::BodyTooLarge),
             ("content-length: 6", HttpError::Truncated),
             ("Transfer-Encoding: chunked", HttpError::Unsupported),
@@ -506,11 +568,18 @@ content-type: text/plain; charset=utf-8\r\ndate: Sun, 22 Nov 2026 04:11:12 GMT\r
             p.feed(b"HTTP/1.1 200 OK\r\nX-Long-Header: 0123456789\r\n"),
             Err(HttpError::HeadTooLarge)
         );
-        assert_eq!(p.feed(b""), Err(HttpError::HeadTooLarge), "errors are sticky");
+        assert_eq!(
+            p.feed(b""),
+            Err(HttpError::HeadTooLarge),
+            "errors are sticky"
+        );
         assert_eq!(p.finish(), Err(HttpError::HeadTooLarge));
         assert_eq!(p.error(), Some(HttpError::HeadTooLarge));
         p.reset();
-        assert_eq!(p.feed(b"HTTP/1.1 200 OK\r\na:1\r\nb:2\r\nc:3\r\n"), Err(HttpError::TooManyHeaders));
+        assert_eq!(
+            p.feed(b"HTTP/1.1 200 OK\r\na:1\r\nb:2\r\nc:3\r\n"),
+            Err(HttpError::TooManyHeaders)
+        );
         let mut p = ResponseParser::<64, 4, 2>::new();
         p.feed(b"HTTP/1.1 200 OK\r\n\r\n1234").unwrap();
         assert_eq!(p.feed(b"5"), Err(HttpError::BodyTooLarge));
@@ -522,7 +591,12 @@ content-type: text/plain; charset=utf-8\r\ndate: Sun, 22 Nov 2026 04:11:12 GMT\r
 
     #[test]
     fn truncation() {
-        for raw in [&b""[..], b"HTTP/1.1 200 OK", b"HTTP/1.1 200 OK\r\n", b"HTTP/1.1 200 OK\r\nA: b\r\n"] {
+        for raw in [
+            &b""[..],
+            b"HTTP/1.1 200 OK",
+            b"HTTP/1.1 200 OK\r\n",
+            b"HTTP/1.1 200 OK\r\nA: b\r\n",
+        ] {
             let mut p = P::new();
             p.feed(raw).unwrap();
             assert_eq!(p.finish(), Err(HttpError::Truncated));

@@ -232,7 +232,8 @@ impl<const LINE: usize, const HEAD: usize> RequestParser<LINE, HEAD> {
             return Err(HttpError::MalformedRequestLine);
         }
         let mut parts = line.splitn(3, |&b| b == b' ');
-        let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
+        let (Some(method), Some(target), Some(version)) =
+            (parts.next(), parts.next(), parts.next())
         else {
             return Err(HttpError::MalformedRequestLine);
         };
@@ -258,7 +259,10 @@ impl<const LINE: usize, const HEAD: usize> RequestParser<LINE, HEAD> {
         let Some(path) = path.strip_prefix(b"/") else {
             return Err(HttpError::InvalidTarget);
         };
-        let slash = path.iter().position(|&b| b == b'/').ok_or(HttpError::InvalidTarget)?;
+        let slash = path
+            .iter()
+            .position(|&b| b == b'/')
+            .ok_or(HttpError::InvalidTarget)?;
         self.delay_ms = parse_u64(&path[..slash]).ok_or(HttpError::InvalidDelay)?;
         let message = &path[slash + 1..];
         if message.is_empty() || message.contains(&b'/') {
@@ -331,8 +335,14 @@ mod tests {
             &b"HTTP/1.1 200 OK\r\ncontent-length: 15\r\nconnection: close\r\n\
 content-type: text/plain; charset=utf-8\r\n\r\nHelloAsyncAwait"[..]
         );
-        assert_eq!(format_ok(b"HelloAsyncAwait", &mut buf[..100]), Err(HttpError::BufferTooSmall));
-        assert_eq!(format_ok(b"x", &mut buf[..10]), Err(HttpError::BufferTooSmall));
+        assert_eq!(
+            format_ok(b"HelloAsyncAwait", &mut buf[..100]),
+            Err(HttpError::BufferTooSmall)
+        );
+        assert_eq!(
+            format_ok(b"x", &mut buf[..10]),
+            Err(HttpError::BufferTooSmall)
+        );
         // BAD_REQUEST parses as a response whose content-length is right.
         let mut rp = crate::http::ResponseParser::<256, 64>::new();
         assert_eq!(rp.feed(BAD_REQUEST), Ok(BAD_REQUEST.len()));
@@ -343,11 +353,23 @@ content-type: text/plain; charset=utf-8\r\n\r\nHelloAsyncAwait"[..]
     #[test]
     fn parses_requests() {
         let ok = |s: &str| parse(s.as_bytes());
-        assert_eq!(ok("GET /600/HelloAsyncAwait HTTP/1.1\r\nHost: localhost\r\n\r\n"), Ok((600, "HelloAsyncAwait".into())));
+        assert_eq!(
+            ok("GET /600/HelloAsyncAwait HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+            Ok((600, "HelloAsyncAwait".into()))
+        );
         assert_eq!(ok("GET /0/x HTTP/1.0\n\n"), Ok((0, "x".into())));
-        assert_eq!(ok("\r\nGET /1/a%2Fb%20c HTTP/1.1\r\n\r\n"), Ok((1, "a/b c".into())));
-        assert_eq!(ok("GET /1/caf%C3%A9?q=1 HTTP/1.1\r\nX:\r\n\r\n"), Ok((1, "café".into())));
-        assert_eq!(ok("GET /18446744073709551615/m HTTP/1.1\r\n\r\n"), Ok((u64::MAX, "m".into())));
+        assert_eq!(
+            ok("\r\nGET /1/a%2Fb%20c HTTP/1.1\r\n\r\n"),
+            Ok((1, "a/b c".into()))
+        );
+        assert_eq!(
+            ok("GET /1/caf%C3%A9?q=1 HTTP/1.1\r\nX:\r\n\r\n"),
+            Ok((1, "café".into()))
+        );
+        assert_eq!(
+            ok("GET /18446744073709551615/m HTTP/1.1\r\n\r\n"),
+            Ok((u64::MAX, "m".into()))
+        );
     }
 
     #[test]
@@ -358,28 +380,64 @@ content-type: text/plain; charset=utf-8\r\n\r\nHelloAsyncAwait"[..]
             ("GET /1/x HTTP/2.0\r\n\r\n", HttpError::UnsupportedVersion),
             ("GET /1/x FTP/1.0\r\n\r\n", HttpError::MalformedRequestLine),
             ("GET /1/x\r\n\r\n", HttpError::MalformedRequestLine),
-            ("GET  /1/x HTTP/1.1\r\n\r\n", HttpError::MalformedRequestLine),
-            ("GET /1/x HTTP/1.1 \r\n\r\n", HttpError::MalformedRequestLine),
-            ("GET /1/x\rHTTP/1.1\r\n\r\n", HttpError::MalformedRequestLine),
-            ("\x16\x03\x01\x02\x00\x01\x00\x01\x7e\x03\x03\n", HttpError::MalformedRequestLine),
+            (
+                "GET  /1/x HTTP/1.1\r\n\r\n",
+                HttpError::MalformedRequestLine,
+            ),
+            (
+                "GET /1/x HTTP/1.1 \r\n\r\n",
+                HttpError::MalformedRequestLine,
+            ),
+            (
+                "GET /1/x\rHTTP/1.1\r\n\r\n",
+                HttpError::MalformedRequestLine,
+            ),
+            (
+                "\x16\x03\x01\x02\x00\x01\x00\x01\x7e\x03\x03\n",
+                HttpError::MalformedRequestLine,
+            ),
             ("GET /x/y HTTP/1.1\r\n\r\n", HttpError::InvalidDelay),
             ("GET //y HTTP/1.1\r\n\r\n", HttpError::InvalidDelay),
             ("GET /-1/y HTTP/1.1\r\n\r\n", HttpError::InvalidDelay),
-            ("GET /18446744073709551616/y HTTP/1.1\r\n\r\n", HttpError::InvalidDelay),
+            (
+                "GET /18446744073709551616/y HTTP/1.1\r\n\r\n",
+                HttpError::InvalidDelay,
+            ),
             ("GET /100 HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
             ("GET /100/ HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
             ("GET /100/a/b HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
             ("GET /100/a%2 HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
             ("GET /100/a%zz HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
             ("GET /100/%ff HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
-            ("GET http://h/1/x HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
+            (
+                "GET http://h/1/x HTTP/1.1\r\n\r\n",
+                HttpError::InvalidTarget,
+            ),
             ("GET /1/é HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
-            ("GET /1/x HTTP/1.1\r\nno colon\r\n\r\n", HttpError::MalformedHeader),
-            ("GET /1/x HTTP/1.1\r\n: v\r\n\r\n", HttpError::MalformedHeader),
-            ("GET /1/x HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", HttpError::MalformedHeader),
-            ("GET /1/x HTTP/1.1\r\nA : b\r\n\r\n", HttpError::MalformedHeader),
-            ("GET /1/x HTTP/1.1\r\nA: b\rc\r\n\r\n", HttpError::MalformedHeader),
-            ("GET /1/x HTTP/1.1\r\nA: \x00\r\n\r\n", HttpError::MalformedHeader),
+            (
+                "GET /1/x HTTP/1.1\r\nno colon\r\n\r\n",
+                HttpError::MalformedHeader,
+            ),
+            (
+                "GET /1/x HTTP/1.1\r\n: v\r\n\r\n",
+                HttpError::MalformedHeader,
+            ),
+            (
+                "GET /1/x HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
+                HttpError::MalformedHeader,
+            ),
+            (
+                "GET /1/x HTTP/1.1\r\nA : b\r\n\r\n",
+                HttpError::MalformedHeader,
+            ),
+            (
+                "GET /1/x HTTP/1.1\r\nA: b\rc\r\n\r\n",
+                HttpError::MalformedHeader,
+            ),
+            (
+                "GET /1/x HTTP/1.1\r\nA: \x00\r\n\r\n",
+                HttpError::MalformedHeader,
+            ),
             ("GET /1/x HTTP/1.1\r\n\r", HttpError::Truncated),
             ("GET /1/x HTTP/1.1\r\nHost: x\r\n", HttpError::Truncated),
             ("GET /1/x HTT", HttpError::Truncated),

@@ -14,8 +14,14 @@ impl<'a> SliceWriter<'a> {
     }
 
     pub(crate) fn put(&mut self, bytes: &[u8]) -> Result<(), HttpError> {
-        let end = self.len.checked_add(bytes.len()).ok_or(HttpError::BufferTooSmall)?;
-        let dst = self.buf.get_mut(self.len..end).ok_or(HttpError::BufferTooSmall)?;
+        let end = self
+            .len
+            .checked_add(bytes.len())
+            .ok_or(HttpError::BufferTooSmall)?;
+        let dst = self
+            .buf
+            .get_mut(self.len..end)
+            .ok_or(HttpError::BufferTooSmall)?;
         dst.copy_from_slice(bytes);
         self.len = end;
         Ok(())
@@ -99,7 +105,10 @@ mod tests {
             assert_eq!(core::str::from_utf8(&buf[..l]).unwrap(), n.to_string());
         }
         let mut small = [0u8; 2];
-        assert_eq!(SliceWriter::new(&mut small).put_u64(123), Err(HttpError::BufferTooSmall));
+        assert_eq!(
+            SliceWriter::new(&mut small).put_u64(123),
+            Err(HttpError::BufferTooSmall)
+        );
         assert_eq!(trim_ows(b" \t a b\t "), b"a b");
         assert_eq!(trim_ows(b"   "), b"");
     }

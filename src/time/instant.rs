@@ -115,7 +115,7 @@ impl Instant {
     #[inline]
     pub const fn millis_until_ceil(self, now: Instant) -> i32 {
         let ns = self.0.saturating_sub(now.0);
-        let ms = ns / 1_000_000 + (ns % 1_000_000 != 0) as u64;
+        let ms = ns / 1_000_000 + !ns.is_multiple_of(1_000_000) as u64;
         if ms > i32::MAX as u64 {
             i32::MAX
         } else {
@@ -182,11 +182,17 @@ mod tests {
     #[test]
     fn checked_and_saturating() {
         let t = Instant::from_nanos(1_000);
-        assert_eq!(t.checked_add(Duration::from_nanos(5)), Some(Instant::from_nanos(1_005)));
+        assert_eq!(
+            t.checked_add(Duration::from_nanos(5)),
+            Some(Instant::from_nanos(1_005))
+        );
         assert_eq!(Instant::MAX.checked_add(Duration::from_nanos(1)), None);
         assert_eq!(t.checked_add(Duration::MAX), None);
         assert_eq!(t.checked_sub(Duration::from_nanos(1_001)), None);
-        assert_eq!(t.checked_sub(Duration::from_nanos(1_000)), Some(Instant::ZERO));
+        assert_eq!(
+            t.checked_sub(Duration::from_nanos(1_000)),
+            Some(Instant::ZERO)
+        );
         assert_eq!(t.saturating_add(Duration::MAX), Instant::MAX);
         assert_eq!(t.saturating_sub(Duration::MAX), Instant::ZERO);
         assert_eq!(t + Duration::MAX, Instant::MAX);

@@ -119,14 +119,20 @@ mod tests {
     fn zero_period_rejected() {
         assert!(Interval::new(t(0), Duration::ZERO).is_none());
         assert_eq!(
-            Interval::new(t(0), Duration::from_nanos(1)).unwrap().missed_tick_behavior(),
+            Interval::new(t(0), Duration::from_nanos(1))
+                .unwrap()
+                .missed_tick_behavior(),
             MissedTickBehavior::Skip
         );
     }
 
     #[test]
     fn on_time_ticks_are_the_same_for_all_policies() {
-        for b in [MissedTickBehavior::Burst, MissedTickBehavior::Delay, MissedTickBehavior::Skip] {
+        for b in [
+            MissedTickBehavior::Burst,
+            MissedTickBehavior::Delay,
+            MissedTickBehavior::Skip,
+        ] {
             let mut i = iv(b);
             assert_eq!(i.poll_tick(t(99)), None);
             assert_eq!(i.poll_tick(t(100)), Some(t(100)));

@@ -184,7 +184,10 @@ impl<const N: usize> TimerQueue<N> {
         self.heap[pos] = slot;
         self.len += 1;
         self.sift_up(pos);
-        Ok(TimerHandle { slot, generation: self.slots[slot as usize].generation })
+        Ok(TimerHandle {
+            slot,
+            generation: self.slots[slot as usize].generation,
+        })
     }
 
     /// `true` if `handle` names a timer that is still pending.
@@ -246,7 +249,9 @@ impl<const N: usize> TimerQueue<N> {
         if self.len == 0 {
             None
         } else {
-            Some(Instant::from_nanos(self.slots[self.heap[0] as usize].deadline))
+            Some(Instant::from_nanos(
+                self.slots[self.heap[0] as usize].deadline,
+            ))
         }
     }
 
@@ -261,7 +266,10 @@ impl<const N: usize> TimerQueue<N> {
         if s.deadline > now.as_nanos() {
             return None;
         }
-        let handle = TimerHandle { slot, generation: s.generation };
+        let handle = TimerHandle {
+            slot,
+            generation: s.generation,
+        };
         Some((handle, self.remove_at(0)))
     }
 
@@ -335,7 +343,7 @@ impl<const N: usize> TimerQueue<N> {
         s.next_free = self.free_head;
         self.free_head = slot as u32;
         // `waker` is Some for every slot in the heap (invariant of `insert`).
-        s.waker.take().unwrap_or_else(|| unreachable_waker())
+        s.waker.take().unwrap_or_else(unreachable_waker)
     }
 
     /// `(deadline, seq)` of the timer at heap position `pos`.
@@ -375,7 +383,11 @@ impl<const N: usize> TimerQueue<N> {
                 break;
             }
             let r = l + 1;
-            let child = if r < self.len && self.key(r) < self.key(l) { r } else { l };
+            let child = if r < self.len && self.key(r) < self.key(l) {
+                r
+            } else {
+                l
+            };
             if self.key(child) < self.key(pos) {
                 self.swap(pos, child);
                 pos = child;
@@ -472,7 +484,10 @@ mod tests {
         assert!(q.contains(b));
         assert_eq!(*log.lock().unwrap(), [2]);
         // Forged out-of-range handle.
-        let forged = TimerHandle { slot: 99, generation: 0 };
+        let forged = TimerHandle {
+            slot: 99,
+            generation: 0,
+        };
         assert_eq!(q.cancel(forged).err(), Some(TimerError::Stale));
     }
 
