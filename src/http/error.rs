@@ -45,7 +45,8 @@ pub enum HttpError {
     /// A method other than `GET`.
     MethodNotAllowed,
     /// The target is not `/{delay_ms}/{message}` with a non-empty message
-    /// without `/`, valid percent-escapes and UTF-8 after decoding.
+    /// without `/`, valid percent-escapes, and UTF-8 without ASCII control
+    /// characters after decoding.
     InvalidTarget,
     /// `{delay_ms}` is empty, not all digits, or overflows `u64`.
     InvalidDelay,

@@ -21,8 +21,9 @@
 //!   that, and it lets `nc` users type requests); a bare `\r` elsewhere is
 //!   malformed. Obsolete line folding is malformed.
 //! * The delay server percent-decodes `{message}` (like actix's path matcher
-//!   in the book's server) and requires the result to be UTF-8, because the
-//!   response says `charset=utf-8`.
+//!   in the book's server) and requires the result to be UTF-8 (the response
+//!   says `charset=utf-8`) without ASCII control characters (the server logs
+//!   it on one line). `{delay_ms}` is any `u64`; capping it is server policy.
 
 mod client;
 mod error;

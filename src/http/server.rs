@@ -272,7 +272,11 @@ impl<const LINE: usize, const HEAD: usize> RequestParser<LINE, HEAD> {
         let start = method.len() + 1 + 1 + slash + 1;
         let end = start + message.len();
         let len = percent_decode_in_place(&mut self.line[start..end])?;
-        if core::str::from_utf8(&self.line[start..start + len]).is_err() {
+        let decoded = &self.line[start..start + len];
+        // UTF-8 because the answer says `charset=utf-8`; no ASCII controls
+        // (e.g. `%0A`) so the server's one-line-per-request log stays intact
+        // and a client cannot inject terminal escapes into it.
+        if core::str::from_utf8(decoded).is_err() || decoded.iter().any(|b| b.is_ascii_control()) {
             return Err(HttpError::InvalidTarget);
         }
         self.msg = [start, start + len];
@@ -409,6 +413,9 @@ content-type: text/plain; charset=utf-8\r\n\r\nHelloAsyncAwait"[..]
             ("GET /100/a%2 HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
             ("GET /100/a%zz HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
             ("GET /100/%ff HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
+            ("GET /100/a%0Ab HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
+            ("GET /100/%1b[2J HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
+            ("GET /100/%7F HTTP/1.1\r\n\r\n", HttpError::InvalidTarget),
             (
                 "GET http://h/1/x HTTP/1.1\r\n\r\n",
                 HttpError::InvalidTarget,
