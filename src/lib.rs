@@ -23,5 +23,6 @@ pub mod sys;
 #[cfg(feature = "rt")]
 pub mod rt;
 
+pub mod executor;
 pub mod http;
 pub mod time;

@@ -1,0 +1,119 @@
+//! The type-erased head of every ready set: task pools and executors' main slot.
+//!
+//! Every pool (and every executor, for its `block_on` future) is a `#[repr(C)]`
+//! struct that starts with a [`Header`] immediately followed by its ready words
+//! `[AtomicUsize; header.words]`. A waker carries only an id (registry index and
+//! slot), so from the id it finds the header in the [registry](super::registry),
+//! the ready words right after it, and the executor to notify.
+
+use super::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use super::atomic_waker::AtomicWaker;
+use super::ready;
+use super::run::ExecCore;
+use core::ptr;
+
+/// Functions of one concrete pool type, installed at its first spawn.
+pub(crate) struct PoolVTable {
+    /// One pass over the pool's ready slots (executor thread only).
+    pub(crate) run: unsafe fn(*const Header, &ExecCore) -> bool,
+    /// Drops every running task in place (executor shutdown).
+    pub(crate) shutdown: unsafe fn(*const Header),
+    /// Drops the unspawned future in `slot` and frees it (a dropped token).
+    pub(crate) drop_unspawned: unsafe fn(*const Header, usize),
+    /// Address of `slot`'s storage (the future, or once finished the output,
+    /// both at offset 0).
+    pub(crate) slot_ptr: unsafe fn(*const Header, usize) -> *mut u8,
+    /// Frees `slot` (clears its metadata and its `used` bit).
+    pub(crate) release: unsafe fn(*const Header, usize),
+    /// The slot's metadata word (flags and joiner).
+    pub(crate) meta: unsafe fn(*const Header, usize) -> *const super::atomic::AtomicU32,
+}
+
+/// The first field of every pool and executor core.
+#[repr(C)]
+pub(crate) struct Header {
+    /// One bit per ready word (only used when `words > 1`).
+    pub(crate) summary: AtomicUsize,
+    /// The executor this set is bound to (null: not yet bound).
+    pub(crate) exec: AtomicPtr<ExecCore>,
+    /// Registry index + 1 (0: not yet registered).
+    pub(crate) index: AtomicUsize,
+    /// The pool's functions (null for an executor's own header).
+    pub(crate) vt: AtomicPtr<PoolVTable>,
+    /// Number of ready words that follow the header.
+    pub(crate) words: usize,
+    /// Number of slots (bits) that are valid.
+    pub(crate) capacity: usize,
+    /// The joiner of this pool's tasks that is not a bitwake task, if any.
+    pub(crate) foreign: AtomicWaker,
+}
+
+// The ready words follow the header with no padding.
+const _: () = assert!(core::mem::size_of::<Header>() % core::mem::align_of::<AtomicUsize>() == 0);
+
+impl Header {
+    pub(crate) const fn new(words: usize, capacity: usize) -> Self {
+        Self {
+            summary: AtomicUsize::new(0),
+            exec: AtomicPtr::new(ptr::null_mut()),
+            index: AtomicUsize::new(0),
+            vt: AtomicPtr::new(ptr::null_mut()),
+            words,
+            capacity,
+            foreign: AtomicWaker::new(),
+        }
+    }
+}
+
+/// The ready words that follow the header.
+///
+/// # Safety
+/// `h` must point to the `Header` at offset 0 of a live `#[repr(C)]` struct
+/// whose next field is `[AtomicUsize; (*h).words]`, and carry provenance for
+/// the whole struct (derived from a pointer to the struct, not to the field).
+#[inline]
+pub(crate) unsafe fn ready_words<'a>(h: *const Header) -> &'a [AtomicUsize] {
+    // SAFETY: by the caller's contract the words follow the header (the header
+    // is all word-sized fields, so no padding) and `h` may reach them.
+    unsafe { core::slice::from_raw_parts(h.add(1).cast::<AtomicUsize>(), (*h).words) }
+}
+
+/// Marks `slot` ready and rouses the bound executor if it is parked.
+///
+/// # Safety
+/// As [`ready_words`]; `slot < capacity`.
+#[inline]
+pub(crate) unsafe fn wake_slot(h: *const Header, slot: usize) {
+    // SAFETY: forwarded contract.
+    let (words, hdr) = unsafe { (ready_words(h), &*h) };
+    ready::mark(words, &hdr.summary, slot);
+    let e = hdr.exec.load(Ordering::Acquire);
+    if !e.is_null() {
+        // SAFETY: `exec` only ever holds a pointer to the core of a `'static`
+        // executor.
+        unsafe { (*e).notify() };
+    }
+}
+
+/// The `run` words (slot spawned and not finished) that follow the ready words.
+///
+/// # Safety
+/// As [`ready_words`], and the struct's field after the ready words is
+/// `[AtomicUsize; (*h).words]` (true of every pool; never called on an
+/// executor's own header).
+#[inline]
+pub(crate) unsafe fn run_words<'a>(h: *const Header) -> &'a [AtomicUsize] {
+    // SAFETY: by the caller's contract.
+    unsafe { core::slice::from_raw_parts(h.add(1).cast::<AtomicUsize>().add((*h).words), (*h).words) }
+}
+
+/// The pool's function table.
+///
+/// # Safety
+/// `h` is a registered pool header whose first task has been created (so the
+/// table is installed).
+#[inline]
+pub(crate) unsafe fn vt<'a>(h: *const Header) -> &'a PoolVTable {
+    // SAFETY: by the caller's contract `vt` holds a `&'static PoolVTable`.
+    unsafe { &*(*h).vt.load(Ordering::Acquire) }
+}

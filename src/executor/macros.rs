@@ -1,0 +1,71 @@
+//! `task!`: declare an `async fn` together with the static pool its tasks live in.
+
+/// Declares a task function and its static pool.
+///
+/// ```ignore
+/// bitwake::task! {
+///     pool_size = 8;
+///     /// Doubles `x`, eventually.
+///     pub async fn double(x: u32) -> u32 {
+///         bitwake::executor::yield_now().await;
+///         x * 2
+///     }
+/// }
+///
+/// // `double(21)` creates the task in its pool (no allocation) and returns a
+/// // `SpawnToken<u32>`; spawning it gives a `JoinHandle<u32>`.
+/// let h = EXEC.spawn(double(21))?;      // Err(SpawnError::Full) if 8 are alive
+/// assert_eq!(h.await, Ok(42));
+/// ```
+///
+/// # Naming the future type on stable
+///
+/// An `async fn`'s future type cannot be written down, but a `static` needs a
+/// type. The macro keeps the body as a private inner `async fn`, and computes
+/// the size and alignment of its future (joined with the output: a slot holds
+/// one, then the other) in a `const fn` that is generic over
+/// `F: Fn(args..) -> Fut` and is called with the function item. Those numbers
+/// become const parameters of a byte-array pool
+/// ([`RawPool`](crate::executor::RawPool)), declared as a `static` *inside*
+/// the generated function. Because nothing else can name that static, every
+/// task ever put in it has exactly the inner function's future type, which is
+/// what makes the typed (monomorphised, inlinable) poll sound.
+///
+/// Rules: arguments are `name: Type` (no patterns), no generics; arguments
+/// and the future must be `Send + 'static` (tasks may be spawned from any
+/// thread). Capacity is 1..=4096.
+#[macro_export]
+macro_rules! task {
+    (
+        pool_size = $n:expr;
+        $(#[$attr:meta])*
+        $vis:vis async fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block
+    ) => {
+        $(#[$attr])*
+        $vis fn $name($($arg: $ty),*) -> $crate::executor::SpawnToken<$crate::__task_ret!($($ret)?)> {
+            type __Out = $crate::__task_ret!($($ret)?);
+            async fn __task($($arg: $ty),*) -> __Out $body
+            const fn __layout<__Fut, __F: Fn($($ty),*) -> __Fut>(_: &__F) -> (usize, usize) {
+                $crate::executor::__private::slot_layout::<__Fut, __Out>()
+            }
+            const __L: (usize, usize) = __layout(&__task);
+            const __N: usize = $n;
+            static __POOL: $crate::executor::RawPool<
+                { __L.0.next_multiple_of(__L.1) },
+                { __L.1 },
+                __N,
+                { $crate::executor::__private::words_for(__N) },
+            > = $crate::executor::RawPool::new();
+            // SAFETY: `__POOL` is private to this function and only ever
+            // receives `__task`'s future.
+            unsafe { __POOL.spawn_token(move || __task($($arg),*)) }
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __task_ret {
+    () => { () };
+    ($t:ty) => { $t };
+}

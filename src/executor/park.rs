@@ -1,0 +1,192 @@
+//! The parking seam: how an idle executor sleeps and how a waker rouses it.
+//!
+//! # Contract
+//!
+//! An [`Executor`](super::Executor) holds a `&'static dyn Park`. When a pass
+//! over its tasks polled nothing and nothing is pending, it
+//!
+//! 1. stores its own `parked` flag (`SeqCst`),
+//! 2. re-checks every ready bitmap (`SeqCst`),
+//! 3. calls [`Park::park`] only if still nothing is pending,
+//! 4. clears `parked` when `park` returns.
+//!
+//! A waker (any thread, signal handler or interrupt) sets its ready bit and
+//! then calls [`Park::unpark`] **only if it saw `parked` set** and was the one
+//! to clear it. So `unpark` is rare (at most once per park) and the platform
+//! does not need its own "is it sleeping?" test: a reactor writes its eventfd
+//! only when the loop is actually parked.
+//!
+//! Because the waker's check and the executor's sleep are not one atomic step,
+//! an implementation must **latch**: an `unpark` that arrives before (or
+//! while) `park` is entered must make that `park` return promptly. An eventfd
+//! (counter), `std::thread::park` (token), a futex on a flag, or Cortex-M
+//! `WFE`/`SEV` (event register) all latch. A bare `WFI` latches only if the
+//! wake is an interrupt that is still pending (the usual "mask interrupts, check,
+//! `WFI`, unmask" pattern). `park` may return spuriously at any time.
+//!
+//! The executor reaches the `Park` through its `'static` self, never through a
+//! borrowed reference, so a waker can call `unpark` from anywhere. `unpark`
+//! must therefore be safe to call from every context the platform wakes from:
+//! async-signal-safe on Linux (a `write(2)` to an eventfd is), interrupt-safe
+//! on a microcontroller (`SEV` or pending an IRQ is).
+//!
+//! # Time
+//!
+//! The executor knows nothing about clocks: it calls `park(None)`. A platform
+//! that owns timers (the reactor with the timer queue, an MCU with a tick
+//! timer) computes its own deadline inside `park`; the `Option<u64>` (in
+//! nanoseconds, or ticks — the implementation's unit) is there for callers that
+//! want to bound a park themselves.
+//!
+//! # Implementations here
+//!
+//! * [`SpinPark`]: never sleeps (busy polling); the safe default anywhere.
+//! * [`HookPark`]: two plain `fn` pointers installed at start-up; what the
+//!   default executor uses, so a platform layer can plug in without generics.
+//! * `StdPark` (feature `std` or host unit tests): mutex + condvar, for tests.
+//!
+//! Plugging in (reactor, issue 4):
+//!
+//! ```ignore
+//! struct EpollPark;
+//! impl bitwake::executor::Park for EpollPark {
+//!     fn park(&self, _t: Option<u64>) { /* epoll_pwait(ep, .., nearest_timer_ms, ..); drain eventfd */ }
+//!     fn unpark(&self) { /* write(eventfd, &1u64) — only called when the loop is parked */ }
+//! }
+//! static PARK: EpollPark = EpollPark;
+//! static EXEC: bitwake::executor::Executor = bitwake::executor::Executor::new(&PARK);
+//! ```
+//!
+//! or, for the default executor used by `bitwake::executor::block_on`:
+//! `bitwake::executor::DEFAULT_PARK.install(my_park_fn, my_unpark_fn)`.
+//! An MCU layer does the same with `WFE` in `park` and `SEV` in `unpark`.
+
+use super::atomic::{AtomicPtr, Ordering};
+
+/// A platform's way to sleep until woken. See the [module docs](self).
+pub trait Park: Sync {
+    /// Sleeps until [`unpark`](Park::unpark) is called (including a call that
+    /// happened before this one: implementations latch), until `timeout`
+    /// (implementation units, nanoseconds suggested) elapses, or spuriously.
+    fn park(&self, timeout: Option<u64>);
+    /// Wakes a current or upcoming [`park`](Park::park). Called from any
+    /// context the platform wakes from (thread, signal handler, interrupt).
+    fn unpark(&self);
+}
+
+/// A park that never sleeps: the executor busy-polls while idle.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SpinPark;
+
+impl Park for SpinPark {
+    #[inline]
+    fn park(&self, _timeout: Option<u64>) {
+        core::hint::spin_loop();
+    }
+    #[inline]
+    fn unpark(&self) {}
+}
+
+/// A park whose behaviour is two `fn` pointers installed at run time.
+///
+/// Until [`install`](HookPark::install) is called it behaves like
+/// [`SpinPark`]. Installing is a pair of atomic stores, so it may race with a
+/// running executor harmlessly (the worst case is one spin instead of a sleep).
+pub struct HookPark {
+    park: AtomicPtr<()>,
+    unpark: AtomicPtr<()>,
+}
+
+impl HookPark {
+    /// A hook with nothing installed (spins).
+    pub const fn new() -> Self {
+        Self { park: AtomicPtr::new(core::ptr::null_mut()), unpark: AtomicPtr::new(core::ptr::null_mut()) }
+    }
+
+    /// Installs the platform's `park` and `unpark`. `unpark` must be callable
+    /// from any context (see the module docs).
+    pub fn install(&self, park: fn(Option<u64>), unpark: fn()) {
+        self.unpark.store(unpark as *mut (), Ordering::Release);
+        self.park.store(park as *mut (), Ordering::Release);
+    }
+}
+
+impl Default for HookPark {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Park for HookPark {
+    fn park(&self, timeout: Option<u64>) {
+        let p = self.park.load(Ordering::Acquire);
+        if p.is_null() {
+            core::hint::spin_loop();
+        } else {
+            // SAFETY: the only non-null value ever stored is a `fn(Option<u64>)`
+            // cast to a pointer in `install`; fn and data pointers have the same
+            // size on every supported target.
+            let f: fn(Option<u64>) = unsafe { core::mem::transmute::<*mut (), fn(Option<u64>)>(p) };
+            f(timeout);
+        }
+    }
+    fn unpark(&self) {
+        let p = self.unpark.load(Ordering::Acquire);
+        if !p.is_null() {
+            // SAFETY: as in `park`, the only non-null value is a `fn()`.
+            let f: fn() = unsafe { core::mem::transmute::<*mut (), fn()>(p) };
+            f();
+        }
+    }
+}
+
+#[cfg(any(test, feature = "std"))]
+pub use std_park::StdPark;
+
+#[cfg(any(test, feature = "std"))]
+mod std_park {
+    extern crate std;
+    use std::sync::{Condvar, Mutex};
+    use std::time::Duration;
+
+    /// Host park for tests: a latched flag under a mutex plus a condvar.
+    /// Not async-signal-safe (it takes a mutex); fine for threads.
+    #[derive(Default)]
+    pub struct StdPark {
+        flag: Mutex<bool>,
+        cv: Condvar,
+    }
+
+    impl StdPark {
+        /// A new, un-signalled park.
+        pub const fn new() -> Self {
+            Self { flag: Mutex::new(false), cv: Condvar::new() }
+        }
+    }
+
+    impl super::Park for StdPark {
+        fn park(&self, timeout: Option<u64>) {
+            let mut g = self.flag.lock().unwrap_or_else(|e| e.into_inner());
+            while !*g {
+                match timeout {
+                    None => g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner()),
+                    Some(ns) => {
+                        let (g2, r) = self
+                            .cv
+                            .wait_timeout(g, Duration::from_nanos(ns))
+                            .unwrap_or_else(|e| e.into_inner());
+                        g = g2;
+                        if r.timed_out() {
+                            break;
+                        }
+                    }
+                }
+            }
+            *g = false;
+        }
+        fn unpark(&self) {
+            *self.flag.lock().unwrap_or_else(|e| e.into_inner()) = true;
+            self.cv.notify_one();
+        }
+    }
+}

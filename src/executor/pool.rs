@@ -1,0 +1,394 @@
+//! Static task pools: one concrete future type, `N` slots, no header per slot.
+//!
+//! A [`RawPool`] lives in a `static` (declared by [`task!`](crate::task)). It
+//! is all bitmaps plus one 4-byte metadata word per slot; a slot's storage is
+//! exactly the future (or, once finished, its output: a union of the two), so
+//! occupancy costs no bytes in the slot:
+//!
+//! | bitmap  | meaning (one bit per slot)                              | written by |
+//! |---------|---------------------------------------------------------|------------|
+//! | `ready` | woken since last polled                                 | wakers (atomic) |
+//! | `run`   | spawned and not finished: the executor may poll it      | spawn / executor |
+//! | `used`  | slot taken (from token creation until the output is gone) | spawn / release |
+//! | `local` | re-queued by the task's own `Context` waker             | executor only (plain) |
+//!
+//! Spawn finds a free slot with `trailing_zeros` on `!used` (one `fetch_or`
+//! claims it; at most `N / usize::BITS` word loads), so it is O(1) in the
+//! occupancy, and writes the future in place.
+
+use super::align::{Align, Alignment};
+use super::atomic::{AtomicU32, AtomicUsize, Ordering::*};
+use super::header::{Header, PoolVTable};
+use super::join::{self, SpawnToken};
+use super::ready::{self, BITS};
+use super::registry;
+use super::run::ExecCore;
+use super::waker;
+use core::cell::UnsafeCell;
+use core::future::Future;
+use core::mem::{ManuallyDrop, MaybeUninit};
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+/// A slot: the future while it runs, its output once it has finished.
+#[repr(C)]
+pub(crate) union Slot<F, T> {
+    fut: ManuallyDrop<F>,
+    out: ManuallyDrop<T>,
+}
+
+/// Storage layout `(size, align)` a pool needs for futures `F` with output `T`.
+/// Used by [`task!`](crate::task) in const context.
+#[doc(hidden)]
+pub const fn slot_layout<F, T>() -> (usize, usize) {
+    (core::mem::size_of::<Slot<F, T>>(), core::mem::align_of::<Slot<F, T>>())
+}
+
+/// Number of bitmap words for `n` slots.
+#[doc(hidden)]
+pub const fn words_for(n: usize) -> usize {
+    n.div_ceil(BITS)
+}
+
+/// The storage of one task pool: `N` slots of `SIZE` bytes aligned to `ALIGN`,
+/// `W = ceil(N / usize::BITS)` words per bitmap.
+///
+/// Not meant to be named by hand: [`task!`](crate::task) computes the
+/// parameters from the task function and declares the `static`.
+#[doc(hidden)]
+#[repr(C)]
+pub struct RawPool<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize>
+where
+    Align<ALIGN>: Alignment,
+{
+    header: Header,
+    // `ready` then `run` must follow the header directly (see `header.rs`).
+    ready: [AtomicUsize; W],
+    run: [AtomicUsize; W],
+    used: [AtomicUsize; W],
+    local: [UnsafeCell<usize>; W],
+    local_sum: UnsafeCell<usize>,
+    meta: [AtomicU32; N],
+    _align: [<Align<ALIGN> as Alignment>::Archetype; 0],
+    slots: [UnsafeCell<MaybeUninit<[u8; SIZE]>>; N],
+}
+
+// SAFETY: slots are accessed by one party at a time, handed over through the
+// `used`/`run` bitmaps and the metadata word (Acquire/Release); `local` and
+// `local_sum` only by the thread running the bound executor. Futures and
+// outputs stored are `Send` (checked in `spawn_token`).
+unsafe impl<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize> Sync
+    for RawPool<SIZE, ALIGN, N, W>
+where
+    Align<ALIGN>: Alignment,
+{
+}
+
+/// Metadata word flags (low bits); the joiner id + 1 sits above them.
+pub(crate) const DONE: u32 = 1;
+pub(crate) const DETACHED: u32 = 2;
+pub(crate) const ABORT: u32 = 4;
+pub(crate) const CANCELLED: u32 = 8;
+pub(crate) const PANICKED: u32 = 16;
+pub(crate) const FLAGS: u32 = 31;
+pub(crate) const JOINER_SHIFT: u32 = 5;
+/// Joiner value meaning "a foreign waker, stored in the header's cell".
+pub(crate) const FOREIGN: u32 = u32::MAX >> JOINER_SHIFT;
+
+impl<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize> RawPool<SIZE, ALIGN, N, W>
+where
+    Align<ALIGN>: Alignment,
+{
+    /// An empty pool (all zero: it lands in `.bss`).
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        assert!(N > 0 && N <= registry::MAX_CAPACITY, "pool capacity must be 1..=4096");
+        assert!(W == words_for(N) && W <= BITS, "W must be ceil(N / usize::BITS)");
+        assert!(SIZE % ALIGN == 0);
+        Self {
+            header: Header::new(W, N),
+            ready: [const { AtomicUsize::new(0) }; W],
+            run: [const { AtomicUsize::new(0) }; W],
+            used: [const { AtomicUsize::new(0) }; W],
+            local: [const { UnsafeCell::new(0) }; W],
+            local_sum: UnsafeCell::new(0),
+            meta: [const { AtomicU32::new(0) }; N],
+            _align: [],
+            slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
+        }
+    }
+
+    /// The pool's capacity.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    #[inline]
+    fn hdr(&'static self) -> *const Header {
+        (self as *const Self).cast()
+    }
+
+    /// # Safety
+    /// `h` was produced by `hdr()` of a `'static` pool of exactly this type.
+    #[inline]
+    unsafe fn from_hdr<'a>(h: *const Header) -> &'a Self {
+        // SAFETY: the header is at offset 0 of the `repr(C)` pool.
+        unsafe { &*h.cast::<Self>() }
+    }
+
+    #[inline]
+    fn slot_raw(&self, slot: usize) -> *mut u8 {
+        self.slots[slot].get().cast()
+    }
+
+    /// Claims a free slot: O(W) word loads, one `fetch_or` per attempt.
+    #[inline]
+    fn claim(&self) -> Option<usize> {
+        for w in 0..W {
+            let valid = if (w + 1) * BITS <= N { usize::MAX } else { (1usize << (N - w * BITS)) - 1 };
+            let mut u = self.used[w].load(Relaxed);
+            loop {
+                let free = !u & valid;
+                if free == 0 {
+                    break;
+                }
+                let bit = free & free.wrapping_neg();
+                // Acquire: pairs with the Release in `release`, so the previous
+                // occupant's last writes to the slot are visible.
+                let prev = self.used[w].fetch_or(bit, Acquire);
+                if prev & bit == 0 {
+                    return Some(w * BITS + bit.trailing_zeros() as usize);
+                }
+                u = prev | bit;
+            }
+        }
+        None
+    }
+
+    /// Creates a task: claims a slot and builds the future in place.
+    ///
+    /// # Safety
+    /// Every call on one pool must use the same future type `F` (the pool's
+    /// poll function is installed for `F`). [`task!`](crate::task) guarantees
+    /// it by keeping the pool private to the task function.
+    #[doc(hidden)]
+    #[inline]
+    pub unsafe fn spawn_token<F, T>(&'static self, make: impl FnOnce() -> F) -> SpawnToken<T>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        const {
+            assert!(core::mem::size_of::<Slot<F, T>>() <= SIZE);
+            assert!(core::mem::align_of::<Slot<F, T>>() <= ALIGN);
+        }
+        let h = self.hdr();
+        // SAFETY: `h` is this static pool's header, with full provenance.
+        if let Err(e) = unsafe { registry::index_of(h) } {
+            return SpawnToken::err(e);
+        }
+        if self.header.vt.load(Relaxed).is_null() {
+            let vt: &'static PoolVTable = const {
+                &PoolVTable {
+                    run: Self::run::<F, T>,
+                    shutdown: Self::shutdown::<F, T>,
+                    drop_unspawned: Self::drop_unspawned::<F, T>,
+                    slot_ptr: Self::slot_ptr,
+                    meta: Self::meta_ptr,
+                    release: Self::release_raw,
+                }
+            };
+            self.header.vt.store((vt as *const PoolVTable).cast_mut(), Release);
+        }
+        let Some(slot) = self.claim() else {
+            return SpawnToken::err(super::SpawnError::Full);
+        };
+        // SAFETY: the slot is ours (claimed), sized and aligned for `Slot<F, T>`
+        // (const-asserted above).
+        unsafe { self.slot_raw(slot).cast::<Slot<F, T>>().write(Slot { fut: ManuallyDrop::new(make()) }) };
+        SpawnToken::ok(h, slot)
+    }
+
+    unsafe fn slot_ptr(h: *const Header, slot: usize) -> *mut u8 {
+        // SAFETY: `h` is a header of this pool type (vtable contract).
+        unsafe { Self::from_hdr(h) }.slot_raw(slot)
+    }
+
+    unsafe fn meta_ptr(h: *const Header, slot: usize) -> *const AtomicU32 {
+        // SAFETY: as in `slot_ptr`.
+        &unsafe { Self::from_hdr(h) }.meta[slot]
+    }
+
+    unsafe fn release_raw(h: *const Header, slot: usize) {
+        // SAFETY: as in `slot_ptr`.
+        unsafe { Self::from_hdr(h) }.release(slot);
+    }
+
+    /// Frees `slot`: its storage holds nothing live any more.
+    #[inline]
+    fn release(&self, slot: usize) {
+        self.meta[slot].store(0, Relaxed);
+        self.used[slot / BITS].fetch_and(!(1usize << (slot % BITS)), Release);
+    }
+
+    unsafe fn drop_unspawned<F, T>(h: *const Header, slot: usize) {
+        // SAFETY: vtable contract; the token owned the slot and its future.
+        let pool = unsafe { Self::from_hdr(h) };
+        // SAFETY: the slot holds an initialised `F` nobody else accesses.
+        unsafe { ManuallyDrop::drop(&mut (*pool.slot_raw(slot).cast::<Slot<F, T>>()).fut) };
+        pool.release(slot);
+    }
+
+    /// The task in `slot` has stopped (`flags` = 0: its output is in the
+    /// slot). Publishes that and wakes the joiner, or frees the slot if the
+    /// handle is gone.
+    fn complete<T>(&self, slot: usize, flags: u32) {
+        self.run[slot / BITS].fetch_and(!(1usize << (slot % BITS)), Relaxed);
+        let prev = self.meta[slot].fetch_or(DONE | flags, AcqRel);
+        if prev & DETACHED != 0 {
+            if flags == 0 {
+                // SAFETY: the output was just written and the handle is gone.
+                unsafe { core::ptr::drop_in_place(self.slot_raw(slot).cast::<T>()) };
+            }
+            self.release(slot);
+        } else {
+            join::wake_joiner(&self.header, prev >> JOINER_SHIFT);
+        }
+    }
+
+    /// One pass over the pool (executor thread only). Returns whether any task
+    /// was polled.
+    unsafe fn run<F: Future<Output = T>, T>(h: *const Header, core: &ExecCore) -> bool {
+        // SAFETY: vtable contract.
+        let pool = unsafe { Self::from_hdr(h) };
+        let index = pool.header.index.load(Relaxed).wrapping_sub(1);
+        // Snapshot the executor-private re-queue bits first, so a task that
+        // wakes itself during this pass waits for the next one (fairness).
+        // SAFETY: only the bound executor's thread touches `local*`.
+        let ls = unsafe { core::mem::take(&mut *pool.local_sum.get()) };
+        let mut lw = [0usize; W];
+        let mut m = ls;
+        while m != 0 {
+            let w = m.trailing_zeros() as usize;
+            m &= m - 1;
+            // SAFETY: as above.
+            lw[w] = unsafe { core::mem::take(&mut *pool.local[w].get()) };
+        }
+        let mut remaining = ls;
+        let mut polled = false;
+        ready::take(&pool.ready, &pool.header.summary, |w, bits| {
+            remaining &= !(1usize << w);
+            polled |= pool.poll_word::<F, T>(core, index, w, bits | lw[w]);
+        });
+        while remaining != 0 {
+            let w = remaining.trailing_zeros() as usize;
+            remaining &= remaining - 1;
+            polled |= pool.poll_word::<F, T>(core, index, w, lw[w]);
+        }
+        polled
+    }
+
+    #[inline]
+    fn poll_word<F: Future<Output = T>, T>(&self, core: &ExecCore, index: usize, w: usize, bits: usize) -> bool {
+        // Acquire: pairs with spawn's Release, so the future is visible.
+        let mut bits = bits & self.run[w].load(Acquire);
+        if bits == 0 {
+            return false;
+        }
+        let mut requeue = 0usize;
+        while bits != 0 {
+            let b = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if self.poll_slot::<F, T>(core, index, w * BITS + b) {
+                requeue |= 1usize << b;
+            }
+        }
+        if requeue != 0 {
+            // SAFETY: executor thread only.
+            unsafe {
+                *self.local[w].get() |= requeue;
+                *self.local_sum.get() |= 1usize << w;
+            }
+        }
+        true
+    }
+
+    /// Polls one running task. Returns whether it woke itself (re-queue).
+    #[inline(always)]
+    fn poll_slot<F: Future<Output = T>, T>(&self, core: &ExecCore, index: usize, slot: usize) -> bool {
+        let sp = self.slot_raw(slot).cast::<Slot<F, T>>();
+        if self.meta[slot].load(Acquire) & ABORT != 0 {
+            // SAFETY: running slot: holds a live `F`, executor thread owns it.
+            unsafe { ManuallyDrop::drop(&mut (*sp).fut) };
+            self.complete::<T>(slot, CANCELLED);
+            return false;
+        }
+        core.begin_poll(registry::id(index, slot));
+        let waker = waker::local(core.as_static());
+        let mut cx = Context::from_waker(&waker);
+        let guard = PanicGuard::<F, T, SIZE, ALIGN, N, W> { pool: self, slot, _p: core::marker::PhantomData };
+        // SAFETY: the future lives in a static slot and is never moved until it
+        // is dropped in place.
+        let fut = unsafe { Pin::new_unchecked(&mut *(*sp).fut) };
+        let r = fut.poll(&mut cx);
+        core::mem::forget(guard);
+        match r {
+            Poll::Ready(out) => {
+                // SAFETY: the future is done; drop it in place, then put the
+                // output where it was.
+                unsafe {
+                    ManuallyDrop::drop(&mut (*sp).fut);
+                    sp.write(Slot { out: ManuallyDrop::new(out) });
+                }
+                self.complete::<T>(slot, 0);
+                false
+            }
+            Poll::Pending => core.take_self_woken(),
+        }
+    }
+
+    unsafe fn shutdown<F, T>(h: *const Header) {
+        // SAFETY: vtable contract.
+        let pool = unsafe { Self::from_hdr(h) };
+        for w in 0..W {
+            // SAFETY: executor thread only.
+            unsafe { *pool.local[w].get() = 0 };
+            let mut bits = pool.run[w].load(Acquire);
+            while bits != 0 {
+                let slot = w * BITS + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                // SAFETY: a running slot holds a live `F` owned by the executor.
+                unsafe { ManuallyDrop::drop(&mut (*pool.slot_raw(slot).cast::<Slot<F, T>>()).fut) };
+                pool.complete::<T>(slot, CANCELLED);
+            }
+        }
+        // SAFETY: executor thread only.
+        unsafe { *pool.local_sum.get() = 0 };
+    }
+}
+
+/// Drops a task whose poll unwound, and marks it panicked.
+struct PanicGuard<'a, F, T, const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize>
+where
+    Align<ALIGN>: Alignment,
+{
+    pool: &'a RawPool<SIZE, ALIGN, N, W>,
+    slot: usize,
+    _p: core::marker::PhantomData<(F, T)>,
+}
+
+impl<F, T, const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize> Drop
+    for PanicGuard<'_, F, T, SIZE, ALIGN, N, W>
+where
+    Align<ALIGN>: Alignment,
+{
+    fn drop(&mut self) {
+        let sp = self.pool.slot_raw(self.slot).cast::<Slot<F, T>>();
+        // SAFETY: only reached while unwinding out of the task's poll: the
+        // future is still live and the executor thread owns it. Dropping a
+        // future whose poll panicked is allowed.
+        unsafe { ManuallyDrop::drop(&mut (*sp).fut) };
+        self.pool.complete::<T>(self.slot, CANCELLED | PANICKED);
+    }
+}
+

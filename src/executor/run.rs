@@ -1,0 +1,233 @@
+//! The executor: `block_on`, `spawn`, the run loop and shutdown.
+
+use super::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use super::header::{self, Header};
+use super::join::{JoinHandle, SpawnToken};
+use super::park::Park;
+use super::registry;
+use super::{ready, waker, SpawnError};
+use core::future::Future;
+use core::pin::pin;
+use core::ptr;
+use core::task::{Context, Poll};
+
+/// The shared part of an executor that wakers reach (through the registry
+/// and the pools' `exec` pointer). `#[repr(C)]` with the header first: the
+/// executor's `block_on` future is slot 0 of its own one-word ready set.
+#[repr(C)]
+pub(crate) struct ExecCore {
+    header: Header,
+    main_ready: [AtomicUsize; 1],
+    parked: AtomicBool,
+    running: AtomicBool,
+    self_woken: AtomicBool,
+    current: AtomicUsize,
+    /// Registry indexes of the pools bound to this executor.
+    bound: AtomicUsize,
+    park: &'static dyn Park,
+}
+
+impl ExecCore {
+    /// Id of the task being polled (read by the local waker's `clone`).
+    #[inline]
+    pub(crate) fn current(&self) -> usize {
+        self.current.load(Relaxed)
+    }
+    /// The local waker's `wake`: an idempotent store, see `waker.rs`.
+    #[inline]
+    pub(crate) fn set_self_woken(&self) {
+        self.self_woken.store(true, Relaxed);
+    }
+    #[inline]
+    pub(crate) fn begin_poll(&self, id: usize) {
+        self.current.store(id, Relaxed);
+        self.self_woken.store(false, Relaxed);
+    }
+    #[inline]
+    pub(crate) fn take_self_woken(&self) -> bool {
+        self.self_woken.load(Relaxed)
+    }
+    /// After a remote wake of one of this executor's sets.
+    #[inline]
+    pub(crate) fn notify(&self) {
+        if ready::should_unpark(&self.parked) {
+            self.park.unpark();
+        }
+    }
+    #[inline]
+    pub(crate) fn as_static(&self) -> &'static ExecCore {
+        // SAFETY: an `ExecCore` only exists inside an `Executor`, and every
+        // method that reaches here takes `&'static Executor`.
+        unsafe { &*(self as *const ExecCore) }
+    }
+    fn hdr(&'static self) -> *const Header {
+        (self as *const Self).cast()
+    }
+}
+
+/// A single-threaded executor for tasks in static pools. Lives in a `static`.
+///
+/// ```ignore
+/// static PARK: bitwake::executor::SpinPark = bitwake::executor::SpinPark;
+/// static EXEC: Executor = Executor::new(&PARK);
+/// let v = EXEC.block_on(async { EXEC.spawn(my_task(1)).unwrap().await.unwrap() });
+/// ```
+///
+/// One thread at a time runs it (`block_on` panics if it is already running);
+/// `spawn`, wakers and join handles work from any thread or interrupt.
+pub struct Executor {
+    core: ExecCore,
+}
+
+// SAFETY: see `ExecCore`: shared fields are atomic; `park` is `Sync`.
+unsafe impl Sync for Executor {}
+
+impl Executor {
+    /// A new executor that sleeps through `park` when idle.
+    pub const fn new(park: &'static dyn Park) -> Self {
+        Self {
+            core: ExecCore {
+                header: Header::new(1, 1),
+                main_ready: [AtomicUsize::new(0)],
+                parked: AtomicBool::new(false),
+                running: AtomicBool::new(false),
+                self_woken: AtomicBool::new(false),
+                current: AtomicUsize::new(0),
+                bound: AtomicUsize::new(0),
+                park,
+            },
+        }
+    }
+
+    /// Runs `fut` to completion on the current thread, polling spawned tasks
+    /// in between, and returns its output. The future needs no pool slot.
+    ///
+    /// When it returns (or unwinds), tasks still running on this executor are
+    /// dropped in place (pool by pool, slot by slot); their handles yield
+    /// `Err(JoinError::Cancelled)`. The executor can then be used again.
+    ///
+    /// # Panics
+    /// If this executor is already running (re-entrant or concurrent call), or
+    /// if more than [`MAX_POOLS`](super::MAX_POOLS) pools and executors exist.
+    pub fn block_on<F: Future>(&'static self, fut: F) -> F::Output {
+        let core = &self.core;
+        assert!(!core.running.swap(true, Acquire), "bitwake: executor is already running");
+        let _guard = Shutdown(self);
+        // SAFETY: the core's header is at offset 0 of a static `repr(C)` struct
+        // followed by its one ready word.
+        let index = unsafe { registry::index_of(core.hdr()) }.expect("bitwake: too many pools and executors");
+        core.header.exec.store(ptr::from_ref(core).cast_mut(), Release);
+        let main_id = registry::id(index, 0);
+        let lw = waker::local(core);
+        let mut cx = Context::from_waker(&lw);
+        let mut fut = pin!(fut);
+        let mut main_local = true;
+        loop {
+            let mut polled = false;
+            let mut run_main = core::mem::take(&mut main_local);
+            ready::take(&core.main_ready, &core.header.summary, |_, _| run_main = true);
+            if run_main {
+                polled = true;
+                core.begin_poll(main_id);
+                if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                    return v;
+                }
+                main_local = core.take_self_woken();
+            }
+            polled |= self.run_pools();
+            if !polled {
+                self.idle();
+            }
+        }
+    }
+
+    /// One pass over every bound pool.
+    #[inline]
+    fn run_pools(&'static self) -> bool {
+        let mut b = self.core.bound.load(Acquire);
+        let mut polled = false;
+        while b != 0 {
+            let i = b.trailing_zeros() as usize;
+            b &= b - 1;
+            let h = registry::get(i);
+            // SAFETY: bound pools are registered, have their table, and only
+            // this (running) executor's thread calls `run`.
+            polled |= unsafe { (header::vt(h).run)(h, &self.core) };
+        }
+        polled
+    }
+
+    /// Nothing was polled in the last pass: park unless something is pending.
+    #[cold]
+    fn idle(&'static self) {
+        let core = &self.core;
+        ready::begin_park(&core.parked);
+        let mut pending = ready::any_pending(&core.main_ready, &core.header.summary);
+        let mut b = core.bound.load(SeqCst);
+        while b != 0 && !pending {
+            let i = b.trailing_zeros() as usize;
+            b &= b - 1;
+            let h = registry::get(i);
+            // SAFETY: bound pools are registered static pool headers.
+            pending = unsafe { ready::any_pending(header::ready_words(h), &(*h).summary) };
+        }
+        if !pending {
+            core.park.park(None);
+        }
+        ready::end_park(&core.parked);
+    }
+
+    /// Starts a task created by a [`task!`](crate::task) function on this
+    /// executor and returns its handle, or the error the token carries
+    /// ([`SpawnError::Full`] when the pool had no free slot). Callable from
+    /// any thread, before or during `block_on`.
+    ///
+    /// A pool is bound to the first executor that spawns one of its tasks;
+    /// spawning its tasks on another executor returns
+    /// [`SpawnError::OtherExecutor`] (and drops the task).
+    pub fn spawn<T>(&'static self, token: SpawnToken<T>) -> Result<JoinHandle<T>, SpawnError> {
+        let (h, slot) = token.into_parts()?;
+        let me = ptr::from_ref(&self.core).cast_mut();
+        // SAFETY: a token's header is a registered static pool header.
+        let hdr = unsafe { &*h };
+        match hdr.exec.compare_exchange(ptr::null_mut(), me, AcqRel, Acquire) {
+            Ok(_) => {
+                let index = hdr.index.load(Acquire) - 1;
+                self.core.bound.fetch_or(1usize << index, SeqCst);
+            }
+            Err(e) if e == me => {}
+            Err(_) => {
+                // SAFETY: we still own the unspawned future in `slot`.
+                unsafe { (header::vt(h).drop_unspawned)(h, slot) };
+                return Err(SpawnError::OtherExecutor);
+            }
+        }
+        let bit = 1usize << (slot % ready::BITS);
+        // SAFETY: pool headers are followed by ready then run words.
+        unsafe {
+            // Release: the executor's Acquire load of `run` sees the future.
+            header::run_words(h)[slot / ready::BITS].fetch_or(bit, Release);
+            header::wake_slot(h, slot);
+        }
+        Ok(JoinHandle::new(h, slot))
+    }
+}
+
+/// Shutdown at the end of `block_on`, also on unwind.
+struct Shutdown(&'static Executor);
+
+impl Drop for Shutdown {
+    fn drop(&mut self) {
+        let core = &self.0.core;
+        let mut b = core.bound.load(Acquire);
+        while b != 0 {
+            let i = b.trailing_zeros() as usize;
+            b &= b - 1;
+            let h = registry::get(i);
+            // SAFETY: bound, registered pools; we are the executor's thread.
+            unsafe { (header::vt(h).shutdown)(h) };
+        }
+        core.main_ready[0].store(0, Relaxed);
+        core.running.store(false, Release);
+    }
+}
