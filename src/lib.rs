@@ -2,10 +2,17 @@
 //!
 //! The crate is layered so that a reader can find each idea in one place:
 //!
-//! * [`sys`] (Linux only): typed system calls over the raw `syscallN` family
-//!   that lives in the `bitwake-arch` crate (`arch/`). Errors are [`sys::Errno`].
-//! * [`rt`] (feature `rt`): start-up for freestanding Linux programs — the entry
-//!   point macro [`main!`], argv/envp, printing, the panic handler and the
+//! * `executor`: the static executor — tasks in fixed pools, wakers that are
+//!   bits in an atomic bitmap, `block_on`/`spawn`/`JoinHandle`.
+//! * `time`: `Instant`, the static timer queue; on Linux also `sleep`,
+//!   `timeout` and `interval` on the reactor.
+//! * `sys` (Linux only): typed system calls over the raw `syscallN` family
+//!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
+//! * `reactor` (Linux only): epoll readiness and timers; `io` and `net`:
+//!   async fds, pipes, stdio, TCP, with `embedded-io-async` traits.
+//! * `http`: the book's small HTTP/1.1 client and the delay-server protocol.
+//! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
+//!   point macro `main!`, argv/envp, printing, the panic handler and the
 //!   freestanding test harness.
 //!
 //! Host unit tests build with `std`; everything else is `no_std` and never
@@ -14,11 +21,28 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
-#[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
-pub mod sys;
+/// Items that exist only on freestanding Linux (feature `linux`, or host
+/// unit tests on Linux), on the architectures `arch/` supports.
+macro_rules! cfg_linux {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(
+                any(feature = "linux", all(test, target_os = "linux")),
+                any(target_arch = "x86_64", target_arch = "aarch64")
+            ))]
+            $item
+        )*
+    };
+}
+
+cfg_linux! {
+    pub mod sys;
+    pub mod reactor;
+    pub mod io;
+    pub mod net;
+}
+
+pub mod trace;
 
 #[cfg(feature = "rt")]
 pub mod rt;

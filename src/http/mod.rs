@@ -27,9 +27,19 @@
 
 mod client;
 mod error;
+#[cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod get;
 mod server;
 mod write;
 
 pub use client::{Header, Headers, Response, ResponseParser, format_get};
 pub use error::HttpError;
+#[cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+pub use get::{GetError, Http, HttpResponse, MAX_BODY, MAX_HEAD};
 pub use server::{BAD_REQUEST, DelayRequest, RequestParser, format_ok, format_ok_head};

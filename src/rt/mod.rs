@@ -18,12 +18,14 @@
 mod args;
 pub mod io;
 mod panic;
+mod runtime;
 #[doc(hidden)]
 pub mod start;
 pub mod testing;
 
 pub use args::{Args, args, env};
 pub use panic::handle_panic;
+pub use runtime::{block_on, install_reactor_park, spawn};
 pub use start::Termination;
 
 #[doc(hidden)]

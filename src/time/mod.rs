@@ -18,3 +18,10 @@ pub use core::time::Duration;
 pub use instant::Instant;
 pub use interval::{Interval, MissedTickBehavior};
 pub use queue::{TimerError, TimerHandle, TimerQueue};
+
+/// On Linux the timer futures run on the reactor's queue.
+#[cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+pub use crate::reactor::{Interval as IntervalTimer, Sleep, Timeout, TimeoutError, interval, sleep, sleep_until, timeout};

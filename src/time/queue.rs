@@ -61,8 +61,11 @@ impl TimerHandle {
 
 /// Marks a slot that is not in the heap (free).
 const NOT_IN_HEAP: u32 = u32::MAX;
-/// Terminates the free list.
-const NO_SLOT: u32 = u32::MAX;
+/// Terminates the free list. The list stores `slot + 1` so that an empty
+/// queue is all zero bytes: a large queue inside a `static` then lands in
+/// `.bss` and costs nothing in the binary (any non-zero byte would move the
+/// whole static, e.g. the reactor, into `.data`).
+const NO_SLOT: u32 = 0;
 
 struct Slot {
     deadline: u64,
@@ -71,9 +74,10 @@ struct Slot {
     /// `Some` exactly while the slot holds a pending timer.
     waker: Option<Waker>,
     generation: u32,
-    /// Index into `heap` while pending, `NOT_IN_HEAP` while free.
+    /// Index into `heap` while pending, `NOT_IN_HEAP` once vacated (a
+    /// never-used slot says 0; it is only read for pending slots).
     heap_pos: u32,
-    /// Next free slot while free.
+    /// Next free slot + 1 while free (`NO_SLOT` ends the list).
     next_free: u32,
 }
 
@@ -83,7 +87,7 @@ impl Slot {
         seq: 0,
         waker: None,
         generation: 0,
-        heap_pos: NOT_IN_HEAP,
+        heap_pos: 0,
         next_free: NO_SLOT,
     };
 }
@@ -127,7 +131,7 @@ impl<const N: usize> fmt::Debug for TimerQueue<N> {
 
 impl<const N: usize> TimerQueue<N> {
     /// Slot indices and heap positions are `u32`, with `u32::MAX` as a sentinel.
-    const CAPACITY_OK: () = assert!(N < u32::MAX as usize, "TimerQueue capacity too large");
+    const CAPACITY_OK: () = assert!(N < u32::MAX as usize - 1, "TimerQueue capacity too large");
 
     /// An empty queue.
     pub const fn new() -> Self {
@@ -307,7 +311,7 @@ impl<const N: usize> TimerQueue<N> {
 
     fn alloc_slot(&mut self) -> Option<u32> {
         if self.free_head != NO_SLOT {
-            let slot = self.free_head;
+            let slot = self.free_head - 1;
             self.free_head = self.slots[slot as usize].next_free;
             Some(slot)
         } else if (self.fresh as usize) < N {
@@ -341,7 +345,7 @@ impl<const N: usize> TimerQueue<N> {
         // held for a stale handle to alias; accepted and documented.
         s.generation = s.generation.wrapping_add(1);
         s.next_free = self.free_head;
-        self.free_head = slot as u32;
+        self.free_head = slot as u32 + 1;
         // `waker` is Some for every slot in the heap (invariant of `insert`).
         s.waker.take().unwrap_or_else(unreachable_waker)
     }

@@ -19,8 +19,11 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  run   [--target T] [--native]    build and run the main demo (under the target's QEMU runner,
-                                   or directly with --native)
+  run   [--target T] [--native] [--server ADDR:PORT] [--trace]
+                                   the book's demo: starts the delay server, runs the demo
+                                   against it (under the target's QEMU runner, or directly
+                                   with --native); --server uses a running server instead;
+                                   --trace prints every poll, wake, park and readiness event
   test  [--target T]               host tests, then every freestanding test program natively
                                    and under QEMU; last line: `N passed, N failed`
   build [--target T] [PROGRAM...]  build freestanding programs; prints each ELF path last
@@ -43,6 +46,8 @@ struct Args {
     command: String,
     target: Option<String>,
     native: bool,
+    trace: bool,
+    server: Option<String>,
     rest: Vec<String>,
 }
 
@@ -53,12 +58,16 @@ fn parse_args() -> Result<Args, String> {
         command,
         target: None,
         native: false,
+        trace: false,
+        server: None,
         rest: Vec::new(),
     };
     while let Some(a) = it.next() {
         match a.as_str() {
             "--target" => args.target = Some(it.next().ok_or("--target needs a value")?),
             "--native" => args.native = true,
+            "--trace" => args.trace = true,
+            "--server" => args.server = Some(it.next().ok_or("--server needs ADDR:PORT")?),
             _ if a.starts_with("--target=") => {
                 args.target = Some(a["--target=".len()..].to_owned())
             }
@@ -87,7 +96,10 @@ fn real_main() -> Result<bool, String> {
         .clone()
         .unwrap_or_else(|| DEFAULT_TARGET.to_owned());
     match args.command.as_str() {
-        "run" => run::run(&root, &targets::find(&root, &target_name)?, args.native),
+        "run" => {
+            let opts = run::RunOptions { native: args.native, server: args.server.clone(), trace: args.trace };
+            run::run(&root, &targets::find(&root, &target_name)?, &opts)
+        }
         "test" => test::run(&root, args.target.as_deref()),
         "build" => {
             let target = targets::find(&root, &target_name)?;

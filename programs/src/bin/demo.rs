@@ -1,0 +1,110 @@
+//! The book's chapter-10 demo, freestanding: `block_on(async_main())` makes
+//! two `Http::get` requests one after the other (≈ 600 + 400 ms), then a
+//! concurrent round that shows the total time is the longest delay, not the
+//! sum. Usage: `demo [IP:PORT]` (default 127.0.0.1:8080, the delay server).
+#![no_std]
+#![no_main]
+
+use bitwake::http::{GetError, Http, HttpResponse};
+use bitwake::rt::block_on;
+use bitwake::time::Instant;
+use bitwake::{eprintln, print, println};
+
+bitwake::main!(main);
+
+fn main() -> i32 {
+    let arg = bitwake::rt::args().nth(1).unwrap_or(b"127.0.0.1:8080");
+    let addr = match core::str::from_utf8(arg).ok().and_then(|s| bitwake::net::parse_addr(s).ok()) {
+        Some(a) => a,
+        None => {
+            eprintln!("demo: bad server address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080", Bytes(arg));
+            return 2;
+        }
+    };
+    Http::set_server(addr);
+    match block_on(async_main()) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("demo: {e}");
+            1
+        }
+    }
+}
+
+async fn async_main() -> Result<(), GetError> {
+    println!("Program starting");
+    let start = Instant::now();
+    let txt = Http::get("/600/HelloAsyncAwait").await?;
+    show(&txt);
+    let txt = Http::get("/400/HelloAsyncAwait").await?;
+    show(&txt);
+    println!("sequential round: {} ms (600 + 400 ms of server delay)", start.elapsed().as_millis());
+
+    // The concurrent round: every request is its own task; they wait on the
+    // server at the same time, so the round takes as long as the slowest.
+    const PATHS: [&str; 5] = ["/500/one", "/300/two", "/700/three", "/200/four", "/400/five"];
+    let start = Instant::now();
+    let mut handles: heapless::Vec<_, 5> = heapless::Vec::new();
+    for path in PATHS {
+        match bitwake::rt::spawn(fetch(path, start)) {
+            Ok(h) => {
+                let _ = handles.push(h);
+            }
+            Err(e) => eprintln!("demo: cannot spawn {path}: {e}"),
+        }
+    }
+    let mut failed = None;
+    for (h, path) in handles.into_iter().zip(PATHS) {
+        match h.await {
+            Ok(Ok(ms)) => println!("  {path:<11} -> done at {ms} ms"),
+            Ok(Err(e)) => failed = Some(e),
+            Err(e) => eprintln!("demo: task for {path} did not finish: {e:?}"),
+        }
+    }
+    println!(
+        "concurrent round: {} ms for 5 requests of 200..700 ms (sum 2100 ms)",
+        start.elapsed().as_millis()
+    );
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+bitwake::task! {
+    pool_size = 5;
+    /// One request of the concurrent round; returns when it finished, in ms
+    /// since the round started.
+    async fn fetch(path: &'static str, round_start: Instant) -> Result<u64, GetError> {
+        let r = Http::get(path).await?;
+        println!("  {path:<11} -> {} {}", r.status(), r.text().unwrap_or("<binary>"));
+        Ok(round_start.elapsed().as_millis() as u64)
+    }
+}
+
+/// Prints a response the way the book does: head, then body.
+fn show(r: &HttpResponse) {
+    print!("{}", Bytes(r.head()));
+    println!("{}", Bytes(r.body()));
+}
+
+/// Prints bytes as text, replacing what is not UTF-8.
+struct Bytes<'a>(&'a [u8]);
+
+impl core::fmt::Display for Bytes<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for chunk in self.0.utf8_chunks() {
+            f.write_str(chunk.valid())?;
+            if !chunk.invalid().is_empty() {
+                f.write_str("\u{fffd}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl core::fmt::Debug for Bytes<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}

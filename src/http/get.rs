@@ -1,0 +1,119 @@
+//! `Http::get(path)`: the book's chapter-10 client, on bitwake's reactor.
+//!
+//! One request per connection (`Connection: close`), the response collected
+//! into a bounded [`ResponseParser`]; a malformed, oversized or truncated
+//! response is an error value, and the socket is closed on every path.
+
+use super::{HttpError, ResponseParser, format_get};
+use crate::io;
+use crate::net::{SocketAddrV4, TcpStream};
+use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// Largest response head `Http::get` accepts.
+pub const MAX_HEAD: usize = 1024;
+/// Largest response body `Http::get` accepts.
+pub const MAX_BODY: usize = 4096;
+
+/// A complete response owned by the caller.
+pub struct HttpResponse {
+    parser: ResponseParser<MAX_HEAD, MAX_BODY>,
+}
+
+impl HttpResponse {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.parser.response().map_or(0, |r| r.status)
+    }
+    /// The raw head (status line, headers, blank line) as received.
+    pub fn head(&self) -> &[u8] {
+        self.parser.response().map_or(&[], |r| r.head)
+    }
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        self.parser.response().map_or(&[], |r| r.body)
+    }
+    /// The body as text (lossy: invalid UTF-8 gives `None`).
+    pub fn text(&self) -> Option<&str> {
+        core::str::from_utf8(self.body()).ok()
+    }
+}
+
+/// What can go wrong in `Http::get`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetError {
+    /// Connecting, writing or reading failed.
+    Io(io::Error),
+    /// The response (or the request we were asked to make) is not valid.
+    Http(HttpError),
+}
+
+impl From<io::Error> for GetError {
+    fn from(e: io::Error) -> Self {
+        GetError::Io(e)
+    }
+}
+
+impl From<HttpError> for GetError {
+    fn from(e: HttpError) -> Self {
+        GetError::Http(e)
+    }
+}
+
+impl fmt::Display for GetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetError::Io(e) => write!(f, "I/O error: {e}"),
+            GetError::Http(e) => write!(f, "HTTP error: {e}"),
+        }
+    }
+}
+
+/// The book's `Http` namespace.
+pub struct Http;
+
+/// The server `Http::get` talks to, packed as `ip << 16 | port`
+/// (default 127.0.0.1:8080, the book's delay server).
+static SERVER: AtomicU64 = AtomicU64::new((0x7f00_0001u64 << 16) | 8080);
+
+impl Http {
+    /// Sets the server that [`Http::get`] talks to.
+    pub fn set_server(addr: SocketAddrV4) {
+        SERVER.store(((u32::from(*addr.ip()) as u64) << 16) | addr.port() as u64, Ordering::Relaxed);
+    }
+
+    /// The server that [`Http::get`] talks to.
+    pub fn server() -> SocketAddrV4 {
+        let v = SERVER.load(Ordering::Relaxed);
+        SocketAddrV4::new(((v >> 16) as u32).into(), v as u16)
+    }
+
+    /// `GET path` from the configured server.
+    pub async fn get(path: &str) -> Result<HttpResponse, GetError> {
+        Self::get_from(Self::server(), path).await
+    }
+
+    /// `GET path` from `server`.
+    pub async fn get_from(server: SocketAddrV4, path: &str) -> Result<HttpResponse, GetError> {
+        let mut request = [0u8; 512];
+        let mut host: heapless::String<24> = heapless::String::new();
+        let _ = fmt::write(&mut host, format_args!("{server}"));
+        let n = format_get(&host, path, &mut request)?;
+        let stream = TcpStream::connect(server).await?;
+        stream.write_all(&request[..n]).await?;
+        let mut response = HttpResponse { parser: ResponseParser::new() };
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                response.parser.finish()?;
+                break;
+            }
+            response.parser.feed(&buf[..n])?;
+            if response.parser.is_done() {
+                break;
+            }
+        }
+        Ok(response)
+    }
+}

@@ -1,0 +1,225 @@
+//! [`AsyncFd`]: any pollable file descriptor, driven by the reactor.
+
+use super::Error;
+use crate::reactor::{self, Direction, Interest, Token};
+use crate::sys::{self, Errno, OwnedFd, RawFd};
+use core::future::poll_fn;
+use core::task::{Context, Poll};
+
+/// How an fd is driven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Non-blocking fd registered with the reactor: try the call, wait for
+    /// an edge on `EAGAIN`.
+    NonBlocking,
+    /// A blocking fd we must not switch to non-blocking (a shared terminal or
+    /// pipe on stdin/stdout): wait for readiness first (`ppoll`, 0 timeout,
+    /// then the reactor), then make exactly one call, which cannot block.
+    ProbeThenCall,
+    /// An fd epoll refuses (a regular file is always ready): plain calls.
+    AlwaysReady,
+}
+
+/// A file descriptor registered with the reactor, readable and writable
+/// asynchronously. Dropping it deregisters it, then closes it (if owned).
+pub struct AsyncFd {
+    fd: RawFd,
+    owned: bool,
+    token: Option<Token>,
+    mode: Mode,
+}
+
+impl AsyncFd {
+    /// Takes `fd`, makes it non-blocking and registers it for both directions.
+    pub fn new(fd: OwnedFd) -> Result<Self, Error> {
+        let flags = sys::fcntl_getfl(fd.raw())?;
+        if flags & sys::O_NONBLOCK == 0 {
+            sys::fcntl_setfl(fd.raw(), flags | sys::O_NONBLOCK)?;
+        }
+        Self::new_nonblocking(fd)
+    }
+
+    /// Takes an fd that is already non-blocking (e.g. from `SOCK_NONBLOCK`)
+    /// and registers it, without the `fcntl` round trip.
+    pub fn new_nonblocking(fd: OwnedFd) -> Result<Self, Error> {
+        let token = reactor::reactor().register(fd.raw(), Interest::Both)?;
+        Ok(AsyncFd { fd: fd.into_raw(), owned: true, token: Some(token), mode: Mode::NonBlocking })
+    }
+
+    /// Wraps a standard stream (0, 1, 2) without taking ownership or changing
+    /// its flags, which other processes share.
+    fn standard(fd: RawFd) -> Result<Self, Error> {
+        let nonblocking = sys::fcntl_getfl(fd)? & sys::O_NONBLOCK != 0;
+        match reactor::reactor().register(fd, Interest::Both) {
+            Ok(token) => Ok(AsyncFd {
+                fd,
+                owned: false,
+                token: Some(token),
+                mode: if nonblocking { Mode::NonBlocking } else { Mode::ProbeThenCall },
+            }),
+            // Regular files and /dev/null cannot be polled; they never block.
+            Err(Error::Os(Errno::EPERM)) => Ok(AsyncFd { fd, owned: false, token: None, mode: Mode::AlwaysReady }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The raw fd (still owned by `self`).
+    pub fn raw(&self) -> RawFd {
+        self.fd
+    }
+
+    /// Runs `op` (one system call on this fd) until it does not say
+    /// `EAGAIN`, waiting for readiness in `dir` in between. `EINTR` retries.
+    pub fn poll_io<R>(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(RawFd) -> Result<R, Errno>,
+    ) -> Poll<Result<R, Error>> {
+        let r = reactor::reactor();
+        loop {
+            let Some(token) = self.token else {
+                return Poll::Ready(op(self.fd).map_err(Error::Os));
+            };
+            let tick = r.tick(token, dir);
+            if self.mode == Mode::ProbeThenCall && !probe(self.fd, dir)? {
+                match r.poll_ready(token, dir, tick, cx) {
+                    Poll::Ready(()) => continue,
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            match op(self.fd) {
+                Err(Errno::EINTR) => continue,
+                Err(Errno::EAGAIN) => match r.poll_ready(token, dir, tick, cx) {
+                    Poll::Ready(()) => continue,
+                    Poll::Pending => return Poll::Pending,
+                },
+                other => return Poll::Ready(other.map_err(Error::Os)),
+            }
+        }
+    }
+
+    /// Waits until the fd is ready in `dir` (no I/O).
+    pub async fn ready(&self, dir: Direction) -> Result<(), Error> {
+        let mut first = true;
+        poll_fn(|cx| {
+            if first {
+                first = false;
+                // Pretend the first attempt said EAGAIN, so we wait for the
+                // next edge (or return at once if one arrived meanwhile).
+                self.poll_io(dir, cx, |_| Err::<(), _>(Errno::EAGAIN))
+            } else {
+                Poll::Ready(Ok(()))
+            }
+        })
+        .await
+    }
+
+    /// Reads into `buf`; `Ok(0)` is end of file.
+    pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        poll_fn(|cx| self.poll_io(Direction::Read, cx, |fd| sys::read(fd, buf))).await
+    }
+
+    /// Writes from `buf`; may write fewer bytes.
+    pub async fn write(&self, buf: &[u8]) -> Result<usize, Error> {
+        poll_fn(|cx| self.poll_io(Direction::Write, cx, |fd| sys::write(fd, buf))).await
+    }
+
+    /// Writes all of `buf`.
+    pub async fn write_all(&self, mut buf: &[u8]) -> Result<(), Error> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(Error::UnexpectedEof),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `fd` is ready in `dir` right now (`ppoll` with a zero timeout).
+fn probe(fd: RawFd, dir: Direction) -> Result<bool, Error> {
+    let events = match dir {
+        Direction::Read => sys::POLLIN,
+        Direction::Write => sys::POLLOUT,
+    };
+    let mut pfd = [sys::PollFd { fd, events, revents: 0 }];
+    let zero = sys::Timespec::default();
+    loop {
+        match sys::ppoll(&mut pfd, Some(&zero)) {
+            Ok(n) => return Ok(n > 0),
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+impl Drop for AsyncFd {
+    fn drop(&mut self) {
+        if let Some(token) = self.token.take() {
+            // Deregister first: closing alone would leave a dup'ed file
+            // description registered in epoll.
+            let _ = reactor::reactor().deregister(token);
+        }
+        if self.owned {
+            let _ = sys::close(self.fd);
+        }
+    }
+}
+
+impl embedded_io_async::ErrorType for AsyncFd {
+    type Error = Error;
+}
+
+impl embedded_io_async::Read for AsyncFd {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        AsyncFd::read(self, buf).await
+    }
+}
+
+impl embedded_io_async::Write for AsyncFd {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
+        AsyncFd::write(self, buf).await
+    }
+}
+
+/// A non-blocking pipe: `(read_end, write_end)`, both registered.
+///
+/// Writing to a pipe whose reader is gone raises SIGPIPE; bitwake programs
+/// ignore SIGPIPE at start-up (see `rt`), so the write reports `EPIPE`.
+pub fn pipe() -> Result<(AsyncFd, AsyncFd), Error> {
+    ignore_sigpipe();
+    let [r, w] = sys::pipe2(sys::O_NONBLOCK | sys::O_CLOEXEC)?;
+    // SAFETY: pipe2 just created both fds; nothing else owns them.
+    let (r, w) = unsafe { (OwnedFd::from_raw(r), OwnedFd::from_raw(w)) };
+    Ok((AsyncFd::new_nonblocking(r)?, AsyncFd::new_nonblocking(w)?))
+}
+
+/// Standard input, read asynchronously (its flags are left alone).
+pub fn stdin() -> Result<AsyncFd, Error> {
+    AsyncFd::standard(0)
+}
+
+/// Standard output, written asynchronously (its flags are left alone).
+pub fn stdout() -> Result<AsyncFd, Error> {
+    ignore_sigpipe();
+    AsyncFd::standard(1)
+}
+
+/// Standard error, written asynchronously (its flags are left alone).
+pub fn stderr() -> Result<AsyncFd, Error> {
+    ignore_sigpipe();
+    AsyncFd::standard(2)
+}
+
+/// Ignores SIGPIPE, once per process, the first time bitwake hands out a
+/// pipe or a standard stream: `send(MSG_NOSIGNAL)` protects sockets, but a
+/// `write` to a pipe whose reader left can only be made to return `EPIPE` by
+/// ignoring the signal. Programs that never touch pipes pay nothing.
+fn ignore_sigpipe() {
+    use core::sync::atomic::{AtomicBool, Ordering};
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if !DONE.swap(true, Ordering::Relaxed) {
+        let _ = sys::rt_sigaction(sys::SIGPIPE, &sys::SigAction::ignore());
+    }
+}

@@ -1,0 +1,175 @@
+//! TCP listener and stream.
+
+use crate::io::{AsyncFd, Error};
+use crate::reactor::Direction;
+use crate::sys::{self, Errno, OwnedFd, SockAddrIn};
+use core::future::poll_fn;
+use core::net::SocketAddrV4;
+use core::task::Poll;
+
+fn new_socket() -> Result<OwnedFd, Errno> {
+    let fd = sys::socket(sys::AF_INET, sys::SOCK_STREAM | sys::SOCK_NONBLOCK | sys::SOCK_CLOEXEC, 0)?;
+    // SAFETY: socket() just created `fd`; nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw(fd) })
+}
+
+/// A listening TCP socket.
+pub struct TcpListener {
+    io: AsyncFd,
+}
+
+impl TcpListener {
+    /// Binds `addr` (port 0 picks an ephemeral port) and listens with a
+    /// backlog of 1024. `SO_REUSEADDR` is set so a restarted server can bind
+    /// at once.
+    pub fn bind(addr: SocketAddrV4) -> Result<TcpListener, Error> {
+        Self::bind_with_backlog(addr, 1024)
+    }
+
+    /// Like [`bind`](Self::bind) with an explicit backlog.
+    pub fn bind_with_backlog(addr: SocketAddrV4, backlog: u32) -> Result<TcpListener, Error> {
+        let fd = new_socket()?;
+        sys::setsockopt_int(fd.raw(), sys::SOL_SOCKET, sys::SO_REUSEADDR, 1)?;
+        sys::bind(fd.raw(), &SockAddrIn::from(addr))?;
+        sys::listen(fd.raw(), backlog)?;
+        Ok(TcpListener { io: AsyncFd::new_nonblocking(fd)? })
+    }
+
+    /// The bound address (with the real port after binding port 0).
+    pub fn local_addr(&self) -> Result<SocketAddrV4, Error> {
+        Ok(sys::getsockname(self.io.raw())?.into())
+    }
+
+    /// Accepts one connection: the stream (non-blocking, registered) and the
+    /// peer's address. Transient per-connection errors (`ECONNABORTED`)
+    /// are skipped; resource errors (`EMFILE`, `ENFILE`, `ENOBUFS`,
+    /// `ENOMEM`) and a full registry come back as errors so the caller can
+    /// decide (a server should keep serving).
+    pub async fn accept(&self) -> Result<(TcpStream, SocketAddrV4), Error> {
+        loop {
+            let r = poll_fn(|cx| {
+                self.io.poll_io(Direction::Read, cx, |fd| sys::accept4(fd, sys::SOCK_NONBLOCK | sys::SOCK_CLOEXEC))
+            })
+            .await;
+            match r {
+                Ok((fd, peer)) => {
+                    // SAFETY: accept4 just created `fd`; nothing else owns it.
+                    let fd = unsafe { OwnedFd::from_raw(fd) };
+                    // If registering fails (registry full), `fd` is closed
+                    // on the way out: the peer sees the connection closed.
+                    let io = AsyncFd::new_nonblocking(fd)?;
+                    return Ok((TcpStream { io }, peer.into()));
+                }
+                Err(Error::Os(Errno::ECONNABORTED)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// A connected TCP stream.
+pub struct TcpStream {
+    io: AsyncFd,
+}
+
+impl TcpStream {
+    /// Connects to `addr`: a non-blocking `connect` (`EINPROGRESS`), a wait
+    /// for writability, then `SO_ERROR` says how it went (e.g.
+    /// `ECONNREFUSED`). The socket is closed if connecting fails.
+    pub async fn connect(addr: SocketAddrV4) -> Result<TcpStream, Error> {
+        let fd = new_socket()?;
+        let started = sys::connect(fd.raw(), &SockAddrIn::from(addr));
+        let io = AsyncFd::new_nonblocking(fd)?;
+        match started {
+            Ok(()) => return Ok(TcpStream { io }),
+            Err(Errno::EINPROGRESS) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+        // Wait for the first writable (or error/hang-up) edge, then ask.
+        let mut waited = false;
+        poll_fn(|cx| {
+            if waited {
+                return Poll::Ready(Ok(()));
+            }
+            waited = true;
+            io.poll_io(Direction::Write, cx, |_| Err::<(), _>(Errno::EAGAIN))
+        })
+        .await?;
+        loop {
+            match sys::getsockopt_int(io.raw(), sys::SOL_SOCKET, sys::SO_ERROR)? {
+                0 => break,
+                code => {
+                    let e = Errno::from_raw(code);
+                    if e == Errno::EINPROGRESS || e == Errno::EALREADY {
+                        // Spurious edge: wait again.
+                        io.ready(Direction::Write).await?;
+                        continue;
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        // A writable edge without SO_ERROR may still be a not-yet-connected
+        // socket (spurious); getpeername would tell, but SO_ERROR 0 after
+        // EPOLLOUT is the documented success signal.
+        Ok(TcpStream { io })
+    }
+
+    /// Reads into `buf`; `Ok(0)` is end of stream.
+    pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
+        poll_fn(|cx| self.io.poll_io(Direction::Read, cx, |fd| sys::recv(fd, buf, 0))).await
+    }
+
+    /// Writes from `buf` (may write fewer bytes); `EPIPE`/`ECONNRESET` come
+    /// back as errors, never as SIGPIPE.
+    pub async fn write(&self, buf: &[u8]) -> Result<usize, Error> {
+        poll_fn(|cx| self.io.poll_io(Direction::Write, cx, |fd| sys::send(fd, buf, sys::MSG_NOSIGNAL))).await
+    }
+
+    /// Writes all of `buf`.
+    pub async fn write_all(&self, mut buf: &[u8]) -> Result<(), Error> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(Error::UnexpectedEof),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Shuts down the write half (`SHUT_WR`), the read half or both.
+    pub fn shutdown(&self, how: u32) -> Result<(), Error> {
+        Ok(sys::shutdown(self.io.raw(), how)?)
+    }
+
+    /// Sets `TCP_NODELAY`.
+    pub fn set_nodelay(&self, on: bool) -> Result<(), Error> {
+        Ok(sys::setsockopt_int(self.io.raw(), sys::IPPROTO_TCP, sys::TCP_NODELAY, on as i32)?)
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> Result<SocketAddrV4, Error> {
+        Ok(sys::getsockname(self.io.raw())?.into())
+    }
+
+    /// The raw fd (owned by the stream).
+    pub fn raw_fd(&self) -> sys::RawFd {
+        self.io.raw()
+    }
+}
+
+impl embedded_io_async::ErrorType for TcpStream {
+    type Error = Error;
+}
+
+impl embedded_io_async::Read for TcpStream {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        TcpStream::read(self, buf).await
+    }
+}
+
+impl embedded_io_async::Write for TcpStream {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
+        TcpStream::write(self, buf).await
+    }
+}

@@ -1,0 +1,438 @@
+//! The event loop's blocking half: one epoll instance, one eventfd to
+//! interrupt it, the fd registry and the timer queue.
+//!
+//! Where a wake goes (the whole path, in this file and the executor's):
+//!
+//! 1. a task's I/O call returns `EAGAIN`: [`Reactor::poll_ready`] stores the
+//!    task's waker in the fd's slot (direction read or write);
+//! 2. the executor runs out of ready tasks and calls [`Reactor::park`], which
+//!    blocks in `epoll_pwait` with the nearest timer's deadline as timeout;
+//! 3. the kernel reports the fd ready: `park` bumps the slot's tick, takes the
+//!    waker and calls `wake()` — which sets the task's bit in the executor's
+//!    ready bitmap; expired timers are woken the same way;
+//! 4. the executor polls exactly the tasks whose bits are set.
+//!
+//! A wake from another thread or a signal handler sets the bit and then calls
+//! [`Reactor::unpark`], which writes the eventfd **only if the loop is parked
+//! at that moment**, so wakes on the executor's own thread cost no syscall.
+
+use super::lock::SpinLock;
+use super::registry::{READ, Registry, WRITE};
+use crate::sys::{self, EpollEvent, Errno, RawFd};
+use crate::time::{Instant, TimerError, TimerHandle, TimerQueue};
+use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use core::task::{Context, Poll, Waker};
+
+/// The epoll token of the eventfd that interrupts a parked wait.
+const UNPARK_TOKEN: u64 = u64::MAX;
+/// Events taken from the kernel per `epoll_pwait`.
+const EVENTS_PER_WAIT: usize = 64;
+/// Wakers collected under the lock before waking them outside it.
+const WAKE_BATCH: usize = 32;
+
+/// Why the reactor refused a registration or a timer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CapacityError {
+    /// All fd registration slots are in use.
+    Registrations {
+        /// The static capacity.
+        capacity: usize,
+    },
+    /// All timer slots are in use.
+    Timers {
+        /// The static capacity.
+        capacity: usize,
+    },
+}
+
+impl core::fmt::Display for CapacityError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CapacityError::Registrations { capacity } => {
+                write!(f, "reactor registrations exhausted (capacity {capacity})")
+            }
+            CapacityError::Timers { capacity } => write!(f, "reactor timers exhausted (capacity {capacity})"),
+        }
+    }
+}
+
+/// Names one registration: slot index, generation and the fd.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    index: u32,
+    generation: u32,
+    fd: RawFd,
+}
+
+impl Token {
+    /// The registered fd.
+    pub const fn fd(&self) -> RawFd {
+        self.fd
+    }
+    fn epoll_data(&self) -> u64 {
+        ((self.generation as u64) << 32) | self.index as u64
+    }
+}
+
+/// What readiness to wait for. bitwake registers both directions at once,
+/// edge-triggered, and never has to modify the registration per operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interest {
+    /// Readable (and peer hang-up).
+    Read,
+    /// Writable.
+    Write,
+    /// Both.
+    Both,
+}
+
+impl Interest {
+    fn epoll_bits(self) -> u32 {
+        let read = sys::EPOLLIN | sys::EPOLLRDHUP;
+        match self {
+            Interest::Read => read | sys::EPOLLET,
+            Interest::Write => sys::EPOLLOUT | sys::EPOLLET,
+            Interest::Both => read | sys::EPOLLOUT | sys::EPOLLET,
+        }
+    }
+}
+
+/// Readiness direction of an I/O operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Waiting to read.
+    Read,
+    /// Waiting to write.
+    Write,
+}
+
+impl Direction {
+    fn index(self) -> usize {
+        match self {
+            Direction::Read => READ,
+            Direction::Write => WRITE,
+        }
+    }
+}
+
+struct State<const FDS: usize, const TIMERS: usize> {
+    registry: Registry<FDS>,
+    timers: TimerQueue<TIMERS>,
+}
+
+/// The reactor: static capacity for `FDS` registrations and `TIMERS` timers.
+pub struct Reactor<const FDS: usize, const TIMERS: usize> {
+    /// epoll fd + 1 (0: not created yet).
+    epoll: AtomicI32,
+    /// eventfd + 1 (0: not created yet).
+    unpark_fd: AtomicI32,
+    /// True while `park` is (about to be) blocked in `epoll_pwait`.
+    parked: AtomicBool,
+    state: SpinLock<State<FDS, TIMERS>>,
+}
+
+impl<const FDS: usize, const TIMERS: usize> Default for Reactor<FDS, TIMERS> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
+    /// A reactor; the epoll instance and eventfd are created on first use.
+    pub const fn new() -> Self {
+        Reactor {
+            epoll: AtomicI32::new(0),
+            unpark_fd: AtomicI32::new(0),
+            parked: AtomicBool::new(false),
+            state: SpinLock::new(State { registry: Registry::new(), timers: TimerQueue::new() }),
+        }
+    }
+
+    /// The epoll fd, creating epoll and the unpark eventfd on first use.
+    fn epoll_fd(&self) -> Result<RawFd, Errno> {
+        let ep = self.epoll.load(Ordering::Acquire);
+        if ep != 0 {
+            return Ok(ep - 1);
+        }
+        // Creation happens under the state lock so two first users cannot
+        // both create an epoll instance.
+        let _guard = self.state.lock();
+        let ep = self.epoll.load(Ordering::Acquire);
+        if ep != 0 {
+            return Ok(ep - 1);
+        }
+        let ep = sys::epoll_create1(sys::EPOLL_CLOEXEC)?;
+        let efd = match sys::eventfd2(0, sys::EFD_NONBLOCK | sys::EFD_CLOEXEC) {
+            Ok(fd) => fd,
+            Err(e) => {
+                let _ = sys::close(ep);
+                return Err(e);
+            }
+        };
+        let ev = EpollEvent::new(sys::EPOLLIN | sys::EPOLLET, UNPARK_TOKEN);
+        if let Err(e) = sys::epoll_ctl(ep, sys::EPOLL_CTL_ADD, efd, Some(&ev)) {
+            let _ = sys::close(efd);
+            let _ = sys::close(ep);
+            return Err(e);
+        }
+        self.unpark_fd.store(efd + 1, Ordering::Release);
+        self.epoll.store(ep + 1, Ordering::Release);
+        Ok(ep)
+    }
+
+    /// Registers `fd` (which must be non-blocking) for edge-triggered
+    /// readiness. The caller keeps owning the fd and must [`deregister`]
+    /// before closing it.
+    ///
+    /// [`deregister`]: Reactor::deregister
+    pub fn register(&self, fd: RawFd, interest: Interest) -> Result<Token, crate::io::Error> {
+        let ep = self.epoll_fd()?;
+        let token = {
+            let mut st = self.state.lock();
+            let (index, generation) =
+                st.registry.alloc().ok_or(CapacityError::Registrations { capacity: FDS })?;
+            Token { index, generation, fd }
+        };
+        let ev = EpollEvent::new(interest.epoll_bits(), token.epoll_data());
+        if let Err(e) = sys::epoll_ctl(ep, sys::EPOLL_CTL_ADD, fd, Some(&ev)) {
+            self.state.lock().registry.release(token.index, token.generation);
+            return Err(e.into());
+        }
+        crate::trace!("register fd {} as slot {} ({:?})", fd, token.index, interest);
+        Ok(token)
+    }
+
+    /// Changes what `token` waits for.
+    pub fn modify(&self, token: Token, interest: Interest) -> Result<(), Errno> {
+        let ev = EpollEvent::new(interest.epoll_bits(), token.epoll_data());
+        sys::epoll_ctl(self.epoll_fd()?, sys::EPOLL_CTL_MOD, token.fd, Some(&ev))
+    }
+
+    /// Removes `token`'s fd from epoll and frees its slot. Call before
+    /// closing the fd: epoll tracks open file descriptions, so a duplicated
+    /// fd would otherwise stay registered after `close`.
+    pub fn deregister(&self, token: Token) -> Result<(), Errno> {
+        let r = sys::epoll_ctl(self.epoll_fd()?, sys::EPOLL_CTL_DEL, token.fd, None);
+        let wakers = self.state.lock().registry.release(token.index, token.generation);
+        crate::trace!("deregister fd {} (slot {})", token.fd, token.index);
+        // A task still waiting on this fd (from another handle) must learn
+        // that it is gone rather than sleep forever.
+        for w in wakers.into_iter().flatten() {
+            w.wake();
+        }
+        r
+    }
+
+    /// How many fds are registered.
+    pub fn registrations(&self) -> usize {
+        self.state.lock().registry.live()
+    }
+
+    /// The readiness tick of `token` in `dir`; read it *before* an I/O call
+    /// and pass it to [`poll_ready`](Reactor::poll_ready) if the call says
+    /// `EAGAIN`.
+    pub fn tick(&self, token: Token, dir: Direction) -> u32 {
+        let mut st = self.state.lock();
+        st.registry.get_mut(token.index, token.generation).map_or(0, |s| s.ticks[dir.index()])
+    }
+
+    /// After an I/O call on `token` returned `EAGAIN`: `Ready` if readiness
+    /// arrived since `tick` was read (retry the call), otherwise parks the
+    /// task's waker and returns `Pending`.
+    pub fn poll_ready(&self, token: Token, dir: Direction, tick: u32, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = self.state.lock();
+        let Some(slot) = st.registry.get_mut(token.index, token.generation) else {
+            // Deregistered under our feet: let the caller retry and get the
+            // fd's own error instead of waiting forever.
+            return Poll::Ready(());
+        };
+        let d = dir.index();
+        if slot.ticks[d] != tick || slot.closed {
+            return Poll::Ready(());
+        }
+        match &mut slot.wakers[d] {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            other => *other = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// Adds a timer; the returned handle cancels it.
+    pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> Result<TimerHandle, CapacityError> {
+        let h = self.state.lock().timers.insert(deadline, waker.clone());
+        match h {
+            Ok(h) => Ok(h),
+            Err(TimerError::Full) | Err(TimerError::Stale) => Err(CapacityError::Timers { capacity: TIMERS }),
+        }
+    }
+
+    /// Updates the waker of a pending timer; `false` if it already fired.
+    pub fn update_timer(&self, handle: TimerHandle, waker: &Waker) -> bool {
+        self.state.lock().timers.set_waker(handle, waker).is_ok()
+    }
+
+    /// Cancels a timer (no effect if it already fired).
+    pub fn cancel_timer(&self, handle: TimerHandle) {
+        let _ = self.state.lock().timers.cancel(handle);
+    }
+
+    /// How many timers are pending.
+    pub fn timers(&self) -> usize {
+        self.state.lock().timers.len()
+    }
+
+    /// The nearest timer deadline.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.state.lock().timers.next_deadline()
+    }
+
+    /// Marks the loop as about to block. The executor calls this, then checks
+    /// its ready bitmap once more, and only then calls [`park`](Self::park)
+    /// (or [`cancel_park`](Self::cancel_park) if work appeared). A wake that
+    /// lands after this store sees `parked` and writes the eventfd; a wake
+    /// before it is seen by the re-check. Both are `SeqCst` so neither side
+    /// can miss the other.
+    pub fn prepare_park(&self) {
+        self.parked.store(true, Ordering::SeqCst);
+    }
+
+    /// Undoes [`prepare_park`](Self::prepare_park) without waiting.
+    pub fn cancel_park(&self) {
+        self.parked.store(false, Ordering::SeqCst);
+    }
+
+    /// Wakes a parked loop; free when the loop is not parked. Safe from any
+    /// thread and from signal handlers (one atomic load, maybe one `write`).
+    pub fn unpark(&self) {
+        if self.parked.load(Ordering::SeqCst) {
+            let fd = self.unpark_fd.load(Ordering::Acquire);
+            if fd != 0 {
+                // A full counter (EAGAIN) already means "wake up"; nothing
+                // else can usefully be done about an error here.
+                let _ = sys::write(fd - 1, &1u64.to_ne_bytes());
+            }
+        }
+    }
+
+    /// Blocks until an fd is ready, a timer expires, `max_wait_ns` passes or
+    /// [`unpark`](Self::unpark) is called; then wakes the tasks concerned.
+    /// Returns how many wakers it woke. `EINTR` is a spurious wake-up.
+    pub fn park(&self, max_wait_ns: Option<u64>) -> Result<usize, Errno> {
+        let result = self.wait_and_dispatch(max_wait_ns, true);
+        self.parked.store(false, Ordering::SeqCst);
+        result
+    }
+
+    /// Like [`park`](Self::park) but never blocks: dispatches what is ready now.
+    pub fn poll_events(&self) -> Result<usize, Errno> {
+        self.wait_and_dispatch(Some(0), false)
+    }
+
+    fn wait_and_dispatch(&self, max_wait_ns: Option<u64>, blocking: bool) -> Result<usize, Errno> {
+        let ep = self.epoll_fd()?;
+        let now = Instant::now();
+        let timeout_ms = if !blocking {
+            0
+        } else {
+            let by_timer = self.next_deadline().map(|d| d.millis_until_ceil(now));
+            let by_caller = max_wait_ns.map(|ns| Instant::from_nanos(now.as_nanos().saturating_add(ns)).millis_until_ceil(now));
+            match (by_timer, by_caller) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => -1,
+            }
+        };
+        crate::trace!("park: epoll_pwait timeout {} ms", timeout_ms);
+        let mut events = [EpollEvent::default(); EVENTS_PER_WAIT];
+        let n = match sys::epoll_pwait(ep, &mut events, timeout_ms) {
+            Ok(n) => n,
+            Err(Errno::EINTR) => 0,
+            Err(e) => return Err(e),
+        };
+        let mut woken = 0;
+        let mut batch: heapless::Vec<Waker, WAKE_BATCH> = heapless::Vec::new();
+        let mut i = 0;
+        while i < n {
+            {
+                let mut st = self.state.lock();
+                while i < n && batch.len() + 2 <= WAKE_BATCH {
+                    let (bits, data) = (events[i].events, events[i].data);
+                    i += 1;
+                    crate::trace!("event: token {:#x} events {:#x}", data, bits);
+                    if data == UNPARK_TOKEN {
+                        let fd = self.unpark_fd.load(Ordering::Acquire) - 1;
+                        let mut buf = [0u8; 8];
+                        let _ = sys::read(fd, &mut buf);
+                        continue;
+                    }
+                    let Some(slot) = st.registry.get_mut(data as u32, (data >> 32) as u32) else { continue };
+                    let hup = bits & (sys::EPOLLHUP | sys::EPOLLERR) != 0;
+                    if hup {
+                        slot.closed = true;
+                    }
+                    if hup || bits & (sys::EPOLLIN | sys::EPOLLRDHUP | sys::EPOLLPRI) != 0 {
+                        slot.ticks[READ] = slot.ticks[READ].wrapping_add(1);
+                        if let Some(w) = slot.wakers[READ].take() {
+                            let _ = batch.push(w);
+                        }
+                    }
+                    if hup || bits & sys::EPOLLOUT != 0 {
+                        slot.ticks[WRITE] = slot.ticks[WRITE].wrapping_add(1);
+                        if let Some(w) = slot.wakers[WRITE].take() {
+                            let _ = batch.push(w);
+                        }
+                    }
+                }
+            }
+            woken += batch.len();
+            for w in batch.drain(..) {
+                w.wake();
+            }
+        }
+        woken += self.fire_timers(Instant::now());
+        Ok(woken)
+    }
+
+    /// Wakes every timer whose deadline has passed.
+    pub fn fire_timers(&self, now: Instant) -> usize {
+        let mut woken = 0;
+        loop {
+            let mut batch: heapless::Vec<Waker, WAKE_BATCH> = heapless::Vec::new();
+            {
+                let mut st = self.state.lock();
+                while !batch.is_full() {
+                    match st.timers.pop_expired_one(now) {
+                        Some((_, w)) => {
+                            let _ = batch.push(w);
+                        }
+                        None => break,
+                    }
+                }
+            }
+            if batch.is_empty() {
+                return woken;
+            }
+            crate::trace!("timers: {} expired", batch.len());
+            woken += batch.len();
+            for w in batch.drain(..) {
+                w.wake();
+            }
+        }
+    }
+}
+
+impl Instant {
+    /// The current time on `CLOCK_MONOTONIC`.
+    pub fn now() -> Instant {
+        // CLOCK_MONOTONIC cannot fail for a valid clock id and pointer; if a
+        // sandbox made it fail anyway, time standing still at 0 is safer than
+        // a panic (timers then fire on the caller's timeout).
+        let ts = sys::clock_gettime(sys::CLOCK_MONOTONIC).unwrap_or_default();
+        Instant::from_nanos(ts.as_nanos())
+    }
+
+    /// Time since `self` (zero if `self` is in the future).
+    pub fn elapsed(&self) -> crate::time::Duration {
+        Instant::now().saturating_duration_since(*self)
+    }
+}
