@@ -7,3 +7,5 @@
 //! `unsafe-assume-single-core`, chosen by the final binary.
 
 pub(crate) use portable_atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+#[cfg(loom)]
+pub(crate) use portable_atomic::fence;

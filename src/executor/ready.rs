@@ -22,6 +22,15 @@
 //! `fetch_or`s, then loads `parked`. One of the two must see the other, so
 //! either the executor does not sleep or the waker unparks it.
 //!
+//! Under loom the Dekker points also get a `fence(SeqCst)` ([`dekker_fence`]):
+//! loom models `SeqCst` *accesses* only as acquire/release (its documented
+//! limitation), which would report this correct protocol as a lost wake-up;
+//! it does model `SeqCst` fences. In real builds the `SeqCst` accesses alone
+//! suffice (C++20 [atomics.order]: all `SeqCst` operations are in one total
+//! order consistent with program order, so the executor's `parked` store and
+//! its bitmap load cannot both be missed by a waker's bitmap RMW and `parked`
+//! load), and a fence would cost an `mfence` on every wake on x86.
+//!
 //! This file is also compiled by the loom test (`tests/executor_loom.rs`) with
 //! loom's atomics in place of `super::atomic`, so it must not construct atomics.
 
@@ -39,6 +48,14 @@ pub(crate) fn mark(words: &[AtomicUsize], summary: &AtomicUsize, slot: usize) {
     if prev == 0 && words.len() > 1 {
         summary.fetch_or(1usize << w, SeqCst);
     }
+    dekker_fence();
+}
+
+/// No-op in real builds; `fence(SeqCst)` under loom (see the module docs).
+#[inline(always)]
+pub(crate) fn dekker_fence() {
+    #[cfg(loom)]
+    super::atomic::fence(SeqCst);
 }
 
 /// After a `mark`: whether this waker must call the platform `unpark`. Only
@@ -94,6 +111,7 @@ pub(crate) fn any_pending(words: &[AtomicUsize], summary: &AtomicUsize) -> bool 
 #[inline]
 pub(crate) fn begin_park(parked: &AtomicBool) {
     parked.store(true, SeqCst);
+    dekker_fence();
 }
 
 /// Executor side: back from park (or decided not to).
