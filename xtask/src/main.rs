@@ -1,6 +1,7 @@
 //! `cargo xtask`: bitwake's build driver. See `cargo xtask help`.
 
 mod cargo_build;
+mod e2e;
 mod elf;
 mod freestanding;
 mod host_tests;

@@ -38,7 +38,7 @@ async fn async_main() -> Result<(), GetError> {
     show(&txt);
     let txt = Http::get("/400/HelloAsyncAwait").await?;
     show(&txt);
-    println!("sequential round: {} ms (600 + 400 ms of server delay)", start.elapsed().as_millis());
+    println!("sequential round: {} ms (600 + 400 ms of server delay)", start.elapsed().as_millis() as u64);
 
     // The concurrent round: every request is its own task; they wait on the
     // server at the same time, so the round takes as long as the slowest.
@@ -63,7 +63,7 @@ async fn async_main() -> Result<(), GetError> {
     }
     println!(
         "concurrent round: {} ms for 5 requests of 200..700 ms (sum 2100 ms)",
-        start.elapsed().as_millis()
+        start.elapsed().as_millis() as u64
     );
     match failed {
         Some(e) => Err(e),
