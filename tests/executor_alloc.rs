@@ -3,7 +3,7 @@
 //! A counting global allocator; the whole measured section runs on one
 //! thread with a spinning park, and this binary has a single test, so nothing
 //! else allocates meanwhile.
-use bitwake::executor::{join, select, yield_now, Executor, JoinError, SpawnError, SpinPark};
+use bitwake::executor::{Executor, JoinError, SpawnError, SpinPark, join, select, yield_now};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Poll, Waker};

@@ -1,6 +1,6 @@
 //! Interop with futures-util's no_std combinators, and bitwake's own.
 mod executor_common;
-use bitwake::executor::{join, select, yield_now, Either, Executor};
+use bitwake::executor::{Either, Executor, join, select, yield_now};
 use executor_common::TestPark;
 use futures_util::future::{self, FutureExt};
 use std::pin::pin;
@@ -21,7 +21,8 @@ bitwake::task! {
 #[test]
 fn futures_util_join_and_select_on_bitwake() {
     let r = EXEC.block_on(async {
-        let (a, b) = future::join(EXEC.spawn(after(3)).unwrap(), EXEC.spawn(after(1)).unwrap()).await;
+        let (a, b) =
+            future::join(EXEC.spawn(after(3)).unwrap(), EXEC.spawn(after(1)).unwrap()).await;
         let slow = pin!(EXEC.spawn(after(50)).unwrap());
         let fast = pin!(after_local(2));
         let first = match future::select(slow, fast).await {

@@ -8,7 +8,7 @@
 #![cfg(loom)]
 
 mod atomic {
-    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 }
 #[allow(dead_code)]
 #[path = "../src/executor/ready.rs"]
@@ -44,7 +44,9 @@ impl Set {
     /// Everything taken now, as a bit set over slots (< 128).
     fn take_all(&self) -> u128 {
         let mut got = 0u128;
-        ready::take(&self.words, &self.summary, |w, bits| got |= (bits as u128) << (w * ready::BITS));
+        ready::take(&self.words, &self.summary, |w, bits| {
+            got |= (bits as u128) << (w * ready::BITS)
+        });
         got
     }
     /// One executor pass followed by the park decision. Returns the slots it
@@ -84,13 +86,18 @@ fn check(words: usize, slots: &'static [usize]) {
         if slept {
             // The executor decided to sleep: some waker must have seen it
             // parked and unparked it (otherwise: lost wake-up).
-            assert!(set.unparks.load(SeqCst) >= 1, "executor slept and nobody unparked it");
+            assert!(
+                set.unparks.load(SeqCst) >= 1,
+                "executor slept and nobody unparked it"
+            );
         }
         ready::end_park(&set.parked);
         // After the wakers are done, one more pass must find every bit that
         // was not taken yet: no bit is lost, and none is reported twice.
         let rest = set.take_all();
-        let distinct = slots.iter().all(|s| slots.iter().filter(|t| *t == s).count() == 1);
+        let distinct = slots
+            .iter()
+            .all(|s| slots.iter().filter(|t| *t == s).count() == 1);
         if distinct {
             // (A slot woken again after it was taken is rightly taken twice.)
             assert_eq!(got & rest, 0, "a wake was delivered twice");

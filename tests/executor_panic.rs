@@ -1,8 +1,8 @@
 //! A panicking task (host tests unwind): the executor stays consistent.
 mod executor_common;
-use bitwake::executor::{yield_now, Executor, JoinError};
+use bitwake::executor::{Executor, JoinError, yield_now};
 use executor_common::TestPark;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 static PARK: TestPark = TestPark::new();
@@ -42,7 +42,9 @@ bitwake::task! {
 fn panicking_task_leaves_executor_consistent() {
     let hb = EXEC.spawn(boom(2)).unwrap();
     let hc = EXEC.spawn(calm(1000)).unwrap();
-    let r = catch_unwind(AssertUnwindSafe(|| EXEC.block_on(async { std::future::pending::<()>().await })));
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        EXEC.block_on(async { std::future::pending::<()>().await })
+    }));
     assert!(r.is_err(), "the task's panic propagates out of block_on");
     // The panicking task's future was dropped (its local `D`), and the other
     // running task was shut down (dropped) too.
@@ -62,7 +64,15 @@ fn panicking_task_leaves_executor_consistent() {
         d.abort();
         (a.await, b.await, c.await, d.await)
     });
-    assert_eq!(out, (Ok(3), Ok(4), Err(JoinError::Cancelled), Err(JoinError::Cancelled)));
+    assert_eq!(
+        out,
+        (
+            Ok(3),
+            Ok(4),
+            Err(JoinError::Cancelled),
+            Err(JoinError::Cancelled)
+        )
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 mod executor_common;
-use bitwake::executor::{yield_now, Executor, JoinError, SpawnError};
+use bitwake::executor::{Executor, JoinError, SpawnError, yield_now};
 use executor_common::TestPark;
 
 static PARK: TestPark = TestPark::new();

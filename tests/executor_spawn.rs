@@ -1,11 +1,11 @@
 //! Spawn, join, abort, full pools, outputs, drop order, tokens.
 mod executor_common;
-use bitwake::executor::{yield_now, Executor, JoinError, SpawnError};
+use bitwake::executor::{Executor, JoinError, SpawnError, yield_now};
 use executor_common::TestPark;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Context, Poll};
 
 /// A future that never completes (without a wake source it never is polled again).
@@ -136,13 +136,14 @@ bitwake::task! {
 }
 
 #[test]
+#[allow(clippy::async_yields_async)] // returns a handle out of block_on on purpose
 fn shutdown_drops_running_tasks_in_pool_then_slot_order() {
     let outside = EXEC3.block_on(async {
         let _main_guard = Noisy(&LOG3, 0);
         let h1 = EXEC3.spawn(sleeper(1)).unwrap();
         let h2 = EXEC3.spawn(sleeper(2)).unwrap();
-        let _ = EXEC3.spawn(sleeper_b(10)).unwrap(); // detached
-        let _ = EXEC3.spawn(sleeper(3)).unwrap(); // detached
+        drop(EXEC3.spawn(sleeper_b(10)).unwrap()); // detached
+        drop(EXEC3.spawn(sleeper(3)).unwrap()); // detached
         yield_now().await;
         drop(h1); // detached while running
         assert!(LOG3.lock().unwrap().is_empty());
@@ -252,7 +253,10 @@ fn unspawned_token_drops_future_and_frees_slot() {
     assert_eq!(r, Ok(3));
     assert_eq!(*LOG5.lock().unwrap(), vec![3]);
     // The pool is bound to EXEC5 now.
-    assert_eq!(OTHER5.spawn(held(4)).unwrap_err(), SpawnError::OtherExecutor);
+    assert_eq!(
+        OTHER5.spawn(held(4)).unwrap_err(),
+        SpawnError::OtherExecutor
+    );
     // ... and that did not leak the slot.
     assert!(held(5).is_ok());
 }
@@ -267,8 +271,6 @@ bitwake::task! {
     pool_size = 1;
     async fn remote_task(x: u32) -> u32 { x + 1 }
 }
-
-struct WaitFor(&'static Mutex<Option<bitwake::executor::JoinHandle<u32>>>, Option<std::task::Waker>);
 
 #[test]
 fn spawn_from_another_thread_unparks() {
@@ -294,9 +296,15 @@ fn spawn_from_another_thread_unparks() {
         h.await
     });
     assert_eq!(r, Ok(42));
-    assert!(PARK6.parks.load(SeqCst) >= 1, "the executor should have parked while waiting");
-    assert_eq!(PARK6.timeouts.load(SeqCst), 0, "a wake-up was lost (park timed out)");
-    let _ = WaitFor(&SPAWNED6, None).1;
+    assert!(
+        PARK6.parks.load(SeqCst) >= 1,
+        "the executor should have parked while waiting"
+    );
+    assert_eq!(
+        PARK6.timeouts.load(SeqCst),
+        0,
+        "a wake-up was lost (park timed out)"
+    );
 }
 
 // --- the default executor ----------------------------------------------------
@@ -308,6 +316,8 @@ bitwake::task! {
 
 #[test]
 fn default_block_on_and_spawn() {
-    let r = bitwake::executor::block_on(async { bitwake::executor::spawn(default_task()).unwrap().await });
+    let r = bitwake::executor::block_on(async {
+        bitwake::executor::spawn(default_task()).unwrap().await
+    });
     assert_eq!(r, Ok("ok"));
 }

@@ -1,6 +1,6 @@
 //! Wake-ups: fairness, races with many waking threads, stale and foreign wakers.
 mod executor_common;
-use bitwake::executor::{yield_now, Executor, JoinHandle};
+use bitwake::executor::{Executor, JoinHandle, yield_now};
 use executor_common::TestPark;
 use std::future::Future;
 use std::pin::Pin;
@@ -29,7 +29,9 @@ bitwake::task! {
 #[test]
 fn yield_storm_polls_every_ready_task_once_per_pass() {
     EXEC1.block_on(async {
-        let hs: Vec<JoinHandle<()>> = (0..TASKS).map(|i| EXEC1.spawn(yielder(i)).unwrap()).collect();
+        let hs: Vec<JoinHandle<()>> = (0..TASKS)
+            .map(|i| EXEC1.spawn(yielder(i)).unwrap())
+            .collect();
         for h in hs {
             h.await.unwrap();
         }
@@ -41,7 +43,10 @@ fn yield_storm_polls_every_ready_task_once_per_pass() {
     for (r, round) in log.chunks(TASKS as usize).enumerate() {
         let mut seen = vec![false; TASKS as usize];
         for &id in round {
-            assert!(!seen[id as usize], "task {id} polled twice in round {r}: {round:?}");
+            assert!(
+                !seen[id as usize],
+                "task {id} polled twice in round {r}: {round:?}"
+            );
             seen[id as usize] = true;
         }
     }
@@ -59,7 +64,10 @@ struct Chan {
 }
 impl Chan {
     const fn new() -> Self {
-        Self { count: AtomicUsize::new(0), waker: Mutex::new(None) }
+        Self {
+            count: AtomicUsize::new(0),
+            waker: Mutex::new(None),
+        }
     }
     fn send(&self) {
         self.count.fetch_add(1, SeqCst);
@@ -75,7 +83,11 @@ impl Chan {
             }
             *self.waker.lock().unwrap() = Some(cx.waker().clone());
             let c = self.count.load(SeqCst);
-            if c > seen { Poll::Ready(c) } else { Poll::Pending }
+            if c > seen {
+                Poll::Ready(c)
+            } else {
+                Poll::Pending
+            }
         })
     }
 }
@@ -119,7 +131,9 @@ fn no_lost_wakeup_with_many_waking_threads() {
     let per_consumer = total.max(1);
     let sends_per_thread = per_consumer * CONSUMERS / THREADS;
     let wakeups = EXEC2.block_on(async {
-        let hs: Vec<_> = (0..CONSUMERS).map(|i| EXEC2.spawn(consumer(i, per_consumer)).unwrap()).collect();
+        let hs: Vec<_> = (0..CONSUMERS)
+            .map(|i| EXEC2.spawn(consumer(i, per_consumer)).unwrap())
+            .collect();
         let threads: Vec<_> = (0..THREADS)
             .map(|t| {
                 std::thread::spawn(move || {
@@ -142,7 +156,11 @@ fn no_lost_wakeup_with_many_waking_threads() {
         w
     });
     DONE.store(true, SeqCst);
-    assert_eq!(PARK2.timeouts.load(SeqCst), 0, "a park timed out: a wake-up was lost");
+    assert_eq!(
+        PARK2.timeouts.load(SeqCst),
+        0,
+        "a park timed out: a wake-up was lost"
+    );
     for c in &CHANS {
         assert_eq!(c.count.load(SeqCst), per_consumer);
     }
@@ -188,6 +206,7 @@ fn stale_wakers_are_harmless() {
         // which the task tolerates.
         let h = EXEC3.spawn(leaves_waker(false)).unwrap();
         stale.wake_by_ref();
+        #[allow(clippy::waker_clone_wake)] // the by-value path on purpose
         stale.clone().wake();
         assert_eq!(h.await, Ok(1));
         drop(stale);

@@ -6,6 +6,6 @@
 //! operations need one of the crate features `critical-section` or
 //! `unsafe-assume-single-core`, chosen by the final binary.
 
-pub(crate) use portable_atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 #[cfg(loom)]
 pub(crate) use portable_atomic::fence;
+pub(crate) use portable_atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};

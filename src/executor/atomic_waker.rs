@@ -30,11 +30,17 @@ unsafe impl Send for AtomicWaker {}
 
 impl AtomicWaker {
     pub(crate) const fn new() -> Self {
-        Self { state: AtomicUsize::new(WAITING), waker: UnsafeCell::new(None) }
+        Self {
+            state: AtomicUsize::new(WAITING),
+            waker: UnsafeCell::new(None),
+        }
     }
 
     pub(crate) fn register(&self, w: &Waker) {
-        match self.state.compare_exchange(WAITING, REGISTERING, Acquire, Acquire) {
+        match self
+            .state
+            .compare_exchange(WAITING, REGISTERING, Acquire, Acquire)
+        {
             Ok(_) => {
                 // SAFETY: we hold REGISTERING, so we own the cell.
                 let slot = unsafe { &mut *self.waker.get() };
@@ -42,7 +48,11 @@ impl AtomicWaker {
                     Some(old) if old.will_wake(w) => None,
                     _ => slot.replace(w.clone()),
                 };
-                if self.state.compare_exchange(REGISTERING, WAITING, AcqRel, Acquire).is_err() {
+                if self
+                    .state
+                    .compare_exchange(REGISTERING, WAITING, AcqRel, Acquire)
+                    .is_err()
+                {
                     // A wake arrived while we registered: deliver it ourselves.
                     // SAFETY: still exclusive until we reset the state.
                     let w = unsafe { &mut *self.waker.get() }.take();

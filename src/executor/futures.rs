@@ -68,7 +68,10 @@ impl<F: Future> MaybeDone<F> {
 
 /// Polls two futures concurrently and returns both outputs.
 pub fn join<A: Future, B: Future>(a: A, b: B) -> Join<A, B> {
-    Join { a: MaybeDone::Pending(a), b: MaybeDone::Pending(b) }
+    Join {
+        a: MaybeDone::Pending(a),
+        b: MaybeDone::Pending(b),
+    }
 }
 
 /// Future of [`join`].
@@ -84,10 +87,19 @@ impl<A: Future, B: Future> Future for Join<A, B> {
         // SAFETY: structural pinning of both fields; we never move them.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: as above.
-        let (mut a, mut b) = unsafe { (Pin::new_unchecked(&mut this.a), Pin::new_unchecked(&mut this.b)) };
+        let (mut a, mut b) = unsafe {
+            (
+                Pin::new_unchecked(&mut this.a),
+                Pin::new_unchecked(&mut this.b),
+            )
+        };
         let ra = a.as_mut().poll(cx);
         let rb = b.as_mut().poll(cx);
-        if ra && rb { Poll::Ready((a.take(), b.take())) } else { Poll::Pending }
+        if ra && rb {
+            Poll::Ready((a.take(), b.take()))
+        } else {
+            Poll::Pending
+        }
     }
 }
 

@@ -49,7 +49,8 @@ pub(crate) struct Header {
 }
 
 // The ready words follow the header with no padding.
-const _: () = assert!(core::mem::size_of::<Header>() % core::mem::align_of::<AtomicUsize>() == 0);
+const _: () =
+    assert!(core::mem::size_of::<Header>().is_multiple_of(core::mem::align_of::<AtomicUsize>()));
 
 impl Header {
     pub(crate) const fn new(words: usize, capacity: usize) -> Self {
@@ -104,7 +105,9 @@ pub(crate) unsafe fn wake_slot(h: *const Header, slot: usize) {
 #[inline]
 pub(crate) unsafe fn run_words<'a>(h: *const Header) -> &'a [AtomicUsize] {
     // SAFETY: by the caller's contract.
-    unsafe { core::slice::from_raw_parts(h.add(1).cast::<AtomicUsize>().add((*h).words), (*h).words) }
+    unsafe {
+        core::slice::from_raw_parts(h.add(1).cast::<AtomicUsize>().add((*h).words), (*h).words)
+    }
 }
 
 /// The pool's function table.

@@ -1,11 +1,11 @@
 //! Spawn tokens, join handles and their errors.
 
+use super::SpawnError;
 use super::atomic::Ordering::*;
 use super::header::{self, Header};
 use super::pool::{ABORT, CANCELLED, DETACHED, DONE, FLAGS, FOREIGN, JOINER_SHIFT, PANICKED};
 use super::registry;
 use super::waker;
-use super::SpawnError;
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
@@ -32,10 +32,16 @@ unsafe impl<T: Send> Send for SpawnToken<T> {}
 impl<T> SpawnToken<T> {
     pub(crate) fn ok(h: *const Header, slot: usize) -> Self {
         // SAFETY: `h` comes from a reference to a static pool.
-        Self { inner: Ok((unsafe { NonNull::new_unchecked(h.cast_mut()) }, slot)), _out: PhantomData }
+        Self {
+            inner: Ok((unsafe { NonNull::new_unchecked(h.cast_mut()) }, slot)),
+            _out: PhantomData,
+        }
     }
     pub(crate) fn err(e: SpawnError) -> Self {
-        Self { inner: Err(e), _out: PhantomData }
+        Self {
+            inner: Err(e),
+            _out: PhantomData,
+        }
     }
     /// Whether the task was created (the pool had room).
     pub fn is_ok(&self) -> bool {
@@ -63,7 +69,9 @@ impl<T> Drop for SpawnToken<T> {
 
 impl<T> fmt::Debug for SpawnToken<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SpawnToken").field("ok", &self.inner.is_ok()).finish()
+        f.debug_struct("SpawnToken")
+            .field("ok", &self.inner.is_ok())
+            .finish()
     }
 }
 
@@ -111,7 +119,11 @@ const TAKEN: usize = usize::MAX;
 impl<T> JoinHandle<T> {
     pub(crate) fn new(h: *const Header, slot: usize) -> Self {
         // SAFETY: from a reference to a static pool.
-        Self { h: unsafe { NonNull::new_unchecked(h.cast_mut()) }, slot, _out: PhantomData }
+        Self {
+            h: unsafe { NonNull::new_unchecked(h.cast_mut()) },
+            slot,
+            _out: PhantomData,
+        }
     }
 
     #[inline]
@@ -183,7 +195,12 @@ impl<T> Future for JoinHandle<T> {
             if m >> JOINER_SHIFT == joiner {
                 return Poll::Pending;
             }
-            match meta.compare_exchange_weak(m, (m & FLAGS) | (joiner << JOINER_SHIFT), AcqRel, Acquire) {
+            match meta.compare_exchange_weak(
+                m,
+                (m & FLAGS) | (joiner << JOINER_SHIFT),
+                AcqRel,
+                Acquire,
+            ) {
                 Ok(_) => return Poll::Pending,
                 Err(now) => m = now,
             }
@@ -217,7 +234,9 @@ impl<T> Drop for JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle").field("slot", &self.slot).finish()
+        f.debug_struct("JoinHandle")
+            .field("slot", &self.slot)
+            .finish()
     }
 }
 

@@ -66,6 +66,10 @@ macro_rules! task {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __task_ret {
-    () => { () };
-    ($t:ty) => { $t };
+    () => {
+        ()
+    };
+    ($t:ty) => {
+        $t
+    };
 }

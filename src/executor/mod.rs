@@ -40,7 +40,7 @@ mod run;
 mod waker;
 
 pub use align::{Align, Alignment};
-pub use futures::{join, select, yield_now, Either, Join, Select, YieldNow};
+pub use futures::{Either, Join, Select, YieldNow, join, select, yield_now};
 pub use join::{JoinError, JoinHandle, SpawnToken};
 pub use park::{HookPark, Park, SpinPark};
 pub use pool::RawPool;

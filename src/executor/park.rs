@@ -100,7 +100,10 @@ pub struct HookPark {
 impl HookPark {
     /// A hook with nothing installed (spins).
     pub const fn new() -> Self {
-        Self { park: AtomicPtr::new(core::ptr::null_mut()), unpark: AtomicPtr::new(core::ptr::null_mut()) }
+        Self {
+            park: AtomicPtr::new(core::ptr::null_mut()),
+            unpark: AtomicPtr::new(core::ptr::null_mut()),
+        }
     }
 
     /// Installs the platform's `park` and `unpark`. `unpark` must be callable
@@ -160,7 +163,10 @@ mod std_park {
     impl StdPark {
         /// A new, un-signalled park.
         pub const fn new() -> Self {
-            Self { flag: Mutex::new(false), cv: Condvar::new() }
+            Self {
+                flag: Mutex::new(false),
+                cv: Condvar::new(),
+            }
         }
     }
 

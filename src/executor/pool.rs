@@ -41,7 +41,10 @@ pub(crate) union Slot<F, T> {
 /// Used by [`task!`](crate::task) in const context.
 #[doc(hidden)]
 pub const fn slot_layout<F, T>() -> (usize, usize) {
-    (core::mem::size_of::<Slot<F, T>>(), core::mem::align_of::<Slot<F, T>>())
+    (
+        core::mem::size_of::<Slot<F, T>>(),
+        core::mem::align_of::<Slot<F, T>>(),
+    )
 }
 
 /// Number of bitmap words for `n` slots.
@@ -95,16 +98,23 @@ pub(crate) const JOINER_SHIFT: u32 = 5;
 /// Joiner value meaning "a foreign waker, stored in the header's cell".
 pub(crate) const FOREIGN: u32 = u32::MAX >> JOINER_SHIFT;
 
-impl<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize> RawPool<SIZE, ALIGN, N, W>
+impl<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize>
+    RawPool<SIZE, ALIGN, N, W>
 where
     Align<ALIGN>: Alignment,
 {
     /// An empty pool (all zero: it lands in `.bss`).
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
-        assert!(N > 0 && N <= registry::MAX_CAPACITY, "pool capacity must be 1..=4096");
-        assert!(W == words_for(N) && W <= BITS, "W must be ceil(N / usize::BITS)");
-        assert!(SIZE % ALIGN == 0);
+        assert!(
+            N > 0 && N <= registry::MAX_CAPACITY,
+            "pool capacity must be 1..=4096"
+        );
+        assert!(
+            W == words_for(N) && W <= BITS,
+            "W must be ceil(N / usize::BITS)"
+        );
+        assert!(SIZE.is_multiple_of(ALIGN));
         Self {
             header: Header::new(W, N),
             ready: [const { AtomicUsize::new(0) }; W],
@@ -145,7 +155,11 @@ where
     #[inline]
     fn claim(&self) -> Option<usize> {
         for w in 0..W {
-            let valid = if (w + 1) * BITS <= N { usize::MAX } else { (1usize << (N - w * BITS)) - 1 };
+            let valid = if (w + 1) * BITS <= N {
+                usize::MAX
+            } else {
+                (1usize << (N - w * BITS)) - 1
+            };
             let mut u = self.used[w].load(Relaxed);
             loop {
                 let free = !u & valid;
@@ -198,14 +212,20 @@ where
                     release: Self::release_raw,
                 }
             };
-            self.header.vt.store((vt as *const PoolVTable).cast_mut(), Release);
+            self.header
+                .vt
+                .store((vt as *const PoolVTable).cast_mut(), Release);
         }
         let Some(slot) = self.claim() else {
             return SpawnToken::err(super::SpawnError::Full);
         };
         // SAFETY: the slot is ours (claimed), sized and aligned for `Slot<F, T>`
         // (const-asserted above).
-        unsafe { self.slot_raw(slot).cast::<Slot<F, T>>().write(Slot { fut: ManuallyDrop::new(make()) }) };
+        unsafe {
+            self.slot_raw(slot).cast::<Slot<F, T>>().write(Slot {
+                fut: ManuallyDrop::new(make()),
+            })
+        };
         SpawnToken::ok(h, slot)
     }
 
@@ -289,7 +309,13 @@ where
     }
 
     #[inline]
-    fn poll_word<F: Future<Output = T>, T>(&self, core: &ExecCore, index: usize, w: usize, bits: usize) -> bool {
+    fn poll_word<F: Future<Output = T>, T>(
+        &self,
+        core: &ExecCore,
+        index: usize,
+        w: usize,
+        bits: usize,
+    ) -> bool {
         // Acquire: pairs with spawn's Release, so the future is visible.
         let mut bits = bits & self.run[w].load(Acquire);
         if bits == 0 {
@@ -315,7 +341,12 @@ where
 
     /// Polls one running task. Returns whether it woke itself (re-queue).
     #[inline(always)]
-    fn poll_slot<F: Future<Output = T>, T>(&self, core: &ExecCore, index: usize, slot: usize) -> bool {
+    fn poll_slot<F: Future<Output = T>, T>(
+        &self,
+        core: &ExecCore,
+        index: usize,
+        slot: usize,
+    ) -> bool {
         let sp = self.slot_raw(slot).cast::<Slot<F, T>>();
         if self.meta[slot].load(Acquire) & ABORT != 0 {
             // SAFETY: running slot: holds a live `F`, executor thread owns it.
@@ -326,7 +357,11 @@ where
         core.begin_poll(registry::id(index, slot));
         let waker = waker::local(core.as_static());
         let mut cx = Context::from_waker(&waker);
-        let guard = PanicGuard::<F, T, SIZE, ALIGN, N, W> { pool: self, slot, _p: core::marker::PhantomData };
+        let guard = PanicGuard::<F, T, SIZE, ALIGN, N, W> {
+            pool: self,
+            slot,
+            _p: core::marker::PhantomData,
+        };
         // SAFETY: the future lives in a static slot and is never moved until it
         // is dropped in place.
         let fut = unsafe { Pin::new_unchecked(&mut *(*sp).fut) };
@@ -338,7 +373,9 @@ where
                 // output where it was.
                 unsafe {
                     ManuallyDrop::drop(&mut (*sp).fut);
-                    sp.write(Slot { out: ManuallyDrop::new(out) });
+                    sp.write(Slot {
+                        out: ManuallyDrop::new(out),
+                    });
                 }
                 self.complete::<T>(slot, 0);
                 false
@@ -391,4 +428,3 @@ where
         self.pool.complete::<T>(self.slot, CANCELLED | PANICKED);
     }
 }
-

@@ -6,9 +6,9 @@
 //! never reused (pools and executors are `'static`). There are `usize::BITS`
 //! entries (64 on x86-64, 32 on 32-bit microcontrollers: 256 / 128 bytes).
 
+use super::SpawnError;
 use super::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use super::header::Header;
-use super::SpawnError;
 use core::ptr;
 
 /// Bits of a waker id that hold the slot; pools have at most `1 << SLOT_BITS` slots.
@@ -18,7 +18,8 @@ pub const MAX_CAPACITY: usize = 1 << SLOT_BITS;
 /// How many pools and executors a program can have in total.
 pub const MAX_POOLS: usize = usize::BITS as usize;
 
-static TABLE: [AtomicPtr<Header>; MAX_POOLS] = [const { AtomicPtr::new(ptr::null_mut()) }; MAX_POOLS];
+static TABLE: [AtomicPtr<Header>; MAX_POOLS] =
+    [const { AtomicPtr::new(ptr::null_mut()) }; MAX_POOLS];
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// The registry index of `h`, registering it on first use.
@@ -43,7 +44,10 @@ pub(crate) unsafe fn index_of(h: *const Header) -> Result<usize, SpawnError> {
         }
     }
     TABLE[next].store(h.cast_mut(), Ordering::Release);
-    match hdr.index.compare_exchange(0, next + 1, Ordering::AcqRel, Ordering::Acquire) {
+    match hdr
+        .index
+        .compare_exchange(0, next + 1, Ordering::AcqRel, Ordering::Acquire)
+    {
         Ok(_) => Ok(next),
         // Another thread registered it first: our entry stays unused.
         Err(i) => Ok(i - 1),

@@ -5,7 +5,7 @@ use super::header::{self, Header};
 use super::join::{JoinHandle, SpawnToken};
 use super::park::Park;
 use super::registry;
-use super::{ready, waker, SpawnError};
+use super::{SpawnError, ready, waker};
 use core::future::Future;
 use core::pin::pin;
 use core::ptr;
@@ -111,12 +111,18 @@ impl Executor {
     /// if more than [`MAX_POOLS`](super::MAX_POOLS) pools and executors exist.
     pub fn block_on<F: Future>(&'static self, fut: F) -> F::Output {
         let core = &self.core;
-        assert!(!core.running.swap(true, Acquire), "bitwake: executor is already running");
+        assert!(
+            !core.running.swap(true, Acquire),
+            "bitwake: executor is already running"
+        );
         let _guard = Shutdown(self);
         // SAFETY: the core's header is at offset 0 of a static `repr(C)` struct
         // followed by its one ready word.
-        let index = unsafe { registry::index_of(core.hdr()) }.expect("bitwake: too many pools and executors");
-        core.header.exec.store(ptr::from_ref(core).cast_mut(), Release);
+        let index = unsafe { registry::index_of(core.hdr()) }
+            .expect("bitwake: too many pools and executors");
+        core.header
+            .exec
+            .store(ptr::from_ref(core).cast_mut(), Release);
         let main_id = registry::id(index, 0);
         let lw = waker::local(core);
         let mut cx = Context::from_waker(&lw);
@@ -125,7 +131,9 @@ impl Executor {
         loop {
             let mut polled = false;
             let mut run_main = core::mem::take(&mut main_local);
-            ready::take(&core.main_ready, &core.header.summary, |_, _| run_main = true);
+            ready::take(&core.main_ready, &core.header.summary, |_, _| {
+                run_main = true
+            });
             if run_main {
                 polled = true;
                 core.begin_poll(main_id);
@@ -190,7 +198,10 @@ impl Executor {
         let me = ptr::from_ref(&self.core).cast_mut();
         // SAFETY: a token's header is a registered static pool header.
         let hdr = unsafe { &*h };
-        match hdr.exec.compare_exchange(ptr::null_mut(), me, AcqRel, Acquire) {
+        match hdr
+            .exec
+            .compare_exchange(ptr::null_mut(), me, AcqRel, Acquire)
+        {
             Ok(_) => {
                 let index = hdr.index.load(Acquire) - 1;
                 self.core.bound.fetch_or(1usize << index, SeqCst);
