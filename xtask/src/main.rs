@@ -1,5 +1,6 @@
 //! `cargo xtask`: bitwake's build driver. See `cargo xtask help`.
 
+mod bench;
 mod cargo_build;
 mod e2e;
 mod elf;
@@ -29,6 +30,8 @@ commands:
                                    and under QEMU; last line: `N passed, N failed`
   build [--target T] [PROGRAM...]  build freestanding programs; prints each ELF path last
   size  [--target T]               stripped text/data/bss of the freestanding programs
+  bench [--quick]                  executor/echo/timer/C10k benchmarks vs embassy, tokio,
+                                   async-executor and an epoll loop; writes BENCHMARKS.md
   targets                          one line per file in targets/: NAME  RUST-TRIPLE  RUNNER
 
 The default target is x86_64-linux. Missing tools (QEMU, strace, rustup targets)
@@ -111,6 +114,7 @@ fn real_main() -> Result<bool, String> {
             Ok(true)
         }
         "size" => size::run(&root, &targets::find(&root, &target_name)?),
+        "bench" => bench::run(&root, &args.rest),
         "targets" => {
             for t in targets::load_all(&root)? {
                 println!("{}  {}  {}", t.name, t.triple(), t.runner().join(" "));

@@ -1,0 +1,4 @@
+//! Footprint reference: a std hello world.
+fn main() {
+    println!("Hello world from std!");
+}

@@ -1,0 +1,260 @@
+//! `cargo xtask bench [--quick]`: builds the benchmark workspace in `bench/`
+//! (its own workspace, so tokio, embassy and friends never enter bitwake's
+//! dependency tree) and the freestanding bitwake programs it measures, then
+//! hands over to `bench/runner`, which runs everything interleaved and pinned
+//! and writes `BENCHMARKS.md`.
+
+use crate::cargo_build::{self, BuildOptions};
+use crate::targets::{self, Target};
+use crate::tools::{ensure_program, ensure_rust_target, say};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The CPU every benchmark process is pinned to (the other one absorbs the
+/// OS, other tenants and, for C10k, the client).
+const CPU: &str = "1";
+
+/// The bench packages built in one cargo invocation. embassy's
+/// `platform-std` package is built on its own: its `__pender` would clash
+/// with the raw-loop contender's if cargo unified their features.
+const PACKAGES: &[&str] = &[
+    "bench-floor",
+    "bench-tokio",
+    "bench-smol",
+    "bench-embassy-raw",
+    "bench-net",
+    "bench-runner",
+    "bench-bitwake",
+];
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn bench_cargo(bench: &Path, args: &[&str]) -> Result<(), String> {
+    let mut cmd = cargo();
+    cmd.current_dir(bench)
+        .args(args)
+        .arg("--target-dir")
+        .arg(bench.join("target"))
+        // The xtask runs under `cargo run`; none of the flags meant for the
+        // root workspace's builds should leak into the benchmark builds.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR");
+    let status = cmd.status().map_err(|e| format!("cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` in bench/ failed", args.join(" ")))
+    }
+}
+
+fn with_packages<'a>(mut args: Vec<&'a str>, pkgs: &[&'a str]) -> Vec<&'a str> {
+    for p in pkgs {
+        args.push("-p");
+        args.push(p);
+    }
+    args
+}
+
+/// Builds the freestanding bitwake echo server of `bench/freestanding`
+/// (if present) for `target`, with the target file's link flags.
+fn build_freestanding_echo(bench: &Path, target: &Target) -> Result<Option<PathBuf>, String> {
+    if !bench.join("freestanding/Cargo.toml").exists() {
+        return Ok(None);
+    }
+    let triple = target.triple().to_owned();
+    ensure_rust_target(&triple)?;
+    let mut cmd = cargo();
+    cmd.current_dir(bench)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "bench-freestanding",
+            "--target",
+            &triple,
+        ])
+        .arg("--target-dir")
+        .arg(bench.join("target"))
+        .env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            target.list("rustflags").join("\x1f"),
+        )
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR");
+    let status = cmd.status().map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("building bench/freestanding failed".into());
+    }
+    Ok(Some(
+        bench
+            .join("target")
+            .join(&triple)
+            .join("release")
+            .join("bitwake_echo"),
+    ))
+}
+
+fn git_commit(root: &Path) -> String {
+    let out = |args: &[&str]| {
+        Command::new("git")
+            .current_dir(root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let head = out(&["rev-parse", "--short=10", "HEAD"]).unwrap_or_else(|| "unknown".into());
+    // Tracked files changed since HEAD: the numbers are of a modified tree.
+    let dirty =
+        out(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("{head} (+ uncommitted changes)")
+    } else {
+        head
+    }
+}
+
+pub fn run(root: &Path, rest: &[String]) -> Result<bool, String> {
+    let quick = rest.iter().any(|a| a == "--quick");
+    if let Some(a) = rest.iter().find(|a| *a != "--quick") {
+        return Err(format!("bench: unknown argument `{a}` (only --quick)"));
+    }
+    ensure_program("taskset", "util-linux")?;
+    ensure_program("strace", "strace")?;
+    ensure_program("strip", "binutils")?;
+    let bench = root.join("bench");
+    say("building the benchmark workspace (bench/)");
+    bench_cargo(
+        &bench,
+        &with_packages(vec!["build", "--release", "--quiet"], PACKAGES),
+    )?;
+    bench_cargo(
+        &bench,
+        &with_packages(
+            vec!["build", "--release", "--quiet"],
+            &["bench-embassy-std"],
+        ),
+    )?;
+    say("building the footprint references (profile footprint)");
+    bench_cargo(
+        &bench,
+        &[
+            "build",
+            "--profile",
+            "footprint",
+            "--quiet",
+            "-p",
+            "bench-net",
+            "-p",
+            "bench-tokio",
+            "--bin",
+            "hello_std",
+            "--bin",
+            "hello_tokio",
+        ],
+    )?;
+    bench_cargo(
+        &bench,
+        &[
+            "build",
+            "--profile",
+            "footprint",
+            "--quiet",
+            "-p",
+            "bench-embassy-std",
+            "--bin",
+            "hello_embassy",
+        ],
+    )?;
+
+    let target = targets::find(root, crate::DEFAULT_TARGET)?;
+    let mut notes = Vec::new();
+    let mut runner_args: Vec<String> = Vec::new();
+    // The freestanding programs bitwake ships, for C10k and the footprint.
+    let wanted = ["hello", "demo", "delayserver"];
+    let have = cargo_build::program_names(root)?;
+    let present: Vec<String> = wanted
+        .iter()
+        .filter(|w| have.iter().any(|h| h == *w))
+        .map(|w| w.to_string())
+        .collect();
+    for w in wanted.iter().filter(|w| !present.iter().any(|p| p == *w)) {
+        notes.push(format!(
+            "bitwake program `{w}` does not exist yet in programs/"
+        ));
+    }
+    let elfs = if present.is_empty() {
+        Vec::new()
+    } else {
+        match cargo_build::build_programs(root, &target, &present, &BuildOptions::default()) {
+            Ok(e) => e,
+            Err(e) => {
+                notes.push(format!("building bitwake programs failed: {e}"));
+                Vec::new()
+            }
+        }
+    };
+    for (name, elf) in present.iter().zip(&elfs) {
+        runner_args.push("--size".into());
+        runner_args.push(format!("bitwake {name} (freestanding)={}", elf.display()));
+        if name == "delayserver" {
+            runner_args.push("--bitwake-delay".into());
+            runner_args.push(elf.display().to_string());
+        }
+    }
+    match build_freestanding_echo(&bench, &target) {
+        Ok(Some(elf)) => {
+            runner_args.push("--bitwake-echo".into());
+            runner_args.push(elf.display().to_string());
+        }
+        Ok(None) => notes.push("bitwake echo server (bench/freestanding) not present".into()),
+        Err(e) => notes.push(format!("bitwake echo server: {e}")),
+    }
+    let fp = bench.join("target/footprint");
+    for (label, bin) in [
+        ("std hello world", "hello_std"),
+        ("tokio current_thread hello (spawn + print)", "hello_tokio"),
+        ("embassy platform-std hello (task + print)", "hello_embassy"),
+    ] {
+        runner_args.push("--size".into());
+        runner_args.push(format!("{label}={}", fp.join(bin).display()));
+    }
+    for n in notes {
+        say(&n);
+        runner_args.push("--note".into());
+        runner_args.push(n);
+    }
+    let out = root.join("BENCHMARKS.md");
+    let mut cmd = Command::new(bench.join("target/release/runner"));
+    if quick {
+        cmd.arg("--quick");
+    }
+    cmd.arg("--bins")
+        .arg(bench.join("target/release"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--commit", &git_commit(root), "--cpu", CPU])
+        .args(&runner_args);
+    say(format!(
+        "running the benchmarks ({}), pinned to CPU {CPU}",
+        if quick {
+            "quick, ≤ 2 min"
+        } else {
+            "full, ≤ 15 min"
+        }
+    ));
+    let status = cmd
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("runner: {e}"))?;
+    if !status.success() {
+        return Err("the benchmark runner failed".into());
+    }
+    say(format!("wrote {}", out.display()));
+    Ok(true)
+}
