@@ -100,7 +100,8 @@ pub struct Footprint {
     /// Bytes per pool slot beyond the future (or output) itself, not counting
     /// the 4 bitmap bits per slot.
     pub task_overhead: usize,
-    /// Bytes of a 64-slot pool that are not slots (header, bitmaps, metadata).
+    /// Bytes of a 64-slot pool that are neither slots nor per-slot metadata
+    /// (header, bitmaps).
     pub pool64_fixed: usize,
     /// Bytes of one [`Executor`].
     pub executor: usize,
@@ -112,7 +113,7 @@ impl Footprint {
     /// Fixed static bytes for one executor with one 64-task pool (futures
     /// excluded): pool fixed part + executor + registry.
     pub const fn static_for_64(&self) -> usize {
-        self.pool64_fixed + self.executor + self.registry
+        self.pool64_fixed + 64 * self.task_overhead + self.executor + self.registry
     }
 }
 
@@ -126,7 +127,7 @@ pub const fn footprint() -> Footprint {
     let meta = size_of::<atomic::AtomicU32>();
     Footprint {
         task_overhead: meta,
-        pool64_fixed: pool - 64 * S,
+        pool64_fixed: pool - 64 * (S + meta),
         executor: size_of::<Executor>(),
         registry: MAX_POOLS * size_of::<usize>(),
     }
@@ -135,4 +136,17 @@ pub const fn footprint() -> Footprint {
 #[doc(hidden)]
 pub mod __private {
     pub use super::pool::{slot_layout, words_for};
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn footprint_is_within_budget() {
+        let f = super::footprint();
+        // Goal of issue 3: at most 4 bytes per slot beyond the future.
+        assert!(f.task_overhead <= 4, "{f:?}");
+        // The fixed part of a pool is its header plus four bitmaps.
+        assert!(f.pool64_fixed <= 128, "{f:?}");
+        assert!(f.executor <= 160, "{f:?}");
+    }
 }

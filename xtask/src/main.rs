@@ -4,6 +4,7 @@ mod bench;
 mod cargo_build;
 mod e2e;
 mod elf;
+mod executor_checks;
 mod freestanding;
 mod host_tests;
 mod process;

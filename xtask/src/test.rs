@@ -24,6 +24,10 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
         &mut summary,
     );
 
+    if target.is_none() {
+        crate::executor_checks::run(root, &mut summary);
+    }
+
     for t in selected.iter().filter(|t| t.kind() == "linux-user") {
         freestanding::test_target(root, t, &BuildOptions::default(), "", &mut summary);
     }

@@ -1,0 +1,116 @@
+//! Executor checks for `cargo xtask test` (issue 3): the core must build
+//! unchanged for bare-metal and microcontroller targets, and run under Miri
+//! and loom. Each check is one line in the summary.
+//!
+//! The same commands by hand:
+//!
+//! ```text
+//! cargo build -p bitwake --target x86_64-unknown-none
+//! cargo build -p bitwake --target thumbv7em-none-eabihf
+//! cargo build -p bitwake --target riscv32imac-unknown-none-elf
+//! cargo build -p bitwake --target thumbv6m-none-eabi --features critical-section
+//! cargo +nightly miri test -p bitwake --test 'executor_*'
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
+//! ```
+
+use crate::summary::Summary;
+use crate::tools::{ensure_rust_target, say};
+use std::path::Path;
+use std::process::Command;
+
+/// `(target triple, extra cargo args)`: thumbv6m has no compare-and-swap, so
+/// it needs a critical-section implementation (the final binary provides it).
+const CROSS: &[(&str, &[&str])] = &[
+    ("x86_64-unknown-none", &[]),
+    ("thumbv7em-none-eabihf", &[]),
+    ("thumbv6m-none-eabi", &["--features", "critical-section"]),
+    ("riscv32imac-unknown-none-elf", &[]),
+];
+
+/// The executor's integration tests (Miri runs these).
+const TESTS: &[&str] = &[
+    "executor_smoke",
+    "executor_spawn",
+    "executor_wake",
+    "executor_panic",
+    "executor_interop",
+    "executor_alloc",
+];
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn status(mut cmd: Command) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let tail: Vec<_> = err
+        .lines()
+        .rev()
+        .take(20)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    Err(tail.join("\n"))
+}
+
+/// Runs the cross-builds, Miri (when nightly Miri is installed) and loom.
+pub fn run(root: &Path, summary: &mut Summary) {
+    let target_dir = root.join("target/executor-checks");
+    for (triple, extra) in CROSS {
+        let name = format!("[executor] build core for {triple}");
+        let r = ensure_rust_target(triple).and_then(|()| {
+            let mut c = cargo();
+            c.current_dir(root)
+                .args(["build", "-p", "bitwake", "--target", triple])
+                .args(*extra)
+                .arg("--target-dir")
+                .arg(target_dir.join("cross"));
+            status(c)
+        });
+        summary.record(&name, r);
+    }
+
+    let miri = Command::new("cargo")
+        .args(["+nightly", "miri", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if miri {
+        say("executor: Miri on the executor tests (slow)");
+        let mut c = Command::new("cargo");
+        c.current_dir(root)
+            .args(["+nightly", "miri", "test", "-p", "bitwake"])
+            .arg("--target-dir")
+            .arg(target_dir.join("miri"));
+        for t in TESTS {
+            c.args(["--test", t]);
+        }
+        summary.record("[executor] Miri: executor tests", status(c));
+    } else {
+        println!(
+            "skip   [executor] Miri: nightly Miri is not installed \
+             (rustup toolchain install nightly --component miri rust-src)"
+        );
+    }
+
+    say("executor: loom model of wake-vs-scan-vs-park");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "bitwake",
+            "--test",
+            "executor_loom",
+        ])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[executor] loom: executor_loom", status(c));
+}
