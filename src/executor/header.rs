@@ -17,7 +17,7 @@ pub(crate) struct PoolVTable {
     /// One pass over the pool's ready slots (executor thread only).
     pub(crate) run: unsafe fn(*const Header, &ExecCore) -> bool,
     /// Drops every running task in place (executor shutdown).
-    pub(crate) shutdown: unsafe fn(*const Header),
+    pub(crate) shutdown: unsafe fn(*const Header, &ExecCore),
     /// Drops the unspawned future in `slot` and frees it (a dropped token).
     pub(crate) drop_unspawned: unsafe fn(*const Header, usize),
     /// Address of `slot`'s storage (the future, or once finished the output,
@@ -25,6 +25,8 @@ pub(crate) struct PoolVTable {
     pub(crate) slot_ptr: unsafe fn(*const Header, usize) -> *mut u8,
     /// Frees `slot` (clears its metadata and its `used` bit).
     pub(crate) release: unsafe fn(*const Header, usize),
+    /// Executor thread only: marks `slot` ready in the executor-private bitmap.
+    pub(crate) wake_local: unsafe fn(*const Header, usize),
     /// The slot's metadata word (flags and joiner).
     pub(crate) meta: unsafe fn(*const Header, usize) -> *const super::atomic::AtomicU32,
 }
@@ -93,20 +95,6 @@ pub(crate) unsafe fn wake_slot(h: *const Header, slot: usize) {
         // SAFETY: `exec` only ever holds a pointer to the core of a `'static`
         // executor.
         unsafe { (*e).notify() };
-    }
-}
-
-/// The `run` words (slot spawned and not finished) that follow the ready words.
-///
-/// # Safety
-/// As [`ready_words`], and the struct's field after the ready words is
-/// `[AtomicUsize; (*h).words]` (true of every pool; never called on an
-/// executor's own header).
-#[inline]
-pub(crate) unsafe fn run_words<'a>(h: *const Header) -> &'a [AtomicUsize] {
-    // SAFETY: by the caller's contract.
-    unsafe {
-        core::slice::from_raw_parts(h.add(1).cast::<AtomicUsize>().add((*h).words), (*h).words)
     }
 }
 

@@ -5,6 +5,7 @@ use super::atomic::Ordering::*;
 use super::header::{self, Header};
 use super::pool::{ABORT, CANCELLED, DETACHED, DONE, FLAGS, FOREIGN, JOINER_SHIFT, PANICKED};
 use super::registry;
+use super::run::ExecCore;
 use super::waker;
 use core::fmt;
 use core::future::Future;
@@ -241,11 +242,18 @@ impl<T> fmt::Debug for JoinHandle<T> {
 }
 
 /// Wakes the joiner recorded in a metadata word (`joiner` = id + 1, 0 = none).
-pub(crate) fn wake_joiner(h: &Header, joiner: u32) {
+/// `core` is the executor whose thread is calling (completions happen on
+/// the executor's thread): a joiner bound to that same executor is woken
+/// through its private bitmap, with no atomic read-modify-write.
+pub(crate) fn wake_joiner(h: &Header, joiner: u32, core: Option<&ExecCore>) {
     if joiner == FOREIGN {
         h.foreign.wake();
     } else if joiner != 0 {
-        registry::wake_id(joiner as usize - 1);
+        let id = joiner as usize - 1;
+        match core {
+            Some(core) => core.wake_from_executor(id),
+            None => registry::wake_id(id),
+        }
     }
 }
 

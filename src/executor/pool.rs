@@ -8,9 +8,13 @@
 //! | bitmap  | meaning (one bit per slot)                              | written by |
 //! |---------|---------------------------------------------------------|------------|
 //! | `ready` | woken since last polled                                 | wakers (atomic) |
-//! | `run`   | spawned and not finished: the executor may poll it      | spawn / executor |
 //! | `used`  | slot taken (from token creation until the output is gone) | spawn / release |
-//! | `local` | re-queued by the task's own `Context` waker             | executor only (plain) |
+//! | `local` | re-queued by the task's own `Context` waker, or woken by the executor itself (joiners) | executor only (plain) |
+//!
+//! The per-slot metadata word holds the lifecycle flags (`SPAWNED`, `DONE`,
+//! `DETACHED`, `ABORT`, `CANCELLED`, `PANICKED`) and the joiner's waker id.
+//! The executor polls a ready slot only if it is `SPAWNED` and not `DONE`, so
+//! a stale wake of a free or merely claimed slot polls nothing.
 //!
 //! Spawn finds a free slot with `trailing_zeros` on `!used` (one `fetch_or`
 //! claims it; at most `N / usize::BITS` word loads), so it is O(1) in the
@@ -65,9 +69,8 @@ where
     Align<ALIGN>: Alignment,
 {
     header: Header,
-    // `ready` then `run` must follow the header directly (see `header.rs`).
+    // `ready` must follow the header directly (see `header.rs`).
     ready: [AtomicUsize; W],
-    run: [AtomicUsize; W],
     used: [AtomicUsize; W],
     local: [UnsafeCell<usize>; W],
     local_sum: UnsafeCell<usize>,
@@ -77,7 +80,7 @@ where
 }
 
 // SAFETY: slots are accessed by one party at a time, handed over through the
-// `used`/`run` bitmaps and the metadata word (Acquire/Release); `local` and
+// `used` bitmap and the metadata word (Acquire/Release); `local` and
 // `local_sum` only by the thread running the bound executor. Futures and
 // outputs stored are `Send` (checked in `spawn_token`).
 unsafe impl<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize> Sync
@@ -88,13 +91,14 @@ where
 }
 
 /// Metadata word flags (low bits); the joiner id + 1 sits above them.
+pub(crate) const SPAWNED: u32 = 32;
 pub(crate) const DONE: u32 = 1;
 pub(crate) const DETACHED: u32 = 2;
 pub(crate) const ABORT: u32 = 4;
 pub(crate) const CANCELLED: u32 = 8;
 pub(crate) const PANICKED: u32 = 16;
-pub(crate) const FLAGS: u32 = 31;
-pub(crate) const JOINER_SHIFT: u32 = 5;
+pub(crate) const FLAGS: u32 = 63;
+pub(crate) const JOINER_SHIFT: u32 = 6;
 /// Joiner value meaning "a foreign waker, stored in the header's cell".
 pub(crate) const FOREIGN: u32 = u32::MAX >> JOINER_SHIFT;
 
@@ -118,7 +122,6 @@ where
         Self {
             header: Header::new(W, N),
             ready: [const { AtomicUsize::new(0) }; W],
-            run: [const { AtomicUsize::new(0) }; W],
             used: [const { AtomicUsize::new(0) }; W],
             local: [const { UnsafeCell::new(0) }; W],
             local_sum: UnsafeCell::new(0),
@@ -210,6 +213,7 @@ where
                     slot_ptr: Self::slot_ptr,
                     meta: Self::meta_ptr,
                     release: Self::release_raw,
+                    wake_local: Self::wake_local,
                 }
             };
             self.header
@@ -244,6 +248,18 @@ where
         unsafe { Self::from_hdr(h) }.release(slot);
     }
 
+    /// Executor thread only: re-queue `slot` in the private bitmap.
+    unsafe fn wake_local(h: *const Header, slot: usize) {
+        // SAFETY: vtable contract; only the bound executor's thread calls it.
+        let pool = unsafe { Self::from_hdr(h) };
+        let w = slot / BITS;
+        // SAFETY: as above.
+        unsafe {
+            *pool.local[w].get() |= 1usize << (slot % BITS);
+            *pool.local_sum.get() |= 1usize << w;
+        }
+    }
+
     /// Frees `slot`: its storage holds nothing live any more.
     #[inline]
     fn release(&self, slot: usize) {
@@ -262,8 +278,7 @@ where
     /// The task in `slot` has stopped (`flags` = 0: its output is in the
     /// slot). Publishes that and wakes the joiner, or frees the slot if the
     /// handle is gone.
-    fn complete<T>(&self, slot: usize, flags: u32) {
-        self.run[slot / BITS].fetch_and(!(1usize << (slot % BITS)), Relaxed);
+    fn complete<T>(&self, core: &ExecCore, slot: usize, flags: u32) {
         let prev = self.meta[slot].fetch_or(DONE | flags, AcqRel);
         if prev & DETACHED != 0 {
             if flags == 0 {
@@ -272,7 +287,7 @@ where
             }
             self.release(slot);
         } else {
-            join::wake_joiner(&self.header, prev >> JOINER_SHIFT);
+            join::wake_joiner(&self.header, prev >> JOINER_SHIFT, Some(core));
         }
     }
 
@@ -316,16 +331,22 @@ where
         w: usize,
         bits: usize,
     ) -> bool {
-        // Acquire: pairs with spawn's Release, so the future is visible.
-        let mut bits = bits & self.run[w].load(Acquire);
-        if bits == 0 {
-            return false;
-        }
+        let mut bits = bits;
         let mut requeue = 0usize;
+        let mut polled = false;
         while bits != 0 {
             let b = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            if self.poll_slot::<F, T>(core, index, w * BITS + b) {
+            let slot = w * BITS + b;
+            // Acquire: pairs with spawn's Release store, so the future is
+            // visible. Free, claimed-but-unspawned and finished slots are
+            // skipped: stale wakes poll nothing.
+            let m = self.meta[slot].load(Acquire);
+            if m & (SPAWNED | DONE) != SPAWNED {
+                continue;
+            }
+            polled = true;
+            if self.poll_slot::<F, T>(core, index, slot, m) {
                 requeue |= 1usize << b;
             }
         }
@@ -336,7 +357,7 @@ where
                 *self.local_sum.get() |= 1usize << w;
             }
         }
-        true
+        polled
     }
 
     /// Polls one running task. Returns whether it woke itself (re-queue).
@@ -346,12 +367,13 @@ where
         core: &ExecCore,
         index: usize,
         slot: usize,
+        meta: u32,
     ) -> bool {
         let sp = self.slot_raw(slot).cast::<Slot<F, T>>();
-        if self.meta[slot].load(Acquire) & ABORT != 0 {
+        if meta & ABORT != 0 {
             // SAFETY: running slot: holds a live `F`, executor thread owns it.
             unsafe { ManuallyDrop::drop(&mut (*sp).fut) };
-            self.complete::<T>(slot, CANCELLED);
+            self.complete::<T>(core, slot, CANCELLED);
             return false;
         }
         core.begin_poll(registry::id(index, slot));
@@ -359,6 +381,7 @@ where
         let mut cx = Context::from_waker(&waker);
         let guard = PanicGuard::<F, T, SIZE, ALIGN, N, W> {
             pool: self,
+            core,
             slot,
             _p: core::marker::PhantomData,
         };
@@ -377,26 +400,29 @@ where
                         out: ManuallyDrop::new(out),
                     });
                 }
-                self.complete::<T>(slot, 0);
+                self.complete::<T>(core, slot, 0);
                 false
             }
             Poll::Pending => core.take_self_woken(),
         }
     }
 
-    unsafe fn shutdown<F, T>(h: *const Header) {
+    unsafe fn shutdown<F, T>(h: *const Header, core: &ExecCore) {
         // SAFETY: vtable contract.
         let pool = unsafe { Self::from_hdr(h) };
         for w in 0..W {
             // SAFETY: executor thread only.
             unsafe { *pool.local[w].get() = 0 };
-            let mut bits = pool.run[w].load(Acquire);
+            let mut bits = pool.used[w].load(Acquire);
             while bits != 0 {
                 let slot = w * BITS + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
+                if pool.meta[slot].load(Acquire) & (SPAWNED | DONE) != SPAWNED {
+                    continue;
+                }
                 // SAFETY: a running slot holds a live `F` owned by the executor.
                 unsafe { ManuallyDrop::drop(&mut (*pool.slot_raw(slot).cast::<Slot<F, T>>()).fut) };
-                pool.complete::<T>(slot, CANCELLED);
+                pool.complete::<T>(core, slot, CANCELLED);
             }
         }
         // SAFETY: executor thread only.
@@ -410,6 +436,7 @@ where
     Align<ALIGN>: Alignment,
 {
     pool: &'a RawPool<SIZE, ALIGN, N, W>,
+    core: &'a ExecCore,
     slot: usize,
     _p: core::marker::PhantomData<(F, T)>,
 }
@@ -425,6 +452,7 @@ where
         // future is still live and the executor thread owns it. Dropping a
         // future whose poll panicked is allowed.
         unsafe { ManuallyDrop::drop(&mut (*sp).fut) };
-        self.pool.complete::<T>(self.slot, CANCELLED | PANICKED);
+        self.pool
+            .complete::<T>(self.core, self.slot, CANCELLED | PANICKED);
     }
 }

@@ -4,8 +4,10 @@ use super::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use super::header::{self, Header};
 use super::join::{JoinHandle, SpawnToken};
 use super::park::Park;
+use super::pool::SPAWNED;
 use super::registry;
 use super::{SpawnError, ready, waker};
+use core::cell::UnsafeCell;
 use core::future::Future;
 use core::pin::pin;
 use core::ptr;
@@ -25,6 +27,9 @@ pub(crate) struct ExecCore {
     /// Registry indexes of the pools bound to this executor.
     bound: AtomicUsize,
     park: &'static dyn Park,
+    /// Executor thread only: the `block_on` future was woken from the
+    /// executor itself (its own `Context`, or a task it awaits finished).
+    main_local: UnsafeCell<bool>,
 }
 
 impl ExecCore {
@@ -60,8 +65,38 @@ impl ExecCore {
         // method that reaches here takes `&'static Executor`.
         unsafe { &*(self as *const ExecCore) }
     }
-    fn hdr(&'static self) -> *const Header {
+    fn hdr(&self) -> *const Header {
         (self as *const Self).cast()
+    }
+
+    /// Wakes task `id` from this executor's own thread (inside its run loop):
+    /// tasks bound to this executor, and its `block_on` future, are re-queued
+    /// in executor-private bitmaps with plain stores; anything else takes the
+    /// atomic path.
+    #[inline]
+    pub(crate) fn wake_from_executor(&self, id: usize) {
+        let h = registry::get(id >> registry::SLOT_BITS);
+        if h.is_null() {
+            return;
+        }
+        let slot = id & (registry::MAX_CAPACITY - 1);
+        // SAFETY: registered headers are static.
+        let hdr = unsafe { &*h };
+        if slot >= hdr.capacity {
+            return;
+        }
+        if ptr::eq(hdr.exec.load(Relaxed), self) {
+            if ptr::eq(h, self.hdr()) {
+                // SAFETY: executor thread only.
+                unsafe { *self.main_local.get() = true };
+            } else {
+                // SAFETY: a pool bound to this executor, on its thread.
+                unsafe { (header::vt(h).wake_local)(h, slot) };
+            }
+        } else {
+            // SAFETY: registered static header, `slot < capacity`.
+            unsafe { header::wake_slot(h, slot) };
+        }
     }
 }
 
@@ -95,6 +130,7 @@ impl Executor {
                 current: AtomicUsize::new(0),
                 bound: AtomicUsize::new(0),
                 park,
+                main_local: UnsafeCell::new(false),
             },
         }
     }
@@ -127,10 +163,13 @@ impl Executor {
         let lw = waker::local(core);
         let mut cx = Context::from_waker(&lw);
         let mut fut = pin!(fut);
-        let mut main_local = true;
+        let main_local = core.main_local.get();
+        // SAFETY (all `main_local` accesses): executor thread only.
+        unsafe { *main_local = true };
         loop {
             let mut polled = false;
-            let mut run_main = core::mem::take(&mut main_local);
+            // SAFETY: see above.
+            let mut run_main = unsafe { main_local.replace(false) };
             ready::take(&core.main_ready, &core.header.summary, |_, _| {
                 run_main = true
             });
@@ -140,7 +179,10 @@ impl Executor {
                 if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
                     return v;
                 }
-                main_local = core.take_self_woken();
+                if core.take_self_woken() {
+                    // SAFETY: see above.
+                    unsafe { *main_local = true };
+                }
             }
             polled |= self.run_pools();
             if !polled {
@@ -198,26 +240,33 @@ impl Executor {
         let me = ptr::from_ref(&self.core).cast_mut();
         // SAFETY: a token's header is a registered static pool header.
         let hdr = unsafe { &*h };
-        match hdr
-            .exec
-            .compare_exchange(ptr::null_mut(), me, AcqRel, Acquire)
-        {
-            Ok(_) => {
-                let index = hdr.index.load(Acquire) - 1;
-                self.core.bound.fetch_or(1usize << index, SeqCst);
-            }
-            Err(e) if e == me => {}
-            Err(_) => {
-                // SAFETY: we still own the unspawned future in `slot`.
-                unsafe { (header::vt(h).drop_unspawned)(h, slot) };
-                return Err(SpawnError::OtherExecutor);
-            }
+        // Bind the pool to this executor on first use (a load first, so the
+        // common case costs no read-modify-write).
+        let mut bound = hdr.exec.load(Acquire);
+        if bound.is_null() {
+            bound = match hdr
+                .exec
+                .compare_exchange(ptr::null_mut(), me, AcqRel, Acquire)
+            {
+                Ok(_) => {
+                    let index = hdr.index.load(Acquire) - 1;
+                    self.core.bound.fetch_or(1usize << index, SeqCst);
+                    me
+                }
+                Err(e) => e,
+            };
         }
-        let bit = 1usize << (slot % ready::BITS);
-        // SAFETY: pool headers are followed by ready then run words.
+        if bound != me {
+            // SAFETY: we still own the unspawned future in `slot`.
+            unsafe { (header::vt(h).drop_unspawned)(h, slot) };
+            return Err(SpawnError::OtherExecutor);
+        }
+        // SAFETY: the token owned the slot, so nothing else writes its
+        // metadata until the handle below exists; the pool is registered.
         unsafe {
-            // Release: the executor's Acquire load of `run` sees the future.
-            header::run_words(h)[slot / ready::BITS].fetch_or(bit, Release);
+            // Release: the executor's Acquire load of the metadata sees the
+            // future.
+            (*(header::vt(h).meta)(h, slot)).store(SPAWNED, Release);
             header::wake_slot(h, slot);
         }
         Ok(JoinHandle::new(h, slot))
@@ -236,9 +285,11 @@ impl Drop for Shutdown {
             b &= b - 1;
             let h = registry::get(i);
             // SAFETY: bound, registered pools; we are the executor's thread.
-            unsafe { (header::vt(h).shutdown)(h) };
+            unsafe { (header::vt(h).shutdown)(h, core) };
         }
         core.main_ready[0].store(0, Relaxed);
+        // SAFETY: executor thread.
+        unsafe { *core.main_local.get() = false };
         core.running.store(false, Release);
     }
 }
