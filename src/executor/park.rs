@@ -196,3 +196,54 @@ mod std_park {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    #[test]
+    fn std_park_latches_an_early_unpark() {
+        let p = StdPark::new();
+        p.unpark();
+        p.park(None); // returns at once: the unpark was latched
+        // The latch is consumed: now only the timeout ends the park.
+        let t = std::time::Instant::now();
+        p.park(Some(20_000_000));
+        assert!(t.elapsed() >= std::time::Duration::from_millis(20));
+    }
+
+    #[test]
+    fn std_park_is_woken_from_another_thread() {
+        static P: StdPark = StdPark::new();
+        let t = std::thread::spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            P.unpark();
+        });
+        P.park(None);
+        t.join().unwrap();
+    }
+
+    #[test]
+    fn hook_park_calls_installed_functions() {
+        static PARKS: AtomicUsize = AtomicUsize::new(0);
+        static UNPARKS: AtomicUsize = AtomicUsize::new(0);
+        static LAST: AtomicUsize = AtomicUsize::new(0);
+        fn park(t: Option<u64>) {
+            PARKS.fetch_add(1, SeqCst);
+            LAST.store(t.unwrap_or(0) as usize, SeqCst);
+        }
+        fn unpark() {
+            UNPARKS.fetch_add(1, SeqCst);
+        }
+        let h = HookPark::new();
+        h.park(Some(5)); // nothing installed: spins once
+        h.unpark();
+        assert_eq!((PARKS.load(SeqCst), UNPARKS.load(SeqCst)), (0, 0));
+        h.install(park, unpark);
+        h.park(Some(7));
+        h.unpark();
+        assert_eq!((PARKS.load(SeqCst), UNPARKS.load(SeqCst)), (1, 1));
+        assert_eq!(LAST.load(SeqCst), 7);
+    }
+}
