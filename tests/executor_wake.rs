@@ -98,7 +98,7 @@ const PER_THREAD: usize = 2000;
 #[cfg(miri)]
 const PER_THREAD: usize = 20;
 const THREADS: usize = 5;
-const _: () = assert!(CONSUMERS % THREADS == 0);
+const _: () = assert!(CONSUMERS.is_multiple_of(THREADS));
 static CHANS: [Chan; CONSUMERS] = [const { Chan::new() }; CONSUMERS];
 
 bitwake::task! {
