@@ -17,6 +17,8 @@ const CPU: &str = "1";
 /// The bench packages built in one cargo invocation. embassy's
 /// `platform-std` package is built on its own: its `__pender` would clash
 /// with the raw-loop contender's if cargo unified their features.
+/// bitwake's own contender (`bench-bitwake`) is built after them, so the
+/// peers still run when bitwake does not build.
 const PACKAGES: &[&str] = &[
     "bench-floor",
     "bench-tokio",
@@ -24,8 +26,15 @@ const PACKAGES: &[&str] = &[
     "bench-embassy-raw",
     "bench-net",
     "bench-runner",
-    "bench-bitwake",
 ];
+
+/// Deletes stale outputs before a build that may fail, so the runner never
+/// measures a binary left over from an older tree.
+fn remove_stale(paths: &[PathBuf]) {
+    for p in paths {
+        let _ = std::fs::remove_file(p);
+    }
+}
 
 fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -58,14 +67,17 @@ fn with_packages<'a>(mut args: Vec<&'a str>, pkgs: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
-/// Builds the freestanding bitwake echo server of `bench/freestanding`
-/// (if present) for `target`, with the target file's link flags.
-fn build_freestanding_echo(bench: &Path, target: &Target) -> Result<Option<PathBuf>, String> {
+/// Builds bitwake's freestanding benchmark programs of `bench/freestanding`
+/// (echo server, timers) for `target`, with the target file's link flags,
+/// and returns the folder holding them.
+fn build_freestanding(bench: &Path, target: &Target) -> Result<Option<PathBuf>, String> {
     if !bench.join("freestanding/Cargo.toml").exists() {
         return Ok(None);
     }
     let triple = target.triple().to_owned();
     ensure_rust_target(&triple)?;
+    let dir = bench.join("target").join(&triple).join("release");
+    remove_stale(&[dir.join("bitwake_echo"), dir.join("timers_bitwake")]);
     let mut cmd = cargo();
     cmd.current_dir(bench)
         .args([
@@ -89,13 +101,7 @@ fn build_freestanding_echo(bench: &Path, target: &Target) -> Result<Option<PathB
     if !status.success() {
         return Err("building bench/freestanding failed".into());
     }
-    Ok(Some(
-        bench
-            .join("target")
-            .join(&triple)
-            .join("release")
-            .join("bitwake_echo"),
-    ))
+    Ok(Some(dir))
 }
 
 fn git_commit(root: &Path) -> String {
@@ -128,6 +134,7 @@ pub fn run(root: &Path, rest: &[String]) -> Result<bool, String> {
     ensure_program("strace", "strace")?;
     ensure_program("strip", "binutils")?;
     let bench = root.join("bench");
+    let mut notes = Vec::new();
     say("building the benchmark workspace (bench/)");
     bench_cargo(
         &bench,
@@ -173,7 +180,6 @@ pub fn run(root: &Path, rest: &[String]) -> Result<bool, String> {
     )?;
 
     let target = targets::find(root, crate::DEFAULT_TARGET)?;
-    let mut notes = Vec::new();
     let mut runner_args: Vec<String> = Vec::new();
     // The freestanding programs bitwake ships, for C10k and the footprint.
     let wanted = ["hello", "demo", "delayserver"];
@@ -188,10 +194,21 @@ pub fn run(root: &Path, rest: &[String]) -> Result<bool, String> {
             "bitwake program `{w}` does not exist yet in programs/"
         ));
     }
+    // A target directory of our own: never touch (or delete from) the one
+    // other builds of the programs use.
+    let opts = BuildOptions {
+        target_dir: Some(bench.join("target/programs")),
+        ..BuildOptions::default()
+    };
+    let out_dir = bench
+        .join("target/programs")
+        .join(target.triple())
+        .join("release");
+    remove_stale(&present.iter().map(|p| out_dir.join(p)).collect::<Vec<_>>());
     let elfs = if present.is_empty() {
         Vec::new()
     } else {
-        match cargo_build::build_programs(root, &target, &present, &BuildOptions::default()) {
+        match cargo_build::build_programs(root, &target, &present, &opts) {
             Ok(e) => e,
             Err(e) => {
                 notes.push(format!("building bitwake programs failed: {e}"));
@@ -207,13 +224,17 @@ pub fn run(root: &Path, rest: &[String]) -> Result<bool, String> {
             runner_args.push(elf.display().to_string());
         }
     }
-    match build_freestanding_echo(&bench, &target) {
-        Ok(Some(elf)) => {
+    match build_freestanding(&bench, &target) {
+        Ok(Some(dir)) => {
             runner_args.push("--bitwake-echo".into());
-            runner_args.push(elf.display().to_string());
+            runner_args.push(dir.join("bitwake_echo").display().to_string());
+            runner_args.push("--bitwake-timers".into());
+            runner_args.push(dir.join("timers_bitwake").display().to_string());
         }
-        Ok(None) => notes.push("bitwake echo server (bench/freestanding) not present".into()),
-        Err(e) => notes.push(format!("bitwake echo server: {e}")),
+        Ok(None) => notes.push(
+            "bitwake's freestanding bench programs (bench/freestanding) are not present".into(),
+        ),
+        Err(e) => notes.push(format!("bitwake's freestanding bench programs: {e}")),
     }
     let fp = bench.join("target/footprint");
     for (label, bin) in [

@@ -36,19 +36,14 @@ fn xorshift(s: &mut u64) -> u64 {
 }
 
 fn usage_cpu() -> std::time::Duration {
-    // user + system time of this process from /proc/self/stat (10 ms ticks).
+    // user + system time of this process from /proc/self/stat (10 ms ticks;
+    // embassy's package has no libc for getrusage). Fields after the
+    // parenthesised command: state, ppid, …, utime (12th), stime (13th).
     let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let rest = &s[s.rfind(')').map_or(0, |i| i + 2)..];
-    let f: Vec<u64> = rest
-        .split_whitespace()
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    // After the state letter (not a number), utime and stime are fields 11/12.
-    let (u, st) = (
-        f.get(10).copied().unwrap_or(0),
-        f.get(11).copied().unwrap_or(0),
-    );
-    std::time::Duration::from_millis((u + st) * 10)
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    std::time::Duration::from_millis((tick(11) + tick(12)) * 10)
 }
 
 fn main() {

@@ -5,7 +5,8 @@
 //!
 //! Usage (normally through `cargo xtask bench [--quick]`):
 //! `runner [--quick] --bins DIR --out FILE [--commit C] [--cpu N]
-//!         [--bitwake-echo ELF] [--bitwake-delay ELF] [--size NAME=ELF]...`
+//!         [--bitwake-echo ELF] [--bitwake-delay ELF] [--bitwake-timers ELF]
+//!         [--size NAME=ELF]... [--note TEXT]...`
 
 mod net;
 mod report;
@@ -37,6 +38,7 @@ pub struct Config {
     pub cpu: String,
     pub bitwake_echo: Option<PathBuf>,
     pub bitwake_delay: Option<PathBuf>,
+    pub bitwake_timers: Option<PathBuf>,
     /// Footprint: (label, ELF path) pairs given by the xtask.
     pub sizes: Vec<(String, PathBuf)>,
     /// Notes the xtask passes on (e.g. why a bitwake program is missing).
@@ -51,6 +53,7 @@ fn parse_args() -> Result<Config, String> {
     let mut cpu = "1".to_owned();
     let mut bitwake_echo = None;
     let mut bitwake_delay = None;
+    let mut bitwake_timers = None;
     let mut sizes = Vec::new();
     let mut notes = Vec::new();
     let mut it = std::env::args().skip(1);
@@ -64,6 +67,7 @@ fn parse_args() -> Result<Config, String> {
             "--cpu" => cpu = val()?,
             "--bitwake-echo" => bitwake_echo = Some(PathBuf::from(val()?)),
             "--bitwake-delay" => bitwake_delay = Some(PathBuf::from(val()?)),
+            "--bitwake-timers" => bitwake_timers = Some(PathBuf::from(val()?)),
             "--note" => notes.push(val()?),
             "--size" => {
                 let v = val()?;
@@ -76,7 +80,7 @@ fn parse_args() -> Result<Config, String> {
     let mode = if quick {
         Mode {
             quick,
-            rounds: 3,
+            rounds: 5,
             reps: 1,
         }
     } else {
@@ -94,6 +98,7 @@ fn parse_args() -> Result<Config, String> {
         cpu,
         bitwake_echo,
         bitwake_delay,
+        bitwake_timers,
         sizes,
         notes,
     })

@@ -422,25 +422,32 @@ fn c10k(s: &mut String, net: &Net) {
         "## 7. C10k: {} concurrent `GET /1000/…` against a delay server\n\n\
          Server pinned to the benchmark CPU, client (`c10k_client`, one epoll loop, fd limit \
          raised with setrlimit) on the other CPU. Wall = first connect to last answer.\n\n\
-         | server | wall ms | answered | errors | server peak RSS kB |\n|---|---|---|---|---|",
+         | server | wall ms | answered | errors | server peak RSS kB | server CPU ms | client CPU ms |\n|---|---|---|---|---|---|---|",
         net.c10k_n
     );
-    for who in &net.c10k_servers {
-        if let Some(e) = net.c10k.error("c10k", who) {
-            if net.c10k.get("c10k", who, "wall_ms").is_none() {
-                let _ = writeln!(s, "| {who} | n/a ({e}) | | | |");
-                continue;
+    for (row, what) in [
+        ("c10k", "1 s delay"),
+        ("c10k0", "0 ms delay (set-up cost only)"),
+    ] {
+        for who in &net.c10k_servers {
+            if let Some(e) = net.c10k.error(row, who) {
+                if net.c10k.get(row, who, "wall_ms").is_none() {
+                    let _ = writeln!(s, "| {who}, {what} | n/a ({e}) | | | | | |");
+                    continue;
+                }
             }
+            let g = |m: &str| cell(net.c10k.get(row, who, m));
+            let _ = writeln!(
+                s,
+                "| {who}, {what} | {} | {} | {} | {} | {} | {} |",
+                g("wall_ms"),
+                g("answered"),
+                g("errors"),
+                g("server_peak_rss_kb"),
+                g("server_cpu_ms"),
+                g("client_cpu_ms")
+            );
         }
-        let g = |m: &str| cell(net.c10k.get("c10k", who, m));
-        let _ = writeln!(
-            s,
-            "| {who} | {} | {} | {} | {} |",
-            g("wall_ms"),
-            g("answered"),
-            g("errors"),
-            g("server_peak_rss_kb")
-        );
     }
     let _ = writeln!(s);
 }

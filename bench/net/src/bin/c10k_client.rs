@@ -5,7 +5,8 @@
 //! `c10k_client PORT N DELAY_MS SERVER_PID`
 //!
 //! Reports the wall time from the first connect until the last answer,
-//! answered and failed requests, and the server's peak RSS (`VmHWM`).
+//! answered and failed requests, the server's peak RSS (`VmHWM`) and the
+//! CPU time of server and client during the run.
 
 use bench_net::*;
 use std::time::{Duration, Instant};
@@ -35,6 +36,8 @@ fn main() -> std::io::Result<()> {
     let mut failed = 0usize;
     let mut ok = 0usize;
     let mut latest = Duration::ZERO;
+    let cpu0 = proc_cpu(server_pid).unwrap_or_default();
+    let self0 = self_cpu();
     let t0 = Instant::now();
     for i in 0..n {
         let c = match connect_start(port) {
@@ -119,9 +122,18 @@ fn main() -> std::io::Result<()> {
     }
     failed += open; // still open at the time limit
     let hwm = proc_status_kb(server_pid, "VmHWM").unwrap_or(0);
+    let cpu = proc_cpu(server_pid)
+        .unwrap_or_default()
+        .saturating_sub(cpu0);
     report("wall_ms", latest.as_secs_f64() * 1e3, "ms");
     report("answered", ok as f64, "req");
     report("errors", failed as f64, "req");
     report("server_peak_rss_kb", hwm as f64, "kB");
+    report("server_cpu_ms", cpu.as_secs_f64() * 1e3, "ms");
+    report(
+        "client_cpu_ms",
+        (self_cpu() - self0).as_secs_f64() * 1e3,
+        "ms",
+    );
     Ok(())
 }
