@@ -301,24 +301,34 @@ where
         // wakes itself during this pass waits for the next one (fairness).
         // SAFETY: only the bound executor's thread touches `local*`.
         let ls = unsafe { core::mem::take(&mut *pool.local_sum.get()) };
-        let mut lw = [0usize; W];
+        // Only the words named in `ls` are written and read (no memset of
+        // `W` words per pass).
+        let mut lw = [const { MaybeUninit::<usize>::uninit() }; W];
         let mut m = ls;
         while m != 0 {
             let w = m.trailing_zeros() as usize;
             m &= m - 1;
             // SAFETY: as above.
-            lw[w] = unsafe { core::mem::take(&mut *pool.local[w].get()) };
+            lw[w].write(unsafe { core::mem::take(&mut *pool.local[w].get()) });
         }
+        // SAFETY: `lw[w]` was written above for every `w` in `ls`.
+        let local = |w: usize| {
+            if ls & (1usize << w) != 0 {
+                unsafe { lw[w].assume_init() }
+            } else {
+                0
+            }
+        };
         let mut remaining = ls;
         let mut polled = false;
         ready::take(&pool.ready, &pool.header.summary, |w, bits| {
             remaining &= !(1usize << w);
-            polled |= pool.poll_word::<F, T>(core, index, w, bits | lw[w]);
+            polled |= pool.poll_word::<F, T>(core, index, w, bits | local(w));
         });
         while remaining != 0 {
             let w = remaining.trailing_zeros() as usize;
             remaining &= remaining - 1;
-            polled |= pool.poll_word::<F, T>(core, index, w, lw[w]);
+            polled |= pool.poll_word::<F, T>(core, index, w, local(w));
         }
         polled
     }
