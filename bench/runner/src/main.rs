@@ -379,12 +379,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let load_before = report::loadavg();
     let started = Instant::now();
     let micro = run_micro(&cfg);
     eprintln!("runner: micro done in {:.0?}", started.elapsed());
     let net = net::run_all(&cfg);
     eprintln!("runner: all done in {:.0?}", started.elapsed());
-    let text = report::render(&cfg, &micro, &net, started.elapsed());
+    let text = report::render(&cfg, &micro, &net, started.elapsed(), &load_before);
     if let Err(e) = std::fs::write(&cfg.out, &text) {
         eprintln!("runner: writing {}: {e}", cfg.out.display());
         std::process::exit(1);

@@ -56,7 +56,17 @@ fn speedup(bitwake: Option<f64>, other: Option<f64>, higher_is_better: bool) -> 
     }
 }
 
-pub fn render(cfg: &Config, micro: &Micro, net: &Net, took: Duration) -> String {
+/// `/proc/loadavg`'s first three fields: how busy the shared machine was.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn render(cfg: &Config, micro: &Micro, net: &Net, took: Duration, load_before: &str) -> String {
     let mut s = String::new();
     let (model, cores, kernel) = machine();
     let mode = if cfg.mode.quick {
@@ -68,10 +78,17 @@ pub fn render(cfg: &Config, micro: &Micro, net: &Net, took: Duration) -> String 
     let _ = writeln!(
         s,
         "Written by {mode} on {} — commit `{}` — CPU: {model}, {cores} cores, Linux {kernel} — \
-         whole run {:.0} s.\n",
+         whole run {:.0} s — load average before / after: {load_before} / {}.\n",
         now_utc(),
         cfg.commit,
-        took.as_secs_f64()
+        took.as_secs_f64(),
+        loadavg()
+    );
+    let _ = writeln!(
+        s,
+        "The machine is a shared 2-vCPU VM: a load average above 1 means other work (compiles) \
+         shared the pinned CPU during the run, and spreads the min–max; compare ratios from one \
+         run, not absolute numbers across runs.\n"
     );
     let _ = writeln!(
         s,
