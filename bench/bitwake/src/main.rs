@@ -72,7 +72,8 @@ fn main() {
             p.tasks as u64 * p.yields as u64
         }),
         "ping" => {
-            let (a, b): (fn(u32) -> _, fn(u32) -> _) = match p.cap {
+            type Make<T> = fn(u32) -> T;
+            let (a, b): (Make<_>, Make<_>) = match p.cap {
                 64 => (ping_a_64, ping_b_64),
                 1000 => (ping_a_1000, ping_b_1000),
                 4096 => (ping_a_4096, ping_b_4096),

@@ -41,13 +41,16 @@ impl Results {
     }
 }
 
+/// Syscalls per request and the largest contributors (name, per request).
+pub type StraceSample = (f64, Vec<(String, f64)>);
+
 #[derive(Default)]
 pub struct Net {
     pub syscost: Results,
     pub timers: Results,
     pub echo: Results,
     /// (server, syscalls per request, top syscalls per request).
-    pub strace: Vec<(String, Result<(f64, Vec<(String, f64)>), String>)>,
+    pub strace: Vec<(String, Result<StraceSample, String>)>,
     pub c10k: Results,
     pub sizes: Vec<(String, Result<u64, String>)>,
     pub echo_servers: Vec<String>,
@@ -299,11 +302,7 @@ fn echo(cfg: &Config, net: &mut Net) {
 
 /// Attaches `strace -f -c` to a running server for a fixed client run and
 /// returns syscalls per request (and the biggest contributors).
-fn strace_sample(
-    cfg: &Config,
-    s: &Server,
-    client: &Path,
-) -> Result<(f64, Vec<(String, f64)>), String> {
+fn strace_sample(cfg: &Config, s: &Server, client: &Path) -> Result<StraceSample, String> {
     let p = port();
     let child = start_server(cfg, &s.program, &s.args(p), p)?;
     let out_file = std::env::temp_dir().join(format!("bitwake-bench-strace-{p}.txt"));
@@ -369,7 +368,7 @@ pub fn parse_strace(text: &str) -> Option<(u64, Vec<(String, u64)>)> {
             rows.push((name.to_owned(), calls));
         }
     }
-    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     rows.truncate(5);
     Some((total?, rows))
 }

@@ -447,11 +447,11 @@ fn c10k(s: &mut String, net: &Net) {
         ("c10k0", "0 ms delay (set-up cost only)"),
     ] {
         for who in &net.c10k_servers {
-            if let Some(e) = net.c10k.error(row, who) {
-                if net.c10k.get(row, who, "wall_ms").is_none() {
-                    let _ = writeln!(s, "| {who}, {what} | n/a ({e}) | | | | | |");
-                    continue;
-                }
+            if let Some(e) = net.c10k.error(row, who)
+                && net.c10k.get(row, who, "wall_ms").is_none()
+            {
+                let _ = writeln!(s, "| {who}, {what} | n/a ({e}) | | | | | |");
+                continue;
             }
             let g = |m: &str| cell(net.c10k.get(row, who, m));
             let _ = writeln!(
