@@ -255,6 +255,29 @@ bitwake::task! {
     }
 }
 
+bitwake::task! {
+    pool_size = 1;
+    async fn gated_other(x: u32) -> u32 {
+        GATE4.wait_above(0).await;
+        x * 5
+    }
+}
+
+/// Runs `EXEC4` until both foreign joiner threads are done.
+fn run_exec4_until(
+    t1: &std::thread::JoinHandle<impl Sized>,
+    t2: &std::thread::JoinHandle<impl Sized>,
+) {
+    EXEC4.block_on(async {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        GATE4.send();
+        // Keep the executor alive until the foreign joiners have their output.
+        while !(t1.is_finished() && t2.is_finished()) {
+            yield_now().await;
+        }
+    });
+}
+
 #[test]
 fn bitwake_futures_under_a_foreign_executor() {
     // yield_now, join and select run on a foreign executor.
@@ -266,24 +289,45 @@ fn bitwake_futures_under_a_foreign_executor() {
         })
         .await;
         assert_eq!((a, b), (1, 2));
+        let s = bitwake::executor::select(std::future::pending::<()>(), yield_now()).await;
+        assert_eq!(s, bitwake::executor::Either::Right(()));
     });
-    // A JoinHandle awaited by a foreign executor on another thread, while the
-    // bitwake executor runs the task here: the foreign waker is stored and
-    // woken, never rejected.
+}
+
+/// Serialises the tests that use `EXEC4` / `GATE4`.
+static EXEC4_LOCK: Mutex<()> = Mutex::new(());
+
+#[test]
+fn join_handles_awaited_by_foreign_executors() {
+    let _g = EXEC4_LOCK.lock().unwrap();
+    // JoinHandles awaited by a foreign executor on other threads, while the
+    // bitwake executor runs the tasks here: the foreign wakers are stored
+    // and woken, never rejected.
+    let h = EXEC4.spawn(gated(5)).unwrap();
+    let h2 = EXEC4.spawn(gated_other(7)).unwrap();
+    let t1 = std::thread::spawn(move || foreign_block_on(h));
+    let t2 = std::thread::spawn(move || foreign_block_on(h2));
+    run_exec4_until(&t1, &t2);
+    assert_eq!(t1.join().unwrap(), Ok(15));
+    assert_eq!(t2.join().unwrap(), Ok(35));
+    GATE4.count.store(0, SeqCst);
+}
+
+/// Two foreign joiners of one pool share its one foreign-waker cell: each
+/// replacement wakes the replaced joiner, so neither is lost (they re-poll
+/// each other until the tasks finish, which is slow under Miri).
+#[test]
+#[cfg_attr(miri, ignore)]
+fn two_foreign_joiners_of_one_pool() {
+    let _g = EXEC4_LOCK.lock().unwrap();
     let h = EXEC4.spawn(gated(5)).unwrap();
     let h2 = EXEC4.spawn(gated(7)).unwrap();
     let t1 = std::thread::spawn(move || foreign_block_on(h));
     let t2 = std::thread::spawn(move || foreign_block_on(h2));
-    EXEC4.block_on(async {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        GATE4.send();
-        // Keep the executor alive until the foreign joiners have their output.
-        while !(t1.is_finished() && t2.is_finished()) {
-            yield_now().await;
-        }
-    });
+    run_exec4_until(&t1, &t2);
     assert_eq!(t1.join().unwrap(), Ok(15));
     assert_eq!(t2.join().unwrap(), Ok(21));
+    GATE4.count.store(0, SeqCst);
 }
 
 #[test]
