@@ -262,6 +262,12 @@ pub fn run(root: &Path, rest: &[String]) -> Result<bool, String> {
         runner_args.push("--note".into());
         runner_args.push(n);
     }
+    // Instruction counts are the one noise-free measure on a shared VM
+    // without hardware counters; without valgrind that table is n/a.
+    match ensure_program("valgrind", "valgrind") {
+        Ok(()) => runner_args.push("--callgrind".into()),
+        Err(e) => say(format!("no instruction counts: {e}")),
+    }
     let out = root.join("BENCHMARKS.md");
     let mut cmd = Command::new(bench.join("target/release/runner"));
     if quick {

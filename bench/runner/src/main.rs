@@ -9,6 +9,7 @@
 //!         [--size NAME=ELF]... [--note TEXT]...`
 
 mod net;
+mod profile;
 mod report;
 mod stats;
 
@@ -43,6 +44,8 @@ pub struct Config {
     pub sizes: Vec<(String, PathBuf)>,
     /// Notes the xtask passes on (e.g. why a bitwake program is missing).
     pub notes: Vec<String>,
+    /// Count instructions per operation with callgrind (valgrind present).
+    pub callgrind: bool,
 }
 
 fn parse_args() -> Result<Config, String> {
@@ -56,6 +59,7 @@ fn parse_args() -> Result<Config, String> {
     let mut bitwake_timers = None;
     let mut sizes = Vec::new();
     let mut notes = Vec::new();
+    let mut callgrind = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut val = || it.next().ok_or(format!("{a} needs a value"));
@@ -69,6 +73,7 @@ fn parse_args() -> Result<Config, String> {
             "--bitwake-delay" => bitwake_delay = Some(PathBuf::from(val()?)),
             "--bitwake-timers" => bitwake_timers = Some(PathBuf::from(val()?)),
             "--note" => notes.push(val()?),
+            "--callgrind" => callgrind = true,
             "--size" => {
                 let v = val()?;
                 let (k, p) = v.split_once('=').ok_or("--size wants NAME=PATH")?;
@@ -101,6 +106,7 @@ fn parse_args() -> Result<Config, String> {
         bitwake_timers,
         sizes,
         notes,
+        callgrind,
     })
 }
 
@@ -384,8 +390,22 @@ fn main() {
     let micro = run_micro(&cfg);
     eprintln!("runner: micro done in {:.0?}", started.elapsed());
     let net = net::run_all(&cfg);
+    let prof = if cfg.callgrind {
+        let p = profile::run(&cfg.bins);
+        eprintln!("runner: callgrind done at {:.0?}", started.elapsed());
+        Some(p)
+    } else {
+        None
+    };
     eprintln!("runner: all done in {:.0?}", started.elapsed());
-    let text = report::render(&cfg, &micro, &net, started.elapsed(), &load_before);
+    let text = report::render(
+        &cfg,
+        &micro,
+        &net,
+        prof.as_ref(),
+        started.elapsed(),
+        &load_before,
+    );
     if let Err(e) = std::fs::write(&cfg.out, &text) {
         eprintln!("runner: writing {}: {e}", cfg.out.display());
         std::process::exit(1);

@@ -66,7 +66,14 @@ pub fn loadavg() -> String {
         .join(" ")
 }
 
-pub fn render(cfg: &Config, micro: &Micro, net: &Net, took: Duration, load_before: &str) -> String {
+pub fn render(
+    cfg: &Config,
+    micro: &Micro,
+    net: &Net,
+    prof: Option<&crate::profile::Profile>,
+    took: Duration,
+    load_before: &str,
+) -> String {
     let mut s = String::new();
     let (model, cores, kernel) = machine();
     let mode = if cfg.mode.quick {
@@ -106,6 +113,7 @@ pub fn render(cfg: &Config, micro: &Micro, net: &Net, took: Duration, load_befor
     }
     goals(&mut s, micro, net);
     micro_tables(&mut s, cfg, micro);
+    profile(&mut s, prof);
     syscost(&mut s, net);
     timers(&mut s, net);
     echo(&mut s, net);
@@ -301,6 +309,42 @@ fn micro_tables(s: &mut String, cfg: &Config, m: &Micro) {
         }
         let _ = writeln!(s);
     }
+}
+
+fn profile(s: &mut String, prof: Option<&crate::profile::Profile>) {
+    let _ = writeln!(
+        s,
+        "### Instructions per operation (callgrind; deterministic, unlike the times above)\n\n\
+         `valgrind --tool=callgrind`, two sizes per contender, difference ÷ extra operations \
+         (start-up and set-up cancel out). Instructions are not time — a locked read-modify-write \
+         is one instruction and costs ~20 cycles — but they do not move with the machine's load.\n"
+    );
+    let Some(prof) = prof else {
+        let _ = writeln!(s, "n/a (valgrind not available)\n");
+        return;
+    };
+    let who: Vec<&str> = crate::profile::WHO.iter().map(|w| w.0).collect();
+    let _ = writeln!(
+        s,
+        "| scenario | {} |\n|---|{}",
+        who.join(" | "),
+        "---|".repeat(who.len())
+    );
+    for (label, cells) in prof {
+        let mut line = format!("| {label} |");
+        for (_, r) in cells {
+            match r {
+                Ok(v) => {
+                    let _ = write!(line, " {v:.0} |");
+                }
+                Err(e) => {
+                    let _ = write!(line, " n/a ({}) |", crate::first_line(e));
+                }
+            }
+        }
+        let _ = writeln!(s, "{line}");
+    }
+    let _ = writeln!(s);
 }
 
 fn syscost(s: &mut String, net: &Net) {
