@@ -90,6 +90,12 @@ pub(crate) unsafe fn wake_slot(h: *const Header, slot: usize) {
     // SAFETY: forwarded contract.
     let (words, hdr) = unsafe { (ready_words(h), &*h) };
     ready::mark(words, &hdr.summary, slot);
+    crate::trace!(
+        "wake task {}:{slot}: ready word {} |= {:#x}",
+        hdr.index.load(Ordering::Relaxed).wrapping_sub(1),
+        slot / ready::BITS,
+        1usize << (slot % ready::BITS)
+    );
     let e = hdr.exec.load(Ordering::Acquire);
     if !e.is_null() {
         // SAFETY: `exec` only ever holds a pointer to the core of a `'static`

@@ -150,6 +150,7 @@ impl<T> JoinHandle<T> {
             return;
         }
         let prev = self.meta().fetch_or(ABORT, AcqRel);
+        crate::trace!("abort task slot {}", self.slot);
         if prev & DONE == 0 {
             // SAFETY: a live handle's pool header is registered and static.
             unsafe { header::wake_slot(self.h.as_ptr(), self.slot) };

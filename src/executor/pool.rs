@@ -280,6 +280,15 @@ where
     /// handle is gone.
     fn complete<T>(&self, core: &ExecCore, slot: usize, flags: u32) {
         let prev = self.meta[slot].fetch_or(DONE | flags, AcqRel);
+        crate::trace!(
+            "task {}:{slot} {}",
+            self.header.index.load(Relaxed).wrapping_sub(1),
+            match flags {
+                0 => "finished",
+                CANCELLED => "cancelled",
+                _ => "panicked",
+            }
+        );
         if prev & DETACHED != 0 {
             if flags == 0 {
                 // SAFETY: the output was just written and the handle is gone.
@@ -386,6 +395,7 @@ where
             self.complete::<T>(core, slot, CANCELLED);
             return false;
         }
+        crate::trace!("poll task {index}:{slot}");
         core.begin_poll(registry::id(index, slot));
         let waker = waker::local(core.as_static());
         let mut cx = Context::from_waker(&waker);

@@ -56,6 +56,7 @@ impl ExecCore {
     #[inline]
     pub(crate) fn notify(&self) {
         if ready::should_unpark(&self.parked) {
+            crate::trace!("unpark executor");
             self.park.unpark();
         }
     }
@@ -175,6 +176,7 @@ impl Executor {
             });
             if run_main {
                 polled = true;
+                crate::trace!("poll main future");
                 core.begin_poll(main_id);
                 if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
                     return v;
@@ -222,6 +224,7 @@ impl Executor {
             pending = unsafe { ready::any_pending(header::ready_words(h), &(*h).summary) };
         }
         if !pending {
+            crate::trace!("executor parks");
             core.park.park(None);
         }
         ready::end_park(&core.parked);
@@ -269,6 +272,10 @@ impl Executor {
             (*(header::vt(h).meta)(h, slot)).store(SPAWNED, Release);
             header::wake_slot(h, slot);
         }
+        crate::trace!(
+            "spawn task {}:{slot}",
+            hdr.index.load(Relaxed).wrapping_sub(1)
+        );
         Ok(JoinHandle::new(h, slot))
     }
 }
