@@ -7,6 +7,10 @@ use std::pin::pin;
 
 static PARK: TestPark = TestPark::new();
 static EXEC: Executor = Executor::new(&PARK);
+// Each test has its own executor: tests run in parallel, and one executor
+// runs on one thread at a time.
+static PARK2: TestPark = TestPark::new();
+static EXEC2: Executor = Executor::new(&PARK2);
 
 bitwake::task! {
     pool_size = 4;
@@ -48,7 +52,7 @@ async fn after_local(n: u32) -> u32 {
 
 #[test]
 fn bitwake_join_and_select() {
-    let r = EXEC.block_on(async {
+    let r = EXEC2.block_on(async {
         let (a, b) = join(after_local(3), after_local(5)).await;
         let s = select(after_local(10), after_local(1)).await;
         let t = select(async { 1 }, async { 2 }).await; // ties go left

@@ -1,1 +1,0 @@
-/work/main/bench/runner/target/release/runner: /work/main/bench/runner/src/main.rs /work/main/bench/runner/src/net.rs /work/main/bench/runner/src/profile.rs /work/main/bench/runner/src/report.rs /work/main/bench/runner/src/stats.rs
