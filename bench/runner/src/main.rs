@@ -97,7 +97,10 @@ fn parse_args() -> Result<Config, String> {
     };
     Ok(Config {
         mode,
-        bins: bins.ok_or("--bins is required")?,
+        // Absolute, so the programs can be started from any directory and
+        // under valgrind.
+        bins: std::fs::canonicalize(bins.ok_or("--bins is required")?)
+            .map_err(|e| format!("--bins: {e}"))?,
         out: out.ok_or("--out is required")?,
         commit,
         cpu,

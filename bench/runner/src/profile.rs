@@ -5,6 +5,7 @@
 //! set-up, leaving the cost of one operation.
 
 use crate::run_capture;
+use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -47,28 +48,87 @@ pub const WHO: &[(&str, &str)] = &[
     ("async_executor", "async_executor"),
 ];
 
-/// Row → contender → instructions per operation (or why not).
-pub type Profile = Vec<(String, Vec<(String, Result<f64, String>)>)>;
+/// Per operation: instructions, and locked read-modify-writes among them.
+pub type Cost = (f64, f64);
 
-fn instructions(bin: &Path, args: &[String]) -> Result<u64, String> {
+/// Row → contender → cost per operation (or why not).
+pub type Profile = Vec<(String, Vec<(String, Result<Cost, String>)>)>;
+
+/// Addresses of the atomic read-modify-write instructions of `bin`
+/// (`lock`-prefixed, or `xchg` with memory, which locks implicitly), from
+/// `objdump -d`.
+fn locked_addresses(bin: &Path) -> Result<HashSet<u64>, String> {
+    let out = Command::new("objdump")
+        .args(["-d", "--no-show-raw-insn"])
+        .arg(bin)
+        .output()
+        .map_err(|e| format!("objdump: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut set = HashSet::new();
+    for line in text.lines() {
+        let Some((addr, ins)) = line.split_once(":\t") else {
+            continue;
+        };
+        let Ok(addr) = u64::from_str_radix(addr.trim(), 16) else {
+            continue;
+        };
+        let ins = ins.trim_start();
+        if ins.starts_with("lock ") || (ins.starts_with("xchg") && ins.contains('(')) {
+            set.insert(addr);
+        }
+    }
+    Ok(set)
+}
+
+/// Total instructions and executions of the addresses in `locked`, from a
+/// callgrind run with `--dump-instr=yes` (position lines are "instr line
+/// cost", instr absolute `0x…` or relative `+n`/`-n`/`*`; the line after
+/// `calls=` is an inclusive call cost and is skipped).
+fn counts(bin: &Path, args: &[String], locked: &HashSet<u64>) -> Result<(u64, u64), String> {
     let out_file = std::env::temp_dir().join(format!("bitwake-bench-cg-{}", std::process::id()));
     let mut cmd = Command::new("valgrind");
     cmd.arg("--tool=callgrind")
+        .arg("--dump-instr=yes")
         .arg(format!("--callgrind-out-file={}", out_file.display()))
         .arg(bin)
         .args(args);
-    // callgrind prints its summary on stderr, which `run_capture` drops on
-    // success; read the total from the output file instead.
     run_capture(cmd, Duration::from_secs(120))?;
     let text = std::fs::read_to_string(&out_file).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&out_file);
-    text.lines()
+    let total = text
+        .lines()
         .find_map(|l| {
             l.strip_prefix("totals:")
                 .or_else(|| l.strip_prefix("summary:"))
         })
-        .and_then(|v| v.trim().split_whitespace().next()?.parse().ok())
-        .ok_or_else(|| "no totals in callgrind output".into())
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .ok_or("no totals in callgrind output")?;
+    let (mut pos, mut skip, mut atomics) = (0i64, false, 0u64);
+    for line in text.lines() {
+        if line.starts_with("calls=") {
+            skip = true;
+            continue;
+        }
+        let mut f = line.split_whitespace();
+        let Some(p) = f.next() else { continue };
+        if let Some(h) = p.strip_prefix("0x") {
+            pos = i64::from_str_radix(h, 16).unwrap_or(pos);
+        } else if let Some(d) = p.strip_prefix('+') {
+            pos += d.parse::<i64>().unwrap_or(0);
+        } else if let Some(d) = p.strip_prefix('-') {
+            pos -= d.parse::<i64>().unwrap_or(0);
+        } else if p != "*" {
+            continue;
+        }
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        let cost = f.nth(1).and_then(|c| c.parse::<u64>().ok()).unwrap_or(0);
+        if locked.contains(&(pos as u64)) {
+            atomics += cost;
+        }
+    }
+    Ok((total, atomics))
 }
 
 pub fn run(bins: &Path) -> Profile {
@@ -77,19 +137,22 @@ pub fn run(bins: &Path) -> Profile {
         let mut cells = Vec::new();
         for &(who, bin) in WHO {
             let path = bins.join(bin);
-            let one = |n: u64| {
-                instructions(
-                    &path,
-                    &[
-                        scenario.to_owned(),
-                        format!("{key}={n}"),
-                        "reps=1".to_owned(),
-                    ],
-                )
-            };
-            let r = one(small).and_then(|a| {
-                let b = one(large)?;
-                Ok((b as f64 - a as f64) / ((large - small) * per) as f64)
+            let r = locked_addresses(&path).and_then(|locked| {
+                let one = |n: u64| {
+                    counts(
+                        &path,
+                        &[
+                            scenario.to_owned(),
+                            format!("{key}={n}"),
+                            "reps=1".to_owned(),
+                        ],
+                        &locked,
+                    )
+                };
+                let (a, la) = one(small)?;
+                let (b, lb) = one(large)?;
+                let ops = ((large - small) * per) as f64;
+                Ok(((b as f64 - a as f64) / ops, (lb as f64 - la as f64) / ops))
             });
             cells.push((who.to_owned(), r));
         }

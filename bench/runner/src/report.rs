@@ -315,9 +315,11 @@ fn profile(s: &mut String, prof: Option<&crate::profile::Profile>) {
     let _ = writeln!(
         s,
         "### Instructions per operation (callgrind; deterministic, unlike the times above)\n\n\
-         `valgrind --tool=callgrind`, two sizes per contender, difference ÷ extra operations \
-         (start-up and set-up cancel out). Instructions are not time — a locked read-modify-write \
-         is one instruction and costs ~20 cycles — but they do not move with the machine's load.\n"
+         `valgrind --tool=callgrind --dump-instr=yes`, two sizes per contender, difference ÷ extra \
+         operations (start-up and set-up cancel out). Each cell: **instructions / locked \
+         read-modify-writes** (`lock`-prefixed or `xchg` with memory, found with `objdump`). \
+         Instructions are not time — one locked RMW costs about as much as dozens of plain \
+         instructions — but neither number moves with the machine's load.\n"
     );
     let Some(prof) = prof else {
         let _ = writeln!(s, "n/a (valgrind not available)\n");
@@ -334,8 +336,8 @@ fn profile(s: &mut String, prof: Option<&crate::profile::Profile>) {
         let mut line = format!("| {label} |");
         for (_, r) in cells {
             match r {
-                Ok(v) => {
-                    let _ = write!(line, " {v:.0} |");
+                Ok((ins, locked)) => {
+                    let _ = write!(line, " {ins:.0} / {locked:.1} |");
                 }
                 Err(e) => {
                     let _ = write!(line, " n/a ({}) |", crate::first_line(e));
