@@ -105,7 +105,7 @@ pub fn render(
          over all samples of this one run. **vs bitwake** = how many times better bitwake is \
          (contender ÷ bitwake for costs, bitwake ÷ contender for throughput): above 1.00× \
          bitwake wins. Sources: `bench/` (see `bench/README.md`). Goals are reported, never \
-         asserted.\n",
+         asserted; why a goal is missed is analysed in `bench/FINDINGS.md`.\n",
         cfg.cpu, cfg.mode.rounds, cfg.mode.reps
     );
     for n in &cfg.notes {
