@@ -154,3 +154,67 @@ fn two_passes_race_wakers() {
         assert_eq!(got | rest, (1u128 << 64) | (1u128 << 66));
     });
 }
+
+// --- the foreign-joiner cell (`src/executor/atomic_waker.rs`) ---------------
+
+#[allow(dead_code)]
+#[path = "../src/executor/atomic_waker.rs"]
+mod atomic_waker;
+
+/// A waker that sets a (loom) flag.
+struct Flag(AtomicBool);
+impl std::task::Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, SeqCst);
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.store(true, SeqCst);
+    }
+}
+
+/// The JoinHandle protocol with foreign joiners: a joiner registers its
+/// waker, then checks `done`; the finishing side sets `done`, then wakes.
+/// Every joiner that saw "not done" must end up woken.
+fn joiners(n: usize) {
+    loom::model(move || {
+        let cell = Arc::new(atomic_waker::AtomicWaker::new(AtomicUsize::new(0)));
+        let done = Arc::new(AtomicBool::new(false));
+        let js: Vec<_> = (0..n)
+            .map(|_| {
+                let (cell, done) = (cell.clone(), done.clone());
+                thread::spawn(move || {
+                    let flag = std::sync::Arc::new(Flag(AtomicBool::new(false)));
+                    let w = std::task::Waker::from(flag.clone());
+                    cell.register(&w);
+                    let pending = !done.load(SeqCst);
+                    (pending, flag)
+                })
+            })
+            .collect();
+        done.store(true, SeqCst);
+        cell.wake();
+        // Join everyone first: a joiner may be woken by another joiner that
+        // replaced its waker.
+        let results: Vec<_> = js.into_iter().map(|j| j.join().unwrap()).collect();
+        for (pending, flag) in results {
+            if pending {
+                // Woken by the finisher, or by whoever replaced its waker
+                // (and then it re-polls and sees `done`).
+                assert!(
+                    flag.0.load(SeqCst),
+                    "a pending foreign joiner was never woken"
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn foreign_joiner_is_woken() {
+    joiners(1);
+}
+
+#[test]
+fn two_foreign_joiners_are_both_woken() {
+    joiners(2);
+}

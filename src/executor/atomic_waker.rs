@@ -29,9 +29,11 @@ unsafe impl Sync for AtomicWaker {}
 unsafe impl Send for AtomicWaker {}
 
 impl AtomicWaker {
-    pub(crate) const fn new() -> Self {
+    /// A cell with no waker; `state` must start at `WAITING` (0). Taken as an
+    /// argument so the loom test can pass a loom atomic to this `const fn`.
+    pub(crate) const fn new(state: AtomicUsize) -> Self {
         Self {
-            state: AtomicUsize::new(WAITING),
+            state,
             waker: UnsafeCell::new(None),
         }
     }

@@ -63,7 +63,7 @@ impl Header {
             vt: AtomicPtr::new(ptr::null_mut()),
             words,
             capacity,
-            foreign: AtomicWaker::new(),
+            foreign: AtomicWaker::new(AtomicUsize::new(0)),
         }
     }
 }
