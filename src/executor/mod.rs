@@ -13,6 +13,30 @@
 //!   through its `Context` takes a non-atomic path (see `waker.rs`).
 //! * Idle executors sleep through the [`Park`] seam (see [`park`]).
 //!
+//! ```ignore
+//! use bitwake::executor::{Executor, SpinPark, JoinError, yield_now};
+//!
+//! bitwake::task! {
+//!     pool_size = 4;
+//!     async fn worker(n: u32) -> u32 {
+//!         yield_now().await;
+//!         n * 2
+//!     }
+//! }
+//!
+//! static PARK: SpinPark = SpinPark; // or the reactor's / an MCU's `Park`
+//! static EXEC: Executor = Executor::new(&PARK);
+//!
+//! let total = EXEC.block_on(async {
+//!     let a = EXEC.spawn(worker(1)).unwrap();        // JoinHandle<u32>
+//!     let b = EXEC.spawn(worker(2)).unwrap();
+//!     let c = EXEC.spawn(worker(3)).unwrap();
+//!     c.abort();                                      // dropped in place
+//!     assert_eq!(c.await, Err(JoinError::Cancelled));
+//!     a.await.unwrap() + b.await.unwrap()
+//! });
+//! ```
+//!
 //! Each file holds one idea: `ready.rs` (wake-vs-scan protocol), `waker.rs`
 //! (vtables, fast-path soundness), `registry.rs` (id to pool), `header.rs`
 //! (type-erased head), `pool.rs` (slots and bitmaps), `join.rs` (tokens and
