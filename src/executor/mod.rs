@@ -13,7 +13,7 @@
 //!   through its `Context` takes a non-atomic path (see `waker.rs`).
 //! * Idle executors sleep through the [`Park`] seam (see [`park`]).
 //!
-//! ```ignore
+//! ```
 //! use bitwake::executor::{Executor, SpinPark, JoinError, yield_now};
 //!
 //! bitwake::task! {
@@ -35,6 +35,7 @@
 //!     assert_eq!(c.await, Err(JoinError::Cancelled));
 //!     a.await.unwrap() + b.await.unwrap()
 //! });
+//! assert_eq!(total, 6);
 //! ```
 //!
 //! Each file holds one idea: `ready.rs` (wake-vs-scan protocol), `waker.rs`
