@@ -32,9 +32,10 @@ unsafe impl<T: Send> Send for SpawnToken<T> {}
 
 impl<T> SpawnToken<T> {
     pub(crate) fn ok(h: *const Header, slot: usize) -> Self {
-        // SAFETY: `h` comes from a reference to a static pool.
+        // SAFETY: `h` comes from a reference to a static pool (non-null).
+        let h = unsafe { NonNull::new_unchecked(h.cast_mut()) };
         Self {
-            inner: Ok((unsafe { NonNull::new_unchecked(h.cast_mut()) }, slot)),
+            inner: Ok((h, slot)),
             _out: PhantomData,
         }
     }
@@ -119,9 +120,10 @@ const TAKEN: usize = usize::MAX;
 
 impl<T> JoinHandle<T> {
     pub(crate) fn new(h: *const Header, slot: usize) -> Self {
-        // SAFETY: from a reference to a static pool.
+        // SAFETY: from a reference to a static pool (non-null).
+        let h = unsafe { NonNull::new_unchecked(h.cast_mut()) };
         Self {
-            h: unsafe { NonNull::new_unchecked(h.cast_mut()) },
+            h,
             slot,
             _out: PhantomData,
         }

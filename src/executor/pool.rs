@@ -320,9 +320,9 @@ where
             // SAFETY: as above.
             lw[w].write(unsafe { core::mem::take(&mut *pool.local[w].get()) });
         }
-        // SAFETY: `lw[w]` was written above for every `w` in `ls`.
         let local = |w: usize| {
             if ls & (1usize << w) != 0 {
+                // SAFETY: `lw[w]` was written above for every `w` in `ls`.
                 unsafe { lw[w].assume_init() }
             } else {
                 0

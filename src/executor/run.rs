@@ -165,7 +165,8 @@ impl Executor {
         let mut cx = Context::from_waker(&lw);
         let mut fut = pin!(fut);
         let main_local = core.main_local.get();
-        // SAFETY (all `main_local` accesses): executor thread only.
+        // SAFETY: `main_local` is only accessed by the thread running this
+        // executor (so are all accesses below).
         unsafe { *main_local = true };
         loop {
             let mut polled = false;
