@@ -50,7 +50,8 @@ pub struct Net {
     pub timers: Results,
     pub echo: Results,
     /// (server, syscalls per request, top syscalls per request).
-    pub strace: Vec<(String, Result<StraceSample, String>)>,
+    /// (server, connections, sample).
+    pub strace: Vec<(String, usize, Result<StraceSample, String>)>,
     pub c10k: Results,
     pub sizes: Vec<(String, Result<u64, String>)>,
     pub echo_servers: Vec<String>,
@@ -290,19 +291,27 @@ fn echo(cfg: &Config, net: &mut Net) {
             }
         }
     }
-    // One `strace -c` sample per server: 16 connections × 64 B.
-    for s in &servers {
-        let r = strace_sample(cfg, s, &client);
-        if let Err(e) = &r {
-            eprintln!("runner: strace {}: {e}", s.label);
+    // One `strace -c` sample per server at 1 and at 16 connections × 64 B:
+    // with one connection every request can end in a wait for readiness.
+    for conns in [1usize, 16] {
+        for s in &servers {
+            let r = strace_sample(cfg, s, &client, conns);
+            if let Err(e) = &r {
+                eprintln!("runner: strace {} ({conns} conns): {e}", s.label);
+            }
+            net.strace.push((s.label.clone(), conns, r));
         }
-        net.strace.push((s.label.clone(), r));
     }
 }
 
 /// Attaches `strace -f -c` to a running server for a fixed client run and
 /// returns syscalls per request (and the biggest contributors).
-fn strace_sample(cfg: &Config, s: &Server, client: &Path) -> Result<StraceSample, String> {
+fn strace_sample(
+    cfg: &Config,
+    s: &Server,
+    client: &Path,
+    conns: usize,
+) -> Result<StraceSample, String> {
     let p = port();
     let child = start_server(cfg, &s.program, &s.args(p), p)?;
     let out_file = std::env::temp_dir().join(format!("bitwake-bench-strace-{p}.txt"));
@@ -320,7 +329,7 @@ fn strace_sample(cfg: &Config, s: &Server, client: &Path) -> Result<StraceSample
     let meas = if cfg.mode.quick { 400 } else { 1000 };
     cmd.args([
         p.to_string(),
-        "16".into(),
+        conns.to_string(),
         "64".into(),
         "0".into(),
         meas.to_string(),

@@ -10,10 +10,43 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-/// (row label, scenario, size key, small, large, operations per unit of size).
-/// Each process runs the scenario twice (warm-up + `reps=1`), hence the 2.
-pub const ROWS: &[(&str, &str, &str, u64, u64, u64)] = &[
-    (
+/// One row: label, scenario, size key, small and large size, operations
+/// per unit of size (each process runs the scenario twice, warm-up +
+/// `reps=1`, hence the factors of 2), an extra argument, and whether only
+/// bitwake runs it (its pool-capacity sweep).
+pub struct Row {
+    pub label: &'static str,
+    scenario: &'static str,
+    key: &'static str,
+    small: u64,
+    large: u64,
+    per: u64,
+    extra: &'static str,
+    pub bitwake_only: bool,
+}
+
+const fn row(
+    label: &'static str,
+    scenario: &'static str,
+    key: &'static str,
+    small: u64,
+    large: u64,
+    per: u64,
+) -> Row {
+    Row {
+        label,
+        scenario,
+        key,
+        small,
+        large,
+        per,
+        extra: "",
+        bitwake_only: false,
+    }
+}
+
+pub const ROWS: &[Row] = &[
+    row(
         "yield (per wake+poll)",
         "yield",
         "yields",
@@ -21,16 +54,40 @@ pub const ROWS: &[(&str, &str, &str, u64, u64, u64)] = &[
         100,
         2 * 1000,
     ),
-    (
-        "ping_pong (per hand-off)",
+    row(
+        "ping_pong (per hand-off; bitwake capacity 1000)",
         "ping",
         "pings",
         50_000,
         100_000,
         2 * 2,
     ),
-    ("spawn_many (per task)", "spawn", "batches", 5, 10, 2 * 1000),
-    (
+    Row {
+        extra: "cap=64",
+        bitwake_only: true,
+        ..row(
+            "ping_pong, bitwake capacity 64",
+            "ping",
+            "pings",
+            50_000,
+            100_000,
+            2 * 2,
+        )
+    },
+    Row {
+        extra: "cap=4096",
+        bitwake_only: true,
+        ..row(
+            "ping_pong, bitwake capacity 4096",
+            "ping",
+            "pings",
+            50_000,
+            100_000,
+            2 * 2,
+        )
+    },
+    row("spawn_many (per task)", "spawn", "batches", 5, 10, 2 * 1000),
+    row(
         "spawn, 999/1000 full (per task)",
         "spawn_full",
         "full_iters",
@@ -133,30 +190,31 @@ fn counts(bin: &Path, args: &[String], locked: &HashSet<u64>) -> Result<(u64, u6
 
 pub fn run(bins: &Path) -> Profile {
     let mut rows = Vec::new();
-    for &(label, scenario, key, small, large, per) in ROWS {
+    for r in ROWS {
         let mut cells = Vec::new();
         for &(who, bin) in WHO {
+            if r.bitwake_only && who != "bitwake" {
+                cells.push((who.to_owned(), Err("–".to_owned())));
+                continue;
+            }
             let path = bins.join(bin);
-            let r = locked_addresses(&path).and_then(|locked| {
+            let cost = locked_addresses(&path).and_then(|locked| {
                 let one = |n: u64| {
-                    counts(
-                        &path,
-                        &[
-                            scenario.to_owned(),
-                            format!("{key}={n}"),
-                            "reps=1".to_owned(),
-                        ],
-                        &locked,
-                    )
+                    let mut args = vec![r.scenario.to_owned(), format!("{}={n}", r.key)];
+                    if !r.extra.is_empty() {
+                        args.push(r.extra.to_owned());
+                    }
+                    args.push("reps=1".to_owned());
+                    counts(&path, &args, &locked)
                 };
-                let (a, la) = one(small)?;
-                let (b, lb) = one(large)?;
-                let ops = ((large - small) * per) as f64;
+                let (a, la) = one(r.small)?;
+                let (b, lb) = one(r.large)?;
+                let ops = ((r.large - r.small) * r.per) as f64;
                 Ok(((b as f64 - a as f64) / ops, (lb as f64 - la as f64) / ops))
             });
-            cells.push((who.to_owned(), r));
+            cells.push((who.to_owned(), cost));
         }
-        rows.push((label.to_owned(), cells));
+        rows.push((r.label.to_owned(), cells));
     }
     rows
 }
