@@ -4,10 +4,13 @@ mod bench;
 mod cargo_build;
 mod e2e;
 mod elf;
+mod elf32;
 mod executor_checks;
 mod freestanding;
 mod host_tests;
+mod mcu;
 mod process;
+mod qemu_runner;
 mod run;
 mod size;
 mod summary;
@@ -33,6 +36,10 @@ commands:
   size  [--target T]               stripped text/data/bss of the freestanding programs
   bench [--quick]                  executor/echo/timer/C10k benchmarks vs embassy, tokio,
                                    async-executor and an epoll loop; writes BENCHMARKS.md
+  size --update [--target BOARD]   rebuild the MCU size example, rewrite targets/size-baselines.txt
+  qemu-runner [--board B] ELF [ARGS]
+                                   boot an MCU image under QEMU (the cargo runner of the
+                                   qemu-system boards); test images: one boot per test
   targets                          one line per file in targets/: NAME  RUST-TRIPLE  RUNNER
 
 The default target is x86_64-linux. Missing tools (QEMU, strace, rustup targets)
@@ -94,6 +101,12 @@ fn main() -> ExitCode {
 }
 
 fn real_main() -> Result<bool, String> {
+    // The cargo runner of the MCU boards: its arguments (the ELF and the
+    // program's own) bypass the option parsing below.
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.first().map(String::as_str) == Some("qemu-runner") {
+        return qemu_runner::main(&root(), &raw[1..]);
+    }
     let args = parse_args()?;
     let root = root();
     let target_name = args
@@ -113,6 +126,9 @@ fn real_main() -> Result<bool, String> {
                 println!("{}", elf.display());
             }
             Ok(true)
+        }
+        "size" if args.rest.iter().any(|a| a == "--update") => {
+            mcu::size(&root, targets::find(&root, &target_name).ok().as_ref(), true)
         }
         "size" => size::run(&root, &targets::find(&root, &target_name)?),
         "bench" => bench::run(&root, &args.rest),

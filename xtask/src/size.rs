@@ -6,6 +6,9 @@ use crate::targets::Target;
 use std::path::Path;
 
 pub fn run(root: &Path, target: &Target) -> Result<bool, String> {
+    if target.kind() == "qemu-system" {
+        return crate::mcu::size(root, Some(target), false);
+    }
     let names: Vec<String> = program_names(root)?
         .into_iter()
         .filter(|n| !n.starts_with("test-"))

@@ -32,5 +32,9 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
         freestanding::test_target(root, t, &BuildOptions::default(), "", &mut summary);
     }
 
+    for t in selected.iter().filter(|t| t.kind() == "qemu-system") {
+        crate::mcu::test_board(root, t, &mut summary);
+    }
+
     Ok(summary.finish())
 }

@@ -1,0 +1,376 @@
+//! bitwake's executor on the microcontroller, one QEMU boot per test (see
+//! `cargo xtask qemu-runner`): spawn/join/abort, a full pool, timers fired by
+//! the hardware timer interrupt, sleep accuracy, fairness of yields, and a
+//! task woken by an interrupt handler while the executor sleeps in `WFI`.
+//!
+//! Every test runs the real executor (`bitwake::executor::block_on`, with the
+//! platform's `WFI` park installed by `bitwake_mcu::init`).
+#![cfg_attr(target_os = "none", no_std, no_main)]
+
+#[cfg(not(target_os = "none"))]
+fn main() {}
+
+#[cfg(target_os = "none")]
+mod support {
+    use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+    // The runtime crates must be linked (vector table, reset handler) even
+    // though nothing here names them.
+    #[cfg(target_arch = "arm")]
+    use cortex_m_rt as _;
+    #[cfg(target_arch = "riscv32")]
+    use riscv_rt as _;
+
+    /// Panic messages and failed test results reach the host through
+    /// semihosting stderr.
+    struct SemihostingLogger;
+
+    impl log::Log for SemihostingLogger {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            semihosting::eprintln!("[{}] {}", record.level(), record.args());
+        }
+        fn flush(&self) {}
+    }
+
+    static LOGGER: SemihostingLogger = SemihostingLogger;
+
+    #[embedded_test::setup]
+    fn setup() {
+        // SAFETY: runs first thing on every boot, single-threaded, before
+        // any logging; `set_logger_racy` is the variant for cores without
+        // compare-and-swap (thumbv6m).
+        unsafe {
+            let _ = log::set_logger_racy(&LOGGER);
+            log::set_max_level_racy(log::LevelFilter::Info);
+        }
+    }
+
+    /// A fault is a failed test, reported at once instead of a hang until
+    /// the timeout.
+    #[cfg(target_arch = "arm")]
+    #[cortex_m_rt::exception]
+    unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
+        semihosting::eprintln!("HardFault at pc={:#x}", frame.pc());
+        semihosting::process::abort()
+    }
+
+    /// Counts and flags shared between tasks (load/store only: one executor
+    /// thread, and thumbv6m has no read-modify-write atomics).
+    pub fn bump(c: &AtomicU32) -> u32 {
+        let v = c.load(Ordering::Relaxed) + 1;
+        c.store(v, Ordering::Relaxed);
+        v
+    }
+
+    pub static DROPPED: AtomicBool = AtomicBool::new(false);
+
+    /// Sets [`DROPPED`] when dropped: shows an aborted task's future is
+    /// dropped in place.
+    pub struct DropFlag;
+
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            DROPPED.store(true, Ordering::Relaxed);
+        }
+    }
+
+    bitwake::task! {
+        pool_size = 4;
+        /// Adds after yielding once (so the join really waits).
+        pub async fn add(a: u32, b: u32) -> u32 {
+            bitwake::executor::yield_now().await;
+            a + b
+        }
+    }
+
+    bitwake::task! {
+        pool_size = 2;
+        /// Never finishes on its own.
+        pub async fn forever() {
+            let _flag = DropFlag;
+            core::future::pending::<()>().await
+        }
+    }
+
+    pub const FAIR_TASKS: usize = 4;
+    pub const FAIR_ROUNDS: u32 = 50;
+    pub static PROGRESS: [AtomicU32; FAIR_TASKS] = [const { AtomicU32::new(0) }; FAIR_TASKS];
+    pub static UNFAIR: AtomicBool = AtomicBool::new(false);
+
+    bitwake::task! {
+        pool_size = 4;
+        /// Counts its rounds, yielding after each; flags a moment when the
+        /// tasks' round counts differ by more than one (one task got two
+        /// polls while another ready task got none).
+        pub async fn fair(id: usize) {
+            for _ in 0..FAIR_ROUNDS {
+                let mine = bump(&PROGRESS[id]);
+                for other in &PROGRESS {
+                    let o = other.load(Ordering::Relaxed);
+                    // Others are at mine-1 (not yet polled this pass) or mine.
+                    if o + 1 < mine || o > mine {
+                        UNFAIR.store(true, Ordering::Relaxed);
+                    }
+                }
+                bitwake::executor::yield_now().await;
+            }
+        }
+    }
+
+    pub static ORDER: [AtomicU32; 5] = [const { AtomicU32::new(u32::MAX) }; 5];
+    pub static FINISHED: AtomicU32 = AtomicU32::new(0);
+
+    bitwake::task! {
+        pool_size = 5;
+        /// Sleeps `ms`, then records its position in the finishing order.
+        pub async fn sleeper(id: u32, ms: u64) {
+            bitwake_mcu::time::sleep(core::time::Duration::from_millis(ms)).await;
+            let pos = FINISHED.load(Ordering::Relaxed);
+            FINISHED.store(pos + 1, Ordering::Relaxed);
+            ORDER[pos as usize].store(id, Ordering::Relaxed);
+        }
+    }
+
+    bitwake::task! {
+        pool_size = 1;
+        /// Sleeps, then returns how many timer-interrupt wakes had happened.
+        pub async fn nap(ms: u64) -> u32 {
+            bitwake_mcu::time::sleep(core::time::Duration::from_millis(ms)).await;
+            bitwake_mcu::time::interrupt_wakes()
+        }
+    }
+}
+
+#[cfg(target_os = "none")]
+#[embedded_test::tests(default_timeout = 10)]
+mod tests {
+    use crate::support::*;
+    use bitwake::executor::{JoinError, SpawnError, spawn};
+    use bitwake_mcu::time::{self, Duration};
+    use core::future::Future;
+    use core::pin::pin;
+    use core::sync::atomic::{AtomicBool, Ordering};
+    use core::task::{Context, RawWaker, RawWakerVTable, Waker};
+
+    #[init]
+    fn init() {
+        bitwake_mcu::init();
+    }
+
+    #[test]
+    fn spawn_and_join() {
+        let sum = bitwake::executor::block_on(async {
+            let a = spawn(add(1, 2)).unwrap();
+            let b = spawn(add(10, 20)).unwrap();
+            let c = spawn(add(100, 200)).unwrap();
+            assert!(!c.is_finished());
+            a.await.unwrap() + b.await.unwrap() + c.await.unwrap()
+        });
+        assert_eq!(sum, 333);
+    }
+
+    #[test]
+    fn abort_drops_the_task_and_frees_its_slot() {
+        bitwake::executor::block_on(async {
+            let h = spawn(forever()).unwrap();
+            bitwake::executor::yield_now().await;
+            assert!(!h.is_finished());
+            assert!(!DROPPED.load(Ordering::Relaxed));
+            h.abort();
+            assert_eq!(h.await, Err(JoinError::Cancelled));
+            assert!(DROPPED.load(Ordering::Relaxed), "future not dropped");
+            // Both slots are free again.
+            let a = spawn(forever()).unwrap();
+            let b = spawn(forever()).unwrap();
+            a.abort();
+            b.abort();
+            assert_eq!(a.await, Err(JoinError::Cancelled));
+            assert_eq!(b.await, Err(JoinError::Cancelled));
+        });
+    }
+
+    #[test]
+    fn full_pool_returns_spawn_error_then_recovers() {
+        bitwake::executor::block_on(async {
+            let a = spawn(forever()).unwrap();
+            let b = spawn(forever()).unwrap();
+            assert_eq!(spawn(forever()).err(), Some(SpawnError::Full));
+            a.abort();
+            assert_eq!(a.await, Err(JoinError::Cancelled));
+            let c = spawn(forever()).expect("a slot was freed");
+            b.abort();
+            c.abort();
+            let _ = b.await;
+            let _ = c.await;
+        });
+    }
+
+    #[test]
+    fn timer_interrupt_wakes_a_sleeping_task() {
+        let parks_before = bitwake_mcu::parks();
+        let wakes_before = time::interrupt_wakes();
+        let wakes_after =
+            bitwake::executor::block_on(async { spawn(nap(5)).unwrap().await.unwrap() });
+        // The task's bit was set by the timer interrupt handler, and the
+        // executor slept (parked) while it waited.
+        assert!(wakes_after > wakes_before, "no wake from the timer handler");
+        assert!(bitwake_mcu::parks() > parks_before, "executor never parked");
+    }
+
+    #[test]
+    fn sleep_is_never_early_and_rarely_late() {
+        bitwake::executor::block_on(async {
+            for ms in [1u64, 3, 10, 25, 50] {
+                let want = Duration::from_millis(ms);
+                let start = time::now();
+                time::sleep(want).await;
+                let took = time::now() - start;
+                assert!(took >= want, "sleep({ms} ms) woke after {took:?}");
+                // Tick granularity (1 ms on SysTick) plus emulation slack:
+                // QEMU's clock is the host's, and the host is shared.
+                let slack = Duration::from_millis(15);
+                assert!(took <= want + slack, "sleep({ms} ms) took {took:?}");
+            }
+        });
+    }
+
+    #[test]
+    fn clock_agrees_with_the_host() {
+        // The board file's timer frequency is right when 300 ms on the
+        // emulated clock are about 300 ms of host time. Semihosting
+        // SYS_ELAPSED counts host time at SYS_TICKFREQ (QEMU: the host's
+        // monotonic clock); SYS_CLOCK would not do: QEMU answers it with
+        // its own CPU time, which stands still while the guest is in WFI.
+        use semihosting::sys::arm_compat::{sys_elapsed, sys_tickfreq};
+        let freq = sys_tickfreq().unwrap() as u64;
+        let host_ms = || sys_elapsed().unwrap() * 1000 / freq;
+        bitwake::executor::block_on(async {
+            let h0 = host_ms();
+            time::sleep(Duration::from_millis(300)).await;
+            let dh = host_ms() - h0;
+            assert!(
+                (295..=600).contains(&dh),
+                "300 ms emulated took {dh} ms host"
+            );
+        });
+    }
+
+    #[test]
+    fn timeout_fires_or_passes_the_result_through() {
+        bitwake::executor::block_on(async {
+            let start = time::now();
+            let r = time::timeout(Duration::from_millis(10), core::future::pending::<()>()).await;
+            assert_eq!(r, Err(time::Elapsed));
+            assert!(time::now() - start >= Duration::from_millis(10));
+            let r = time::timeout(Duration::from_millis(200), async {
+                time::sleep(Duration::from_millis(2)).await;
+                7
+            })
+            .await;
+            assert_eq!(r, Ok(7));
+        });
+    }
+
+    #[test]
+    fn timers_fire_in_deadline_order() {
+        bitwake::executor::block_on(async {
+            let delays = [25u64, 5, 15, 10, 20];
+            let mut hs = [const { None }; 5];
+            for (id, ms) in delays.iter().enumerate() {
+                hs[id] = Some(spawn(sleeper(id as u32, *ms)).unwrap());
+            }
+            for h in hs.iter_mut() {
+                h.take().unwrap().await.unwrap();
+            }
+        });
+        let order: [u32; 5] = core::array::from_fn(|i| ORDER[i].load(Ordering::Relaxed));
+        assert_eq!(order, [1, 3, 2, 4, 0]);
+    }
+
+    #[test]
+    fn yields_are_fair() {
+        bitwake::executor::block_on(async {
+            let mut hs = [const { None }; FAIR_TASKS];
+            for (id, h) in hs.iter_mut().enumerate() {
+                *h = Some(spawn(fair(id)).unwrap());
+            }
+            for h in hs.iter_mut() {
+                h.take().unwrap().await.unwrap();
+            }
+        });
+        for p in &PROGRESS {
+            assert_eq!(p.load(Ordering::Relaxed), FAIR_ROUNDS);
+        }
+        assert!(!UNFAIR.load(Ordering::Relaxed), "a ready task was skipped");
+    }
+
+    static SIGNAL: bitwake_mcu::Signal = bitwake_mcu::Signal::new();
+    static SLEEPING_AT_IRQ: AtomicBool = AtomicBool::new(false);
+
+    /// The software interrupt handler: records whether the executor was
+    /// asleep in `WFI`, then wakes the waiting task.
+    fn on_swi() {
+        SLEEPING_AT_IRQ.store(bitwake_mcu::sleeping(), Ordering::Relaxed);
+        SIGNAL.signal();
+    }
+
+    /// A foreign waker whose `wake` pends the software interrupt.
+    fn swi_waker() -> Waker {
+        const VTABLE: RawWakerVTable = RawWakerVTable::new(
+            |_| RawWaker::new(core::ptr::null(), &VTABLE),
+            |_| bitwake_mcu::swi::pend(),
+            |_| bitwake_mcu::swi::pend(),
+            |_| {},
+        );
+        // SAFETY: the vtable functions ignore the data pointer and are all
+        // callable from any context (pending an interrupt is a register write).
+        unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
+    }
+
+    #[test]
+    fn interrupt_wakes_a_task_while_the_executor_is_in_wfi() {
+        bitwake_mcu::swi::set_handler(on_swi);
+        let parks_before = bitwake_mcu::parks();
+        bitwake::executor::block_on(async {
+            // Arm a timer whose waker raises the software interrupt: in 5 ms
+            // the timer handler pends it, and its handler signals the task.
+            let mut alarm = pin!(time::sleep(Duration::from_millis(5)));
+            let waker = swi_waker();
+            assert!(
+                alarm
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+            // Nothing else is ready: the executor parks in WFI until then.
+            SIGNAL.wait().await;
+        });
+        assert!(bitwake_mcu::parks() > parks_before, "executor never parked");
+        assert!(
+            SLEEPING_AT_IRQ.load(Ordering::Relaxed),
+            "the interrupt did not find the executor in WFI"
+        );
+    }
+
+    #[test]
+    #[should_panic]
+    fn a_panicking_test_is_reported_as_a_panic() {
+        // Checks the runner's should_panic handling end to end.
+        bitwake::executor::block_on(async { panic!("on purpose") });
+    }
+
+    #[test]
+    #[ignore]
+    #[timeout(30)]
+    fn soak_many_short_sleeps() {
+        // Long; run with `cargo xtask qemu-runner ELF --include-ignored`.
+        bitwake::executor::block_on(async {
+            for i in 0..2000u64 {
+                time::sleep(Duration::from_micros(500 + (i * 7919) % 1500)).await;
+            }
+        });
+    }
+}
