@@ -7,6 +7,8 @@
 
 pub mod backend;
 mod errno;
+#[cfg(feature = "fault-inject")]
+pub mod fault;
 mod fd;
 pub mod types;
 mod wrappers;
@@ -16,7 +18,14 @@ pub use fd::OwnedFd;
 pub use types::*;
 pub use wrappers::*;
 
-use bitwake_arch::nr;
+/// The syscall-number table of the selected backend's architecture (used by
+/// the typed wrappers, and by fault scripts to name the calls they target).
+#[cfg(not(feature = "syscalls-crate"))]
+pub use bitwake_arch::nr;
+/// The syscall-number table of the selected backend's architecture (used by
+/// the typed wrappers, and by fault scripts to name the calls they target).
+#[cfg(feature = "syscalls-crate")]
+pub use backend::syscalls_nr as nr;
 
 /// Issues syscall `$nr` with integer arguments through the selected backend
 /// and decodes the result. Internal: every argument is converted to a

@@ -72,6 +72,14 @@ pub fn fcntl_getfl(fd: RawFd) -> R<u32> {
     unsafe { syscall!(nr::FCNTL, fd as usize, 3) }.map(|v| v as u32)
 }
 
+/// `fcntl(fd, F_GETFD)`: the fd flags (`FD_CLOEXEC`). Also the cheapest way
+/// to ask whether an fd number is open (`EBADF` if not), which is how tests
+/// check that nothing leaked.
+pub fn fcntl_getfd(fd: RawFd) -> R<u32> {
+    // SAFETY: F_GETFD (1) takes no pointer.
+    unsafe { syscall!(nr::FCNTL, fd as usize, 1) }.map(|v| v as u32)
+}
+
 /// `fcntl(fd, F_SETFL, flags)`.
 pub fn fcntl_setfl(fd: RawFd, flags: u32) -> R<()> {
     // SAFETY: F_SETFL (4) takes an integer.

@@ -5,12 +5,19 @@ use crate::tools::{ensure_rust_target, say};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The names of every `[[bin]]` in `programs/Cargo.toml`, in file order.
+/// The names of the `[[bin]]`s in `programs/Cargo.toml` that a default build
+/// has (those without `required-features`), in file order.
 pub fn program_names(root: &Path) -> Result<Vec<String>, String> {
+    program_names_with(root, &[])
+}
+
+/// The names of the `[[bin]]`s a build with `features` has: every bin whose
+/// `required-features` are all among `features`, in file order.
+pub fn program_names_with(root: &Path, features: &[String]) -> Result<Vec<String>, String> {
     let manifest = root.join("programs/Cargo.toml");
     let text =
         std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
-    let mut names = Vec::new();
+    let mut bins: Vec<(String, Vec<String>)> = Vec::new();
     let mut in_bin = false;
     for line in text.lines() {
         let line = line.trim();
@@ -22,10 +29,21 @@ pub fn program_names(root: &Path) -> Result<Vec<String>, String> {
                 .trim_start_matches('=')
                 .trim()
                 .trim_matches('"');
-            names.push(v.to_owned());
+            bins.push((v.to_owned(), Vec::new()));
+        } else if let (Some(v), true, Some((_, req))) = (
+            line.strip_prefix("required-features"),
+            in_bin,
+            bins.last_mut(),
+        ) {
+            // `required-features = ["a", "b"]`: the quoted names.
+            *req = v.split('"').skip(1).step_by(2).map(str::to_owned).collect();
         }
     }
-    Ok(names)
+    Ok(bins
+        .into_iter()
+        .filter(|(_, req)| req.iter().all(|r| features.contains(r)))
+        .map(|(name, _)| name)
+        .collect())
 }
 
 /// Options of one build.
@@ -47,7 +65,7 @@ pub fn build_programs(
 ) -> Result<Vec<PathBuf>, String> {
     let triple = target.triple().to_owned();
     ensure_rust_target(&triple)?;
-    let all = program_names(root)?;
+    let all = program_names_with(root, &opts.features)?;
     let programs: Vec<String> = if programs.is_empty() {
         all.clone()
     } else {

@@ -61,7 +61,7 @@ pub fn test_target(
         summary.record(&format!("[{tag}] runner available"), Err(e));
         return;
     }
-    let names = match cargo_build::program_names(root) {
+    let names = match cargo_build::program_names_with(root, &opts.features) {
         Ok(n) => n,
         Err(e) => return summary.record(&format!("[{tag}] list programs"), Err(e)),
     };

@@ -12,6 +12,7 @@ mod mcu;
 mod process;
 mod qemu_runner;
 mod run;
+mod seam;
 mod size;
 mod summary;
 mod targets;

@@ -1,13 +1,22 @@
 //! `cargo xtask test [--target T]`: host tests, then every freestanding test
 //! program natively and under QEMU for each Linux target, then the other
 //! checks. The last line is `N passed, N failed` over everything.
+//!
+//! Per Linux target, the freestanding suite runs three times: with the
+//! default asm backend, with the `syscalls` crate backend (label
+//! `syscalls-crate`) and with the fault injector wrapped around the default
+//! backend (label `fault-inject`, which adds the `test-faults` scripts; the
+//! other programs run under an empty script, so the injector must be
+//! transparent). The zero-cost seam is checked on the disassembly of
+//! `seam-write` for each backend without the injector.
 
 use crate::cargo_build::BuildOptions;
 use crate::freestanding;
 use crate::host_tests;
+use crate::seam;
 use crate::summary::Summary;
 use crate::targets::{self, Target};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
     let all = targets::load_all(root)?;
@@ -29,7 +38,27 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
     }
 
     for t in selected.iter().filter(|t| t.kind() == "linux-user") {
-        freestanding::test_target(root, t, &BuildOptions::default(), "", &mut summary);
+        let default = BuildOptions::default();
+        freestanding::test_target(root, t, &default, "", &mut summary);
+        seam::check(root, t, &default, &t.name, &mut summary);
+        for variant in ["syscalls-crate", "fault-inject"] {
+            // A target directory per variant, so the builds do not evict
+            // each other's artifacts.
+            let opts = BuildOptions {
+                features: vec![variant.to_owned()],
+                target_dir: Some(variant_dir(root, variant)),
+            };
+            freestanding::test_target(root, t, &opts, variant, &mut summary);
+            if variant == "syscalls-crate" {
+                seam::check(
+                    root,
+                    t,
+                    &opts,
+                    &format!("{}+{variant}", t.name),
+                    &mut summary,
+                );
+            }
+        }
     }
 
     for t in selected.iter().filter(|t| t.kind() == "qemu-system") {
@@ -37,4 +66,11 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
     }
 
     Ok(summary.finish())
+}
+
+fn variant_dir(root: &Path, variant: &str) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join(format!("variant-{variant}"))
 }

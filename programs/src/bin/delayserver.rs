@@ -11,71 +11,58 @@
 #![no_std]
 #![no_main]
 
-use bitwake::http::{BAD_REQUEST, RequestParser, format_ok};
-use bitwake::io::Error;
-use bitwake::net::{TcpListener, TcpStream};
+#[path = "../delay.rs"]
+mod delay;
+
+use bitwake::eprintln;
+use bitwake::net::TcpStream;
+use bitwake::println;
 use bitwake::rt::{block_on, spawn};
-use bitwake::sys::{self, Errno};
-use bitwake::time::{Duration, sleep, timeout};
-use bitwake::{eprintln, println};
+use bitwake::sys;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 bitwake::main!(main);
-
-/// Longest delay the server agrees to (longer requests get 400).
-const MAX_DELAY_MS: u64 = 120_000;
-/// How long a client may take to send its request.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-const SERVICE_UNAVAILABLE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
 
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
 fn main() -> i32 {
     let arg = bitwake::rt::args().nth(1).unwrap_or(b"127.0.0.1:8080");
-    let Some(addr) = core::str::from_utf8(arg).ok().and_then(|s| bitwake::net::parse_addr(s).ok()) else {
-        eprintln!("delayserver: bad address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080", core::str::from_utf8(arg));
+    let Some(addr) = core::str::from_utf8(arg)
+        .ok()
+        .and_then(|s| bitwake::net::parse_addr(s).ok())
+    else {
+        eprintln!(
+            "delayserver: bad address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080",
+            core::str::from_utf8(arg)
+        );
         return 2;
     };
     raise_fd_limit();
-    let listener = match TcpListener::bind(addr) {
+    let listener = match bitwake::net::TcpListener::bind(addr) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("delayserver: cannot listen on {addr}: {e}");
             return 1;
         }
     };
-    println!("Delay server listening on {}", listener.local_addr().unwrap_or(addr));
-    block_on(serve(listener))
+    println!(
+        "Delay server listening on {}",
+        listener.local_addr().unwrap_or(addr)
+    );
+    block_on(delay::serve(&listener, start_connection));
+    0
 }
 
 /// Lets the server hold as many connections as the hard limit allows.
 fn raise_fd_limit() {
-    if let Ok(lim) = sys::prlimit(sys::RLIMIT_NOFILE, None) {
-        if lim.cur < lim.max {
-            let _ = sys::prlimit(sys::RLIMIT_NOFILE, Some(&sys::Rlimit { cur: lim.max, max: lim.max }));
-        }
-    }
-}
-
-async fn serve(listener: TcpListener) -> i32 {
-    loop {
-        match listener.accept().await {
-            Ok((stream, _peer)) => {
-                if let Err(stream) = start_connection(stream) {
-                    // Every slot is busy: say so and close; keep serving.
-                    let _ = sys::send(stream.raw_fd(), SERVICE_UNAVAILABLE, sys::MSG_NOSIGNAL);
-                }
-            }
-            // Out of fds or registrations: existing connections will free
-            // some; back off briefly instead of spinning on accept.
-            Err(Error::Os(Errno::EMFILE | Errno::ENFILE | Errno::ENOBUFS | Errno::ENOMEM)) | Err(Error::Capacity(_)) => {
-                let _ = sleep(Duration::from_millis(10)).await;
-            }
-            Err(e) => {
-                eprintln!("delayserver: accept failed: {e}");
-                let _ = sleep(Duration::from_millis(10)).await;
-            }
-        }
+    if let Ok(lim) = sys::prlimit(sys::RLIMIT_NOFILE, None)
+        && lim.cur < lim.max
+    {
+        let new = sys::Rlimit {
+            cur: lim.max,
+            max: lim.max,
+        };
+        let _ = sys::prlimit(sys::RLIMIT_NOFILE, Some(&new));
     }
 }
 
@@ -88,7 +75,10 @@ const POOL_SIZE: u64 = 4096;
 /// Spawns the connection task in the first pool with room; gives the stream
 /// back when every pool is full.
 fn start_connection(stream: TcpStream) -> Result<(), TcpStream> {
-    let Some(pool) = LIVE.iter().position(|n| n.load(Ordering::Relaxed) < POOL_SIZE) else {
+    let Some(pool) = LIVE
+        .iter()
+        .position(|n| n.load(Ordering::Relaxed) < POOL_SIZE)
+    else {
         return Err(stream);
     };
     LIVE[pool].fetch_add(1, Ordering::Relaxed);
@@ -122,57 +112,15 @@ macro_rules! connection_pools {
             pool_size = 4096;
             async fn $name(stream: TcpStream, pool: usize) {
                 let _live = Live(pool);
-                handle(stream).await;
+                delay::handle(stream, log).await;
             }
         }
     )*};
 }
 connection_pools!(conn_a, conn_b, conn_c);
 
-async fn handle(stream: TcpStream) {
-    let mut parser = RequestParser::<512, 4096>::new();
-    let read_request = async {
-        let mut buf = [0u8; 512];
-        loop {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Ok::<bool, Error>(parser.finish().is_ok());
-            }
-            if parser.feed(&buf[..n]).is_err() {
-                return Ok(false);
-            }
-            if parser.is_done() {
-                return Ok(true);
-            }
-        }
-    };
-    let complete = match timeout(REQUEST_TIMEOUT, read_request).await {
-        Ok(Ok(complete)) => complete,
-        // A reset, a vanished peer or a silent client: nothing to answer.
-        Ok(Err(_)) | Err(_) => return,
-    };
-    let request = match parser.request() {
-        Some(r) if complete && r.delay_ms <= MAX_DELAY_MS => r,
-        _ => {
-            let _ = stream.write_all(BAD_REQUEST).await;
-            return;
-        }
-    };
+/// Prints each request the way the book's server does.
+fn log(delay_ms: u64, message: &str) {
     let n = REQUESTS.fetch_add(1, Ordering::Relaxed) + 1;
-    println!("#{n} - {}ms: {}", request.delay_ms, request.message);
-    if sleep(Duration::from_millis(request.delay_ms)).await.is_err() {
-        let _ = stream.write_all(SERVICE_UNAVAILABLE).await;
-        return;
-    }
-    let mut out = [0u8; 768];
-    match format_ok(request.message.as_bytes(), &mut out) {
-        Ok(len) => {
-            // The client may be gone by now (EPIPE/ECONNRESET): fine.
-            let _ = stream.write_all(&out[..len]).await;
-        }
-        Err(_) => {
-            let _ = stream.write_all(BAD_REQUEST).await;
-        }
-    }
+    println!("#{n} - {delay_ms}ms: {message}");
 }
-
