@@ -14,6 +14,33 @@
 //!   `GetError::..`);
 //! * nothing leaks: the set of open fds (probed with `fcntl(F_GETFD)`) and
 //!   the reactor's registration count are back to where they started.
+//!
+//! The scripts, and what each one shows:
+//!
+//! | case | script | shows |
+//! |------|--------|-------|
+//! | `third_write_is_half` | 3rd `write` on the pipe: half the bytes | `write_all` resumes at the right offset: 600 patterned bytes arrive once each |
+//! | `blocking_writes_short_and_interrupted` | every 3rd `write` EINTR, the rest capped at 7 bytes | the blocking `rt::io::write_all` (every `print!`) retries both transparently |
+//! | `epoll_pwait_eintr_every_5th` | every 5th `epoll_pwait` EINTR | a spurious wake-up: sleeps never end early, a 20-round ping-pong completes |
+//! | `epoll_pwait_one_event_per_call` | `epoll_pwait` returns at most 1 event | readiness left in the kernel's ready list is picked up later: 16 parked readers all finish |
+//! | `eagain_storm_on_pipe_reads_and_writes` | every 2nd `read`, every 3rd `write` EAGAIN | edge-triggered waits never hang (owed edges), 200 KiB intact through a 64 KiB pipe |
+//! | `eagain_storm_on_sockets` | every 2nd `accept4`, `recvfrom`, `sendto` EAGAIN | the same on TCP: three requests to the delay server get exact answers |
+//! | `accept4_emfile_twice_server_keeps_serving` | `accept4` EMFILE twice with a client queued | the delay server's accept loop backs off and then serves it |
+//! | `accept4_econnaborted_is_skipped` | `accept4` ECONNABORTED twice | `TcpListener::accept` skips aborted connections silently |
+//! | `accepted_socket_registration_enomem` | `epoll_ctl(ADD)` of the accepted fd ENOMEM | `accept` closes it and reports `Os(ENOMEM)`, the server keeps serving, the client gets a typed error |
+//! | `connect_refused_is_typed` | `connect` ECONNREFUSED | `GetError::Io(Os(ECONNREFUSED))`, socket closed, next request fine |
+//! | `socket_emfile_is_typed` | `socket` EMFILE | `GetError::Io(Os(EMFILE))` |
+//! | `client_recv_econnreset_is_typed` | client's `recvfrom` ECONNRESET | `GetError::Io(Os(ECONNRESET))`, both ends closed |
+//! | `server_recv_econnreset_then_keeps_serving` | server's `recvfrom` ECONNRESET | the handler drops the connection (the kernel sends RST: client sees `Os(ECONNRESET)`); next request served |
+//! | `client_send_epipe_is_typed` | client's `sendto` EPIPE | `GetError::Io(Os(EPIPE))`; the server's handler ends on the early close |
+//! | `epoll_ctl_add_enomem_closes_both_pipe_ends` | 1st, then 2nd `epoll_ctl(ADD)` of `io::pipe` ENOMEM | typed `Os(ENOMEM)`, both pipe fds closed, no registration left |
+//! | `reactor_creation_failures_leave_no_fd` | `eventfd2` EMFILE; eventfd `epoll_ctl(ADD)` ENOMEM | a reactor that fails to start closes its epoll fd and reports the typed error; started later it holds exactly 2 fds |
+//! | `short_sends_and_reads_through_http` | every `sendto` ≤ 5 bytes, every `recvfrom` ≤ 3 | request and response cross in tiny pieces; body and head exact |
+//! | `delay_server_bad_request_under_short_sends` | every `sendto` halved | the server's `400` reaches the client byte-exact, then EOF |
+//! | `demo_flow_under_mixed_faults` | EINTR every 5th `epoll_pwait`, EAGAIN every 3rd `recvfrom`, reads ≤ 7 bytes, halved sends, `accept4` EMFILE twice | the demo's 2 sequential + 5 concurrent requests: exact bodies, and the concurrent round still takes about the longest delay, not the sum |
+//!
+//! Every case also checks the per-rule injection counts, so a script that
+//! silently stopped matching (e.g. a changed syscall path) fails loudly.
 #![no_std]
 #![no_main]
 // A failure carries its message inline (no heap), so it is large by design.
@@ -51,6 +78,7 @@ fn main() -> i32 {
         eagain_storm_on_sockets,
         accept4_emfile_twice_server_keeps_serving,
         accept4_econnaborted_is_skipped,
+        accepted_socket_registration_enomem,
         connect_refused_is_typed,
         socket_emfile_is_typed,
         client_recv_econnreset_is_typed,
@@ -518,6 +546,37 @@ fn accept4_econnaborted_is_skipped() -> Outcome {
         expect_body(&r, "after-abort")?;
         injected(0, 2..=2)?;
         Ok(())
+    })
+}
+
+/// Registering an accepted socket fails (`epoll_ctl(ADD)` → ENOMEM):
+/// `accept` closes that socket and reports the typed error, the delay
+/// server backs off and keeps serving; the client of the dropped connection
+/// gets a typed error (the close may reach it as a reset, a broken pipe or
+/// an early end of stream, depending on how far it got).
+fn accepted_socket_registration_enomem() -> Outcome {
+    with_server(|addr| async move {
+        // The client's socket takes the lowest free fd, the accepted one the
+        // next.
+        let accepted = free_fd(1);
+        let _s = script(&[Rule::fail(nr::EPOLL_CTL, Errno::ENOMEM)
+            .when_arg(2, accepted)
+            .times(1)])?;
+        match Http::get_from(addr, "/0/dropped").await {
+            Err(GetError::Io(Error::Os(Errno::ECONNRESET | Errno::EPIPE)))
+            | Err(GetError::Http(bitwake::http::HttpError::Truncated)) => {}
+            Err(e) => return Err(get_err(e)),
+            Ok(_) => {
+                return Err(Failure::new(format_args!(
+                    "the dropped connection answered"
+                )));
+            }
+        }
+        injected(0, 1..=1)?;
+        let r = Http::get_from(addr, "/0/served-again")
+            .await
+            .map_err(get_err)?;
+        expect_body(&r, "served-again")
     })
 }
 
