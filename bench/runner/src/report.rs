@@ -138,7 +138,9 @@ fn goal_line(s: &mut String, goal: &str, measured: String, met: Option<bool>) {
 fn goals(s: &mut String, m: &Micro, net: &Net, prof: Option<&crate::profile::Profile>) {
     let _ = writeln!(
         s,
-        "## Goals\n\n| goal | measured (bitwake median) | verdict |\n|---|---|---|"
+        "## Goals\n\nWall-time verdicts move with the machine's load (see the load average \
+         above); the pool-growth verdict and the instruction table below do not.\n\n\
+         | goal | measured (bitwake median) | verdict |\n|---|---|---|"
     );
     let one = |row: &str| median(micro_get(m, row, "bitwake"));
     let ns = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{} ns", fmt(v)));
