@@ -19,6 +19,7 @@ struct Board {
     kind: String,
     triple: String,
     ints: Vec<(String, u64)>,
+    icount_shift: Option<u32>,
 }
 
 impl Board {
@@ -39,7 +40,13 @@ fn parse(path: &Path) -> Board {
             continue;
         };
         let (k, v) = (k.trim(), v.trim());
-        if let Some(s) = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        if k == "qemu" {
+            // `"-icount", "shift=3,sleep=off"` → 3
+            b.icount_shift = v.split("shift=").nth(1).and_then(|r| {
+                let digits: String = r.chars().take_while(|c| c.is_ascii_digit()).collect();
+                digits.parse().ok()
+            });
+        } else if let Some(s) = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
             match k {
                 "kind" => b.kind = s.to_owned(),
                 "triple" => b.triple = s.to_owned(),
@@ -135,4 +142,10 @@ fn main() {
     println!("cargo::rustc-link-arg-tests=-Tembedded-test.x");
     println!("cargo::rustc-env=BITWAKE_MCU_BOARD={}", board.name);
     println!("cargo::rustc-env=BITWAKE_MCU_TIMER_HZ={}", hex("timer-hz"));
+    // With `-icount shift=N` in the board's QEMU line, each instruction is
+    // 2^N ns of emulated time: the suites use that as an independent
+    // reference for the timer frequency.
+    if let Some(shift) = board.icount_shift {
+        println!("cargo::rustc-env=BITWAKE_MCU_ICOUNT_SHIFT={shift}");
+    }
 }

@@ -24,6 +24,11 @@ const TICK_HZ: u64 = 1000;
 /// Core cycles per tick.
 const CYCLES_PER_TICK: u64 = crate::TIMER_HZ / TICK_HZ;
 const NS_PER_TICK: u64 = 1_000_000_000 / TICK_HZ;
+/// Nanoseconds per core cycle in 32.32 fixed point: converting the cycles
+/// within a tick is then a multiply and a shift, not a 64-bit division
+/// (a ~900-byte library routine on Cortex-M). `in_tick < CYCLES_PER_TICK`
+/// keeps the product below 1e6 * 2^32 < 2^52; the result is exact to < 1 ns.
+const NS_PER_CYCLE_Q32: u64 = (1_000_000_000u64 << 32) / crate::TIMER_HZ;
 const _: () = assert!(
     CYCLES_PER_TICK >= 1 && CYCLES_PER_TICK <= 1 << 24,
     "SysTick reload out of range for this clock"
@@ -60,7 +65,7 @@ pub(crate) fn now_ns() -> u64 {
             cvr = SYST::get_current() as u64;
         }
         let in_tick = (CYCLES_PER_TICK - 1).saturating_sub(cvr);
-        ticks * NS_PER_TICK + in_tick * 1_000_000_000 / crate::TIMER_HZ
+        ticks * NS_PER_TICK + ((in_tick * NS_PER_CYCLE_Q32) >> 32)
     })
 }
 
