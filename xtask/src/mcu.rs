@@ -33,6 +33,26 @@ fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
+/// Where a board's images are built. `mcu/build.rs` bakes the board's
+/// layout and clock into the image, so two boards with the same Rust target
+/// (lm3s6965evb and mps2-an385) would overwrite each other's artifacts and
+/// rebuild on every switch; the second and later ones get a directory of
+/// their own.
+fn board_target_dir(root: &Path, board: &Target) -> PathBuf {
+    let first_with_triple = targets::load_all(root)
+        .ok()
+        .and_then(|all| {
+            all.into_iter()
+                .find(|t| t.kind() == "qemu-system" && t.triple() == board.triple())
+        })
+        .map(|t| t.name);
+    if first_with_triple.is_none_or(|n| n == board.name) {
+        target_dir(root)
+    } else {
+        target_dir(root).join(format!("mcu-{}", board.name))
+    }
+}
+
 /// A cargo command for the board: its triple, the shared target dir, the
 /// board named for `mcu/build.rs`, and no rustflags from the environment
 /// (so the result is the same as a plain `cargo run --target`).
@@ -42,7 +62,7 @@ fn cargo(root: &Path, board: &Target, args: &[&str]) -> Command {
         .args(args)
         .args(["-p", PACKAGE, "--target", board.triple()])
         .arg("--target-dir")
-        .arg(target_dir(root))
+        .arg(board_target_dir(root, board))
         .env("BITWAKE_BOARD", &board.name)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
@@ -107,7 +127,7 @@ pub fn build_example(root: &Path, board: &Target) -> Result<PathBuf, String> {
     if !status.success() {
         return Err(format!("building {SIZE_EXAMPLE} for {} failed", board.name));
     }
-    Ok(target_dir(root)
+    Ok(board_target_dir(root, board)
         .join(board.triple())
         .join("release/examples")
         .join(SIZE_EXAMPLE))

@@ -142,12 +142,16 @@ pub fn board_for(root: &Path, elf_path: &Path, explicit: Option<&str>) -> Result
         .filter(|t| t.kind() == "qemu-system")
         .collect();
     let path = elf_path.to_string_lossy();
-    boards
-        .into_iter()
-        .find(|b| path.split('/').any(|c| c == b.triple()))
-        .ok_or_else(|| {
-            format!("cannot tell the board of {path}: pass --board NAME (or set BITWAKE_BOARD)")
-        })
+    let dirs: Vec<&str> = path.split('/').collect();
+    // A board built in a directory of its own (`mcu-<board>`, see
+    // `mcu::board_target_dir`) first, then the first board of the triple.
+    let own = boards
+        .iter()
+        .position(|b| dirs.contains(&format!("mcu-{}", b.name).as_str()));
+    let by_triple = boards.iter().position(|b| dirs.contains(&b.triple()));
+    own.or(by_triple).map(|i| boards[i].clone()).ok_or_else(|| {
+        format!("cannot tell the board of {path}: pass --board NAME (or set BITWAKE_BOARD)")
+    })
 }
 
 /// Makes sure the board's QEMU is installed.
