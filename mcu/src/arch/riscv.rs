@@ -69,14 +69,30 @@ fn ticks_to_ns(t: u64) -> u64 {
 
 /// Nanoseconds to `mtime` ticks, rounded up (never fire early).
 fn ns_to_ticks_ceil(ns: u64) -> u64 {
-    if 1_000_000_000 % crate::TIMER_HZ == 0 {
-        // The common case (10 MHz on `virt`): one division by a constant,
-        // no 128-bit arithmetic pulled in.
-        ns.div_ceil(1_000_000_000 / crate::TIMER_HZ)
+    const NS_PER_TICK: u64 = 1_000_000_000 / crate::TIMER_HZ;
+    if 1_000_000_000 % crate::TIMER_HZ == 0 && NS_PER_TICK < 1 << 16 {
+        // The common case (100 ns per tick on `virt`): a 64-bit division
+        // would pull in a ~1.2 KiB library routine on RV32, so divide in
+        // 16-bit steps with the hardware's 32-bit `divu`/`remu`.
+        let (q, r) = div_u64_by_u16(ns, NS_PER_TICK as u32);
+        q + (r != 0) as u64
     } else {
         ((ns as u128 * crate::TIMER_HZ as u128).div_ceil(1_000_000_000)).min(u64::MAX as u128)
             as u64
     }
+}
+
+/// `n / d` and `n % d` for a divisor below 2^16, by schoolbook long
+/// division in base 2^16: each step divides a value below `d << 16`, which
+/// fits in 32 bits.
+fn div_u64_by_u16(n: u64, d: u32) -> (u64, u32) {
+    let (mut q, mut r) = (0u64, 0u32);
+    for shift in [48, 32, 16, 0] {
+        let cur = (r << 16) | ((n >> shift) as u32 & 0xffff);
+        q = (q << 16) | (cur / d) as u64;
+        r = cur % d;
+    }
+    (q, r)
 }
 
 /// Nanoseconds since reset.
