@@ -385,6 +385,39 @@ mod tests {
         );
     }
 
+    static SPAWNED: critical_section::Mutex<
+        core::cell::RefCell<Option<bitwake::executor::JoinHandle<u32>>>,
+    > = critical_section::Mutex::new(core::cell::RefCell::new(None));
+    static HANDED_OVER: bitwake_mcu::Signal = bitwake_mcu::Signal::new();
+
+    /// Software interrupt handler that spawns a task (interrupt context).
+    fn spawn_from_swi() {
+        let h = spawn(add(20, 22)).ok();
+        critical_section::with(|cs| *SPAWNED.borrow(cs).borrow_mut() = h);
+        HANDED_OVER.signal();
+    }
+
+    #[test]
+    fn a_task_spawned_from_an_interrupt_handler_runs() {
+        bitwake_mcu::swi::set_handler(spawn_from_swi);
+        let out = bitwake::executor::block_on(async {
+            // As above: the timer handler pends the software interrupt while
+            // the executor sleeps; its handler spawns `add` and signals.
+            let mut alarm = pin!(time::sleep(Duration::from_millis(3)));
+            let waker = swi_waker();
+            assert!(
+                alarm
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+            HANDED_OVER.wait().await;
+            let h = critical_section::with(|cs| SPAWNED.borrow(cs).borrow_mut().take());
+            h.expect("spawn from the interrupt handler failed").await
+        });
+        assert_eq!(out, Ok(42));
+    }
+
     #[test]
     #[should_panic]
     fn a_panicking_test_is_reported_as_a_panic() {
