@@ -46,9 +46,9 @@ fn main() {
             }
             N
         }),
-        // SAFETY: the buffer is valid for one byte.
         "libc" => c::measure(&name, reps, || {
             for _ in 0..N {
+                // SAFETY: the buffer is valid for one byte.
                 assert_eq!(unsafe { libc::write(fd, b.as_ptr().cast(), 1) }, 1);
             }
             N
