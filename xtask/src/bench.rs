@@ -41,16 +41,29 @@ fn cargo() -> Command {
 }
 
 fn bench_cargo(bench: &Path, args: &[&str]) -> Result<(), String> {
+    bench_cargo_with_flags(bench, args, None)
+}
+
+/// Runs cargo in `bench/` with its own target directory and exactly the
+/// given rustflags: the xtask runs under `cargo run`, and no flag meant for
+/// the root workspace's builds may leak into the benchmark builds.
+fn bench_cargo_with_flags(
+    bench: &Path,
+    args: &[&str],
+    rustflags: Option<&[String]>,
+) -> Result<(), String> {
     let mut cmd = cargo();
     cmd.current_dir(bench)
         .args(args)
         .arg("--target-dir")
         .arg(bench.join("target"))
-        // The xtask runs under `cargo run`; none of the flags meant for the
-        // root workspace's builds should leak into the benchmark builds.
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR");
+    if let Some(flags) = rustflags {
+        // With `--target`, these reach only the target's artifacts.
+        cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
+    }
     let status = cmd.status().map_err(|e| format!("cargo: {e}"))?;
     if status.success() {
         Ok(())
@@ -78,9 +91,9 @@ fn build_freestanding(bench: &Path, target: &Target) -> Result<Option<PathBuf>, 
     ensure_rust_target(&triple)?;
     let dir = bench.join("target").join(&triple).join("release");
     remove_stale(&[dir.join("bitwake_echo"), dir.join("timers_bitwake")]);
-    let mut cmd = cargo();
-    cmd.current_dir(bench)
-        .args([
+    bench_cargo_with_flags(
+        bench,
+        &[
             "build",
             "--release",
             "--quiet",
@@ -88,19 +101,9 @@ fn build_freestanding(bench: &Path, target: &Target) -> Result<Option<PathBuf>, 
             "bench-freestanding",
             "--target",
             &triple,
-        ])
-        .arg("--target-dir")
-        .arg(bench.join("target"))
-        .env(
-            "CARGO_ENCODED_RUSTFLAGS",
-            target.list("rustflags").join("\x1f"),
-        )
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR");
-    let status = cmd.status().map_err(|e| format!("cargo: {e}"))?;
-    if !status.success() {
-        return Err("building bench/freestanding failed".into());
-    }
+        ],
+        Some(&target.list("rustflags")),
+    )?;
     Ok(Some(dir))
 }
 
@@ -115,7 +118,6 @@ fn git_commit(root: &Path) -> String {
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
     };
     let head = out(&["rev-parse", "--short=10", "HEAD"]).unwrap_or_else(|| "unknown".into());
-    // Tracked files changed since HEAD: the numbers are of a modified tree.
     // Tracked sources changed since HEAD; the files a build or a previous
     // run rewrites (Cargo.lock, BENCHMARKS.md) do not count.
     let dirty = out(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| {
