@@ -16,7 +16,14 @@ unsafe extern "Rust" {
 pub unsafe extern "C" fn entry(sp: *const usize) -> ! {
     // SAFETY: the kernel's initial stack has the layout described above.
     unsafe { args::init(sp) };
-    exit_group(__bitwake_main())
+    // Fault-injection builds only: a script from BITWAKE_FAULTS, and what
+    // it injected reported at exit.
+    #[cfg(feature = "fault-inject")]
+    crate::sys::fault::install_from_env();
+    let status = __bitwake_main();
+    #[cfg(feature = "fault-inject")]
+    crate::sys::fault::report_from_env();
+    exit_group(status)
 }
 
 /// What `main` may return; turned into the process exit status.

@@ -581,3 +581,128 @@ unsafe impl<B: Backend> Backend for Faulty<B> {
         unsafe { Self::call(n, [a0, a1, a2, a3, a4, a5], 6) }
     }
 }
+
+// ---- scripts from text (for whole programs: `BITWAKE_FAULTS`) --------------
+
+/// Why a textual script was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpecError {
+    /// A rule is not `syscall:action[@first][/every][*times]`, names an
+    /// unknown syscall or error, or has a bad number (the rule's index).
+    BadRule(usize),
+    /// More than [`MAX_RULES`] rules.
+    TooLong,
+}
+
+/// The syscalls a textual script may name.
+const NAMES: &[(&str, usize)] = &[
+    ("read", nr::READ),
+    ("write", nr::WRITE),
+    ("recvfrom", nr::RECVFROM),
+    ("sendto", nr::SENDTO),
+    ("accept4", nr::ACCEPT4),
+    ("connect", nr::CONNECT),
+    ("socket", nr::SOCKET),
+    ("epoll_pwait", nr::EPOLL_PWAIT),
+    ("epoll_ctl", nr::EPOLL_CTL),
+    ("eventfd2", nr::EVENTFD2),
+    ("pipe2", nr::PIPE2),
+];
+
+fn number(s: &[u8]) -> Option<u64> {
+    if s.is_empty() || s.len() > 9 {
+        return None;
+    }
+    s.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit().then(|| n * 10 + u64::from(b - b'0'))
+    })
+}
+
+/// Parses one rule: `syscall:action[@first][/every][*times]`, where the
+/// action is an errno name (`EINTR`, `ECONNRESET`...), `half` or `capN`.
+/// Example: `epoll_pwait:EINTR@5/5` is "every 5th epoll_pwait from the 5th
+/// returns EINTR"; `accept4:EMFILE*2` is "accept4 returns EMFILE twice".
+pub fn parse_rule(text: &[u8]) -> Option<Rule> {
+    let colon = text.iter().position(|&b| b == b':')?;
+    let (name, rest) = (&text[..colon], &text[colon + 1..]);
+    let nr = NAMES.iter().find(|(n, _)| n.as_bytes() == name)?.1;
+    let end = rest
+        .iter()
+        .position(|b| b"@/*".contains(b))
+        .unwrap_or(rest.len());
+    let (action, mut mods) = (&rest[..end], &rest[end..]);
+    let mut rule = if action == b"half" {
+        Rule::halve(nr)
+    } else if let Some(n) = action.strip_prefix(b"cap") {
+        Rule::cap(nr, number(n)? as usize)
+    } else {
+        let e = (1..=133)
+            .map(Errno::from_raw)
+            .find(|e| e.name().is_some_and(|n| n.as_bytes() == action))?;
+        Rule::fail(nr, e)
+    };
+    while let [op, tail @ ..] = mods {
+        let len = tail
+            .iter()
+            .position(|b| b"@/*".contains(b))
+            .unwrap_or(tail.len());
+        let n = u32::try_from(number(&tail[..len])?).ok()?;
+        rule = match op {
+            b'@' => rule.from_call(n),
+            b'/' => rule.every(n),
+            _ => rule.times(n),
+        };
+        mods = &tail[len..];
+    }
+    Some(rule)
+}
+
+/// Installs a comma-separated textual script (see [`parse_rule`]); returns
+/// how many rules it has. Nothing is installed if any rule is bad.
+pub fn install_spec(spec: &[u8]) -> Result<usize, SpecError> {
+    let mut rules = [Rule::halve(0); MAX_RULES];
+    let mut n = 0;
+    for (i, text) in spec
+        .split(|&b| b == b',')
+        .filter(|t| !t.is_empty())
+        .enumerate()
+    {
+        let rule = parse_rule(text).ok_or(SpecError::BadRule(i))?;
+        *rules.get_mut(n).ok_or(SpecError::TooLong)? = rule;
+        n += 1;
+    }
+    install(&rules[..n]).map_err(|_| SpecError::TooLong)?;
+    Ok(n)
+}
+
+/// Program start-up hook (feature `rt`): installs the script in the
+/// `BITWAKE_FAULTS` environment variable, if set, so whole programs (the
+/// demo, the delay server) can run under faults. A bad script is reported
+/// on stderr and ends the program with status 2: running without the faults
+/// the caller asked for would make a test pass for the wrong reason.
+#[cfg(feature = "rt")]
+pub fn install_from_env() {
+    if let Some(spec) = crate::rt::env("BITWAKE_FAULTS")
+        && let Err(e) = install_spec(spec)
+    {
+        crate::eprintln!("bitwake: bad BITWAKE_FAULTS script: {e:?}");
+        super::exit_group(2);
+    }
+}
+
+/// Program exit hook (feature `rt`): with `BITWAKE_FAULTS` set, reports on
+/// stderr how many faults each rule injected.
+#[cfg(feature = "rt")]
+pub fn report_from_env() {
+    if crate::rt::env("BITWAKE_FAULTS").is_some() {
+        crate::eprint!("bitwake: {} faults injected (", total_injected());
+        for i in (0..MAX_RULES).filter(|&i| RULES[i].armed.load(Acquire)) {
+            crate::eprint!(
+                "{}rule {i}: {}",
+                if i == 0 { "" } else { ", " },
+                injected(i)
+            );
+        }
+        crate::eprintln!(")");
+    }
+}

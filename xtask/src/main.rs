@@ -6,6 +6,7 @@ mod e2e;
 mod elf;
 mod elf32;
 mod executor_checks;
+mod fault_e2e;
 mod freestanding;
 mod host_tests;
 mod mcu;

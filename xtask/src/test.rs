@@ -7,10 +7,12 @@
 //! `syscalls-crate`) and with the fault injector wrapped around the default
 //! backend (label `fault-inject`, which adds the `test-faults` scripts; the
 //! other programs run under an empty script, so the injector must be
-//! transparent). The zero-cost seam is checked on the disassembly of
+//! transparent, and the demo runs against the delay server as processes,
+//! both under fault scripts). The zero-cost seam is checked on the disassembly of
 //! `seam-write` for each backend without the injector.
 
 use crate::cargo_build::BuildOptions;
+use crate::fault_e2e;
 use crate::freestanding;
 use crate::host_tests;
 use crate::seam;
@@ -49,6 +51,10 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
                 target_dir: Some(variant_dir(root, variant)),
             };
             freestanding::test_target(root, t, &opts, variant, &mut summary);
+            if variant == "fault-inject" {
+                let tag = format!("{}+{variant}", t.name);
+                fault_e2e::check(root, t, &opts, &tag, &mut summary);
+            }
             if variant == "syscalls-crate" {
                 seam::check(
                     root,
