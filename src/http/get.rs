@@ -79,7 +79,10 @@ static SERVER: AtomicU64 = AtomicU64::new((0x7f00_0001u64 << 16) | 8080);
 impl Http {
     /// Sets the server that [`Http::get`] talks to.
     pub fn set_server(addr: SocketAddrV4) {
-        SERVER.store(((u32::from(*addr.ip()) as u64) << 16) | addr.port() as u64, Ordering::Relaxed);
+        SERVER.store(
+            ((u32::from(*addr.ip()) as u64) << 16) | addr.port() as u64,
+            Ordering::Relaxed,
+        );
     }
 
     /// The server that [`Http::get`] talks to.
@@ -101,7 +104,9 @@ impl Http {
         let n = format_get(&host, path, &mut request)?;
         let stream = TcpStream::connect(server).await?;
         stream.write_all(&request[..n]).await?;
-        let mut response = HttpResponse { parser: ResponseParser::new() };
+        let mut response = HttpResponse {
+            parser: ResponseParser::new(),
+        };
         let mut buf = [0u8; 1024];
         loop {
             let n = stream.read(&mut buf).await?;

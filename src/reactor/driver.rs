@@ -12,9 +12,11 @@
 //!    ready bitmap; expired timers are woken the same way;
 //! 4. the executor polls exactly the tasks whose bits are set.
 //!
-//! A wake from another thread or a signal handler sets the bit and then calls
-//! [`Reactor::unpark`], which writes the eventfd **only if the loop is parked
-//! at that moment**, so wakes on the executor's own thread cost no syscall.
+//! A wake from another thread or a signal handler sets the bit; the executor
+//! calls [`Reactor::unpark`] (one eventfd `write`) **only if the loop is
+//! parked at that moment** — the executor owns that "parked" flag (see
+//! `executor/ready.rs`) — so wakes on the executor's own thread cost no
+//! syscall.
 
 use super::lock::SpinLock;
 use super::registry::{READ, Registry, WRITE};
@@ -126,8 +128,9 @@ pub struct Reactor<const FDS: usize, const TIMERS: usize> {
     epoll: AtomicI32,
     /// eventfd + 1 (0: not created yet).
     unpark_fd: AtomicI32,
-    /// True while `park` is (about to be) blocked in `epoll_pwait`.
-    parked: AtomicBool,
+    /// An [`unpark`](Reactor::unpark) that came before the eventfd existed;
+    /// the next `park` returns at once instead of losing it.
+    early_unpark: AtomicBool,
     state: SpinLock<State<FDS, TIMERS>>,
 }
 
@@ -143,7 +146,7 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
         Reactor {
             epoll: AtomicI32::new(0),
             unpark_fd: AtomicI32::new(0),
-            parked: AtomicBool::new(false),
+            early_unpark: AtomicBool::new(false),
             state: SpinLock::new(State { registry: Registry::new(), timers: TimerQueue::new() }),
         }
     }
@@ -175,7 +178,7 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
             let _ = sys::close(ep);
             return Err(e);
         }
-        self.unpark_fd.store(efd + 1, Ordering::Release);
+        self.unpark_fd.store(efd + 1, Ordering::SeqCst);
         self.epoll.store(ep + 1, Ordering::Release);
         Ok(ep)
     }
@@ -286,41 +289,35 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
         self.state.lock().timers.next_deadline()
     }
 
-    /// Marks the loop as about to block. The executor calls this, then checks
-    /// its ready bitmap once more, and only then calls [`park`](Self::park)
-    /// (or [`cancel_park`](Self::cancel_park) if work appeared). A wake that
-    /// lands after this store sees `parked` and writes the eventfd; a wake
-    /// before it is seen by the re-check. Both are `SeqCst` so neither side
-    /// can miss the other.
-    pub fn prepare_park(&self) {
-        self.parked.store(true, Ordering::SeqCst);
-    }
-
-    /// Undoes [`prepare_park`](Self::prepare_park) without waiting.
-    pub fn cancel_park(&self) {
-        self.parked.store(false, Ordering::SeqCst);
-    }
-
-    /// Wakes a parked loop; free when the loop is not parked. Safe from any
-    /// thread and from signal handlers (one atomic load, maybe one `write`).
+    /// Interrupts a [`park`](Self::park) in progress, or makes the next one
+    /// return at once (the eventfd counter latches it). Safe from any thread
+    /// and from signal handlers: one atomic load and one `write`, no lock.
+    ///
+    /// This always costs a syscall; the executor calls it only when it has
+    /// seen its loop parked, which is what keeps same-thread wakes free.
     pub fn unpark(&self) {
-        if self.parked.load(Ordering::SeqCst) {
-            let fd = self.unpark_fd.load(Ordering::Acquire);
+        let fd = self.unpark_fd.load(Ordering::Acquire);
+        if fd == 0 {
+            // Nothing has parked yet, so nothing is blocked: remember it.
+            self.early_unpark.store(true, Ordering::SeqCst);
+            // The eventfd may have been published between our load and the
+            // store; then that first `park` may already be past its check.
+            let fd = self.unpark_fd.load(Ordering::SeqCst);
             if fd != 0 {
-                // A full counter (EAGAIN) already means "wake up"; nothing
-                // else can usefully be done about an error here.
                 let _ = sys::write(fd - 1, &1u64.to_ne_bytes());
             }
+            return;
         }
+        // A full counter (EAGAIN) already means "wake up"; nothing else can
+        // usefully be done about an error here.
+        let _ = sys::write(fd - 1, &1u64.to_ne_bytes());
     }
 
     /// Blocks until an fd is ready, a timer expires, `max_wait_ns` passes or
     /// [`unpark`](Self::unpark) is called; then wakes the tasks concerned.
     /// Returns how many wakers it woke. `EINTR` is a spurious wake-up.
     pub fn park(&self, max_wait_ns: Option<u64>) -> Result<usize, Errno> {
-        let result = self.wait_and_dispatch(max_wait_ns, true);
-        self.parked.store(false, Ordering::SeqCst);
-        result
+        self.wait_and_dispatch(max_wait_ns, true)
     }
 
     /// Like [`park`](Self::park) but never blocks: dispatches what is ready now.
@@ -331,7 +328,8 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
     fn wait_and_dispatch(&self, max_wait_ns: Option<u64>, blocking: bool) -> Result<usize, Errno> {
         let ep = self.epoll_fd()?;
         let now = Instant::now();
-        let timeout_ms = if !blocking {
+        let early = self.early_unpark.load(Ordering::SeqCst) && self.early_unpark.swap(false, Ordering::SeqCst);
+        let timeout_ms = if !blocking || early {
             0
         } else {
             let by_timer = self.next_deadline().map(|d| d.millis_until_ceil(now));
@@ -434,5 +432,107 @@ impl Instant {
     /// Time since `self` (zero if `self` is in the future).
     pub fn elapsed(&self) -> crate::time::Duration {
         Instant::now().saturating_duration_since(*self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicUsize;
+    use std::task::Wake;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn pipe() -> (sys::OwnedFd, sys::OwnedFd) {
+        let [r, w] = sys::pipe2(sys::O_NONBLOCK | sys::O_CLOEXEC).unwrap();
+        // SAFETY: fresh fds from pipe2.
+        unsafe { (sys::OwnedFd::from_raw(r), sys::OwnedFd::from_raw(w)) }
+    }
+
+    #[test]
+    fn registrations_beyond_capacity_are_a_clear_error() {
+        let reactor: Reactor<2, 2> = Reactor::new();
+        let (a, _aw) = pipe();
+        let (b, _bw) = pipe();
+        let (c, _cw) = pipe();
+        let ta = reactor.register(a.raw(), Interest::Read).unwrap();
+        let _tb = reactor.register(b.raw(), Interest::Read).unwrap();
+        assert_eq!(
+            reactor.register(c.raw(), Interest::Read),
+            Err(crate::io::Error::Capacity(CapacityError::Registrations { capacity: 2 }))
+        );
+        reactor.deregister(ta).unwrap();
+        assert!(reactor.register(c.raw(), Interest::Read).is_ok(), "a freed slot is reused");
+    }
+
+    #[test]
+    fn timers_beyond_capacity_are_a_clear_error() {
+        let reactor: Reactor<2, 2> = Reactor::new();
+        let w = Waker::noop();
+        let t = Instant::from_nanos(u64::MAX / 2);
+        let h = reactor.add_timer(t, w).unwrap();
+        reactor.add_timer(t, w).unwrap();
+        assert_eq!(reactor.add_timer(t, w), Err(CapacityError::Timers { capacity: 2 }));
+        reactor.cancel_timer(h);
+        assert!(reactor.add_timer(t, w).is_ok());
+    }
+
+    #[test]
+    fn readiness_wakes_the_parked_waker_once_and_ticks() {
+        let reactor: Reactor<4, 4> = Reactor::new();
+        let (r, w) = pipe();
+        let token = reactor.register(r.raw(), Interest::Read).unwrap();
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let tick = reactor.tick(token, Direction::Read);
+        let mut buf = [0u8; 8];
+        assert_eq!(sys::read(r.raw(), &mut buf), Err(Errno::EAGAIN));
+        assert!(reactor.poll_ready(token, Direction::Read, tick, &mut cx).is_pending());
+        sys::write(w.raw(), b"x").unwrap();
+        assert_eq!(reactor.park(Some(1_000_000_000)).unwrap(), 1);
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        // The tick moved: a stale EAGAIN observation retries instead of waiting.
+        assert!(reactor.poll_ready(token, Direction::Read, tick, &mut cx).is_ready());
+        // No new edge: parking times out without waking anyone.
+        assert_eq!(reactor.park(Some(1_000_000)).unwrap(), 0);
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn park_returns_on_unpark_and_on_timer() {
+        let reactor: Reactor<4, 4> = Reactor::new();
+        reactor.unpark();
+        let start = std::time::Instant::now();
+        assert_eq!(reactor.park(None).unwrap(), 0, "an earlier unpark is latched");
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        reactor.add_timer(Instant::now() + crate::time::Duration::from_millis(5), &waker).unwrap();
+        // The timer bounds the wait even with no timeout given.
+        while count.0.load(Ordering::SeqCst) == 0 {
+            reactor.park(None).unwrap();
+        }
+        assert_eq!(reactor.timers(), 0);
+    }
+
+    #[test]
+    fn unpark_from_another_thread_ends_a_blocked_park() {
+        static REACTOR: Reactor<4, 4> = Reactor::new();
+        REACTOR.poll_events().unwrap(); // epoll and eventfd exist now
+        let start = std::time::Instant::now();
+        let t = std::thread::spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            REACTOR.unpark();
+        });
+        assert_eq!(REACTOR.park(None).unwrap(), 0);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        t.join().unwrap();
     }
 }

@@ -24,4 +24,6 @@ pub use queue::{TimerError, TimerHandle, TimerQueue};
     any(feature = "linux", all(test, target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
-pub use crate::reactor::{Interval as IntervalTimer, Sleep, Timeout, TimeoutError, interval, sleep, sleep_until, timeout};
+pub use crate::reactor::{
+    Interval as IntervalTimer, Sleep, Timeout, TimeoutError, interval, sleep, sleep_until, timeout,
+};

@@ -5,14 +5,16 @@
 // A failure carries its message inline (no heap), so it is large by design.
 #![allow(clippy::result_large_err)]
 
-use bitwake::executor::{join, select, Either};
+use bitwake::executor::{Either, join, select};
 use bitwake::io::{self, Error};
 use bitwake::net::{SocketAddrV4, TcpListener, TcpStream};
 use bitwake::reactor::reactor;
 use bitwake::rt::testing::{self, Failure, Outcome};
 use bitwake::rt::{block_on, spawn};
 use bitwake::sys::{self, Errno};
-use bitwake::time::{Duration, Instant, MissedTickBehavior, TimeoutError, interval, sleep, timeout};
+use bitwake::time::{
+    Duration, Instant, MissedTickBehavior, TimeoutError, interval, sleep, timeout,
+};
 use bitwake::{cases, check, check_eq};
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
@@ -85,7 +87,10 @@ fn edge_triggered_rearm_after_eagain() -> Outcome {
         let (n, _) = join(r.read(&mut buf), late_writer).await;
         check_eq!(n.map_err(io_err)?, 1);
         check_eq!(buf[0], b'x');
-        check!(start.elapsed() >= ms(25), "read returned before the data was written");
+        check!(
+            start.elapsed() >= ms(25),
+            "read returned before the data was written"
+        );
         Ok(())
     })
 }
@@ -115,7 +120,8 @@ fn many_fds_at_once() -> Outcome {
         for i in 0..N {
             let (r, w) = io::pipe().map_err(io_err)?;
             let _ = writers.push(w);
-            let h = spawn(pipe_reader(r, i as u32)).map_err(|e| Failure::new(format_args!("spawn: {e}")))?;
+            let h = spawn(pipe_reader(r, i as u32))
+                .map_err(|e| Failure::new(format_args!("spawn: {e}")))?;
             let _ = handles.push(h);
         }
         // Let every reader block, then write in reverse order.
@@ -160,11 +166,16 @@ fn peer_close_gives_eof_and_rdhup() -> Outcome {
 fn refused_connect_is_econnrefused() -> Outcome {
     block_on(async {
         let port = {
-            let l = TcpListener::bind(SocketAddrV4::new([127, 0, 0, 1].into(), 0)).map_err(io_err)?;
+            let l =
+                TcpListener::bind(SocketAddrV4::new([127, 0, 0, 1].into(), 0)).map_err(io_err)?;
             l.local_addr().map_err(io_err)?.port()
         };
         let r = TcpStream::connect(SocketAddrV4::new([127, 0, 0, 1].into(), port)).await;
-        check!(matches!(r, Err(Error::Os(Errno::ECONNREFUSED))), "connect gave {:?}", r.err());
+        check!(
+            matches!(r, Err(Error::Os(Errno::ECONNREFUSED))),
+            "connect gave {:?}",
+            r.err()
+        );
         Ok(())
     })
 }
@@ -230,7 +241,13 @@ extern "C" fn on_alarm(_: i32) {
 }
 
 fn set_alarm_ms(ms: i64) -> Result<(), Errno> {
-    let spec = sys::Itimerval { interval: sys::Timeval::default(), value: sys::Timeval { sec: 0, usec: ms * 1000 } };
+    let spec = sys::Itimerval {
+        interval: sys::Timeval::default(),
+        value: sys::Timeval {
+            sec: 0,
+            usec: ms * 1000,
+        },
+    };
     sys::setitimer_real(&spec).map(drop)
 }
 
@@ -260,8 +277,10 @@ struct SignalWaker {
 // reads it is armed; afterwards it is only read.
 unsafe impl Sync for SignalWaker {}
 
-static SIGNAL_WAKER: SignalWaker =
-    SignalWaker { set: core::sync::atomic::AtomicBool::new(false), waker: core::cell::UnsafeCell::new(None) };
+static SIGNAL_WAKER: SignalWaker = SignalWaker {
+    set: core::sync::atomic::AtomicBool::new(false),
+    waker: core::cell::UnsafeCell::new(None),
+};
 static SIGNAL_FLAG: AtomicU32 = AtomicU32::new(0);
 
 extern "C" fn wake_from_handler(_: i32) {
@@ -279,7 +298,10 @@ extern "C" fn wake_from_handler(_: i32) {
 
 fn wake_from_a_signal_handler_unparks_epoll() -> Outcome {
     SIGNAL_FLAG.store(0, Ordering::Relaxed);
-    let old = sys::rt_sigaction(sys::SIGALRM, &sys::SigAction::handler(wake_from_handler, sys::SA_RESTART))?;
+    let old = sys::rt_sigaction(
+        sys::SIGALRM,
+        &sys::SigAction::handler(wake_from_handler, sys::SA_RESTART),
+    )?;
     let start = Instant::now();
     let woken = block_on(async {
         let flag = core::future::poll_fn(|cx| {
@@ -309,7 +331,11 @@ fn wake_from_a_signal_handler_unparks_epoll() -> Outcome {
     });
     sys::rt_sigaction(sys::SIGALRM, &old)?;
     check!(woken, "the handler's wake did not end the park");
-    check!(start.elapsed() < ms(4000), "woke only after {:?}", start.elapsed());
+    check!(
+        start.elapsed() < ms(4000),
+        "woke only after {:?}",
+        start.elapsed()
+    );
     Ok(())
 }
 
@@ -327,7 +353,8 @@ fn timers_fire_in_deadline_order() -> Outcome {
         let delays = [50u64, 10, 40, 20, 30];
         let mut hs: heapless::Vec<_, 5> = heapless::Vec::new();
         for d in delays {
-            let _ = hs.push(spawn(sleeper(d)).map_err(|e| Failure::new(format_args!("spawn: {e}")))?);
+            let _ =
+                hs.push(spawn(sleeper(d)).map_err(|e| Failure::new(format_args!("spawn: {e}")))?);
         }
         for h in hs {
             check!(h.await.is_ok(), "sleeper failed");
@@ -365,7 +392,11 @@ fn timeout_fires_on_a_slow_future() -> Outcome {
     let start = Instant::now();
     let r = block_on(timeout(ms(20), sleep(ms(5000))));
     check!(matches!(r, Err(TimeoutError::Elapsed)), "got {r:?}");
-    check!(start.elapsed() < ms(2000), "timeout took {:?}", start.elapsed());
+    check!(
+        start.elapsed() < ms(2000),
+        "timeout took {:?}",
+        start.elapsed()
+    );
     check_eq!(reactor().timers(), 0);
     Ok(())
 }
@@ -382,19 +413,31 @@ fn timeout_passes_a_fast_future_through() -> Outcome {
 
 fn interval_ticks_on_schedule() -> Outcome {
     block_on(async {
-        let Some(mut iv) = interval(ms(20)) else { return Err(Failure::new(format_args!("interval(20ms) refused"))) };
+        let Some(mut iv) = interval(ms(20)) else {
+            return Err(Failure::new(format_args!("interval(20ms) refused")));
+        };
         // Burst: a tick missed under load still comes (late), so scheduled
         // instants stay exactly one period apart whatever the machine does.
         iv.set_missed_tick_behavior(MissedTickBehavior::Burst);
         let start = Instant::now();
-        let first = iv.tick().await.map_err(|e| Failure::new(format_args!("{e}")))?;
+        let first = iv
+            .tick()
+            .await
+            .map_err(|e| Failure::new(format_args!("{e}")))?;
         let mut last = first;
         for _ in 0..3 {
-            let t = iv.tick().await.map_err(|e| Failure::new(format_args!("{e}")))?;
+            let t = iv
+                .tick()
+                .await
+                .map_err(|e| Failure::new(format_args!("{e}")))?;
             check_eq!(t.duration_since(last), ms(20));
             last = t;
         }
-        check!(start.elapsed() >= ms(59), "3 periods took only {:?}", start.elapsed());
+        check!(
+            start.elapsed() >= ms(59),
+            "3 periods took only {:?}",
+            start.elapsed()
+        );
         check!(interval(Duration::ZERO).is_none(), "zero period accepted");
         Ok(())
     })

@@ -28,8 +28,13 @@ struct Server {
 impl Server {
     fn start(target: &Target, elf: &Path, native: bool) -> Result<Server, String> {
         let mut cmd = run_command(target, elf, native);
-        cmd.arg("127.0.0.1:0").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|e| format!("cannot start the delay server: {e}"))?;
+        cmd.arg("127.0.0.1:0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start the delay server: {e}"))?;
         let (tx, rx) = mpsc::channel();
         let out = child.stdout.take().unwrap();
         std::thread::spawn(move || {
@@ -48,7 +53,11 @@ impl Server {
             .next()
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("cannot find the address in {first:?}"))?;
-        Ok(Server { child, addr, lines: rx })
+        Ok(Server {
+            child,
+            addr,
+            lines: rx,
+        })
     }
 
     /// Lines printed since the last call.
@@ -69,9 +78,14 @@ impl Drop for Server {
 }
 
 fn http_get(addr: SocketAddr, path: &str) -> Result<String, String> {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    let mut s =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(10)).map_err(|e| e.to_string())?;
     s.set_read_timeout(Some(Duration::from_secs(30))).ok();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
     let mut resp = String::new();
     s.read_to_string(&mut resp).map_err(|e| e.to_string())?;
     Ok(resp)
@@ -82,12 +96,27 @@ fn body(resp: &str) -> &str {
 }
 
 /// Runs every end-to-end check for one target and way of running.
-pub fn check(target: &Target, demo: &Path, server_elf: &Path, native: bool, tag: &str, summary: &mut Summary) {
+pub fn check(
+    target: &Target,
+    demo: &Path,
+    server_elf: &Path,
+    native: bool,
+    tag: &str,
+    summary: &mut Summary,
+) {
     let mut server = match Server::start(target, server_elf, native) {
         Ok(s) => s,
-        Err(e) => return summary.record(&format!("{tag} delayserver starts and prints its address"), Err(e)),
+        Err(e) => {
+            return summary.record(
+                &format!("{tag} delayserver starts and prints its address"),
+                Err(e),
+            );
+        }
     };
-    summary.record(&format!("{tag} delayserver starts and prints its address"), Ok(()));
+    summary.record(
+        &format!("{tag} delayserver starts and prints its address"),
+        Ok(()),
+    );
     let addr = server.addr;
 
     // The book's demo against our server.
@@ -108,7 +137,11 @@ pub fn check(target: &Target, demo: &Path, server_elf: &Path, native: bool, tag:
             .and_then(|l| l.split(' ').next())
             .and_then(|n| n.parse::<u64>().ok());
         if o.code != Some(0) {
-            Err(format!("{}; stderr: {}", o.describe_exit(), o.stderr.trim()))
+            Err(format!(
+                "{}; stderr: {}",
+                o.describe_exit(),
+                o.stderr.trim()
+            ))
         } else if !text.starts_with("Program starting\n") || hellos != 2 {
             Err(format!("unexpected output: {text:?}"))
         } else {
@@ -116,23 +149,37 @@ pub fn check(target: &Target, demo: &Path, server_elf: &Path, native: bool, tag:
                 // 5 requests of 200..700 ms: concurrent means well under the
                 // 2100 ms sum (the longest is 700 ms).
                 Some(ms) if (650..2000).contains(&ms) => Ok(()),
-                other => Err(format!("concurrent round took {other:?} ms; output {text:?}")),
+                other => Err(format!(
+                    "concurrent round took {other:?} ms; output {text:?}"
+                )),
             }
         }
     });
-    summary.record(&format!("{tag} demo against delayserver: Program starting, 2x HelloAsyncAwait, concurrent round"), r);
+    summary.record(
+        &format!(
+            "{tag} demo against delayserver: Program starting, 2x HelloAsyncAwait, concurrent round"
+        ),
+        r,
+    );
     let logged = server.drain();
-    let r = if logged.iter().any(|l| l == "#1 - 600ms: HelloAsyncAwait") && logged.iter().any(|l| l == "#2 - 400ms: HelloAsyncAwait") {
+    let r = if logged.iter().any(|l| l == "#1 - 600ms: HelloAsyncAwait")
+        && logged.iter().any(|l| l == "#2 - 400ms: HelloAsyncAwait")
+    {
         Ok(())
     } else {
         Err(format!("server log: {logged:?}"))
     };
-    summary.record(&format!("{tag} delayserver logs #n - delay: message per request"), r);
+    summary.record(
+        &format!("{tag} delayserver logs #n - delay: message per request"),
+        r,
+    );
 
     // Many clients at once: each must get exactly its own message.
     let start = Instant::now();
     let handles: Vec<_> = (0..CONCURRENT_CLIENTS)
-        .map(|i| std::thread::spawn(move || http_get(addr, &format!("/300/client{i}")).map(|r| (i, r))))
+        .map(|i| {
+            std::thread::spawn(move || http_get(addr, &format!("/300/client{i}")).map(|r| (i, r)))
+        })
         .collect();
     let mut failures = Vec::new();
     for h in handles {
@@ -148,22 +195,32 @@ pub fn check(target: &Target, demo: &Path, server_elf: &Path, native: bool, tag:
     }
     let elapsed = start.elapsed();
     let r = if !failures.is_empty() {
-        Err(format!("{} of {CONCURRENT_CLIENTS} failed, e.g. {}", failures.len(), failures[0]))
+        Err(format!(
+            "{} of {CONCURRENT_CLIENTS} failed, e.g. {}",
+            failures.len(),
+            failures[0]
+        ))
     } else if elapsed > Duration::from_secs(20) {
         // Served one at a time this would take 120 s; concurrently ~0.3 s
         // plus connection set-up.
-        Err(format!("took {elapsed:?}: the connections were not served concurrently"))
+        Err(format!(
+            "took {elapsed:?}: the connections were not served concurrently"
+        ))
     } else {
         Ok(())
     };
-    summary.record(&format!("{tag} {CONCURRENT_CLIENTS} concurrent clients each get their own message"), r);
+    summary.record(
+        &format!("{tag} {CONCURRENT_CLIENTS} concurrent clients each get their own message"),
+        r,
+    );
     server.drain();
 
     // Garbage, half requests and early disconnects must not hurt the server.
     let r = (|| -> Result<(), String> {
         let mut s = TcpStream::connect(addr).map_err(|e| e.to_string())?;
         s.set_read_timeout(Some(Duration::from_secs(20))).ok();
-        s.write_all(b"\x00\xff\x13garbage \r\n\x7f\r\n\r\n").map_err(|e| e.to_string())?;
+        s.write_all(b"\x00\xff\x13garbage \r\n\x7f\r\n\r\n")
+            .map_err(|e| e.to_string())?;
         let mut resp = String::new();
         let _ = s.read_to_string(&mut resp);
         if !resp.starts_with("HTTP/1.1 400") {
@@ -185,7 +242,9 @@ pub fn check(target: &Target, demo: &Path, server_elf: &Path, native: bool, tag:
         let _ = long.read_to_string(&mut resp);
         // A client that disconnects while its answer is delayed.
         let mut early = TcpStream::connect(addr).map_err(|e| e.to_string())?;
-        early.write_all(b"GET /200/early HTTP/1.1\r\n\r\n").map_err(|e| e.to_string())?;
+        early
+            .write_all(b"GET /200/early HTTP/1.1\r\n\r\n")
+            .map_err(|e| e.to_string())?;
         drop(early);
         std::thread::sleep(Duration::from_millis(300));
         let resp = http_get(addr, "/10/still-alive")?;
@@ -197,7 +256,10 @@ pub fn check(target: &Target, demo: &Path, server_elf: &Path, native: bool, tag:
         }
         Ok(())
     })();
-    summary.record(&format!("{tag} delayserver survives garbage, half requests, early disconnects"), r);
+    summary.record(
+        &format!("{tag} delayserver survives garbage, half requests, early disconnects"),
+        r,
+    );
 
     // curl, an independent HTTP client.
     let r = ensure_program("curl", "curl").and_then(|()| {
@@ -206,7 +268,11 @@ pub fn check(target: &Target, demo: &Path, server_elf: &Path, native: bool, tag:
             .output()
             .map_err(|e| e.to_string())?;
         let text = String::from_utf8_lossy(&out.stdout);
-        if out.status.success() && text == "HelloCurl" { Ok(()) } else { Err(format!("curl printed {text:?} ({})", out.status)) }
+        if out.status.success() && text == "HelloCurl" {
+            Ok(())
+        } else {
+            Err(format!("curl printed {text:?} ({})", out.status))
+        }
     });
     summary.record(&format!("{tag} curl against delayserver"), r);
     drop(server);
@@ -222,6 +288,9 @@ pub fn check(target: &Target, demo: &Path, server_elf: &Path, native: bool, tag:
                 Err(format!("{}; stderr {:?}", o.describe_exit(), o.stderr))
             }
         });
-        summary.record(&format!("{tag} {name} rejects a bad address with a message and exit 2"), r);
+        summary.record(
+            &format!("{tag} {name} rejects a bad address with a message and exit 2"),
+            r,
+        );
     }
 }

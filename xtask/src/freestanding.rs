@@ -92,9 +92,19 @@ pub fn test_target(
     if let Some(hello) = names.iter().position(|n| n == "hello") {
         check_hello(target, &elfs[hello], &tag, summary);
     }
-    if let (Some(d), Some(s)) = (names.iter().position(|n| n == "demo"), names.iter().position(|n| n == "delayserver")) {
+    if let (Some(d), Some(s)) = (
+        names.iter().position(|n| n == "demo"),
+        names.iter().position(|n| n == "delayserver"),
+    ) {
         for (mode, native) in modes(target) {
-            crate::e2e::check(target, &elfs[d], &elfs[s], native, &format!("[{tag}/{mode}]"), summary);
+            crate::e2e::check(
+                target,
+                &elfs[d],
+                &elfs[s],
+                native,
+                &format!("[{tag}/{mode}]"),
+                summary,
+            );
         }
     }
     if let Some(p) = names.iter().position(|n| n == "panic-demo") {

@@ -117,7 +117,11 @@ fn real_main() -> Result<bool, String> {
         .unwrap_or_else(|| DEFAULT_TARGET.to_owned());
     match args.command.as_str() {
         "run" => {
-            let opts = run::RunOptions { native: args.native, server: args.server.clone(), trace: args.trace };
+            let opts = run::RunOptions {
+                native: args.native,
+                server: args.server.clone(),
+                trace: args.trace,
+            };
             run::run(&root, &targets::find(&root, &target_name)?, &opts)
         }
         "test" => test::run(&root, args.target.as_deref()),
@@ -129,9 +133,11 @@ fn real_main() -> Result<bool, String> {
             }
             Ok(true)
         }
-        "size" if args.rest.iter().any(|a| a == "--update") => {
-            mcu::size(&root, targets::find(&root, &target_name).ok().as_ref(), true)
-        }
+        "size" if args.rest.iter().any(|a| a == "--update") => mcu::size(
+            &root,
+            targets::find(&root, &target_name).ok().as_ref(),
+            true,
+        ),
         "size" => size::run(&root, &targets::find(&root, &target_name)?),
         "bench" => bench::run(&root, &args.rest),
         "targets" => {

@@ -21,7 +21,10 @@ pub struct RunOptions {
 
 pub fn run(root: &Path, target: &Target, opts: &RunOptions) -> Result<bool, String> {
     if opts.native && !target.runs_natively() {
-        return Err(format!("target {} cannot run natively on this machine", target.name));
+        return Err(format!(
+            "target {} cannot run natively on this machine",
+            target.name
+        ));
     }
     if !opts.native {
         ensure_runner(target)?;
@@ -31,8 +34,13 @@ pub fn run(root: &Path, target: &Target, opts: &RunOptions) -> Result<bool, Stri
         build.features.push("trace".into());
         build.target_dir = Some(root.join("target/trace"));
     }
-    let mut elfs =
-        build_programs(root, target, &["demo".to_owned(), "delayserver".to_owned()], &build)?.into_iter();
+    let mut elfs = build_programs(
+        root,
+        target,
+        &["demo".to_owned(), "delayserver".to_owned()],
+        &build,
+    )?
+    .into_iter();
     let (demo, server_elf) = (elfs.next().unwrap(), elfs.next().unwrap());
 
     let (addr, mut server) = match &opts.server {
@@ -61,7 +69,10 @@ pub fn run(root: &Path, target: &Target, opts: &RunOptions) -> Result<bool, Stri
     let status = child.wait().map_err(|e| e.to_string())?;
     // Give the pump threads a moment to print the last lines.
     std::thread::sleep(Duration::from_millis(50));
-    say(format!("demo finished in {:.2} s with {status}", started.elapsed().as_secs_f64()));
+    say(format!(
+        "demo finished in {:.2} s with {status}",
+        started.elapsed().as_secs_f64()
+    ));
     if let Some(s) = server.as_mut() {
         say("stopping the delay server");
         s.stop();
@@ -89,13 +100,19 @@ fn wait_until_listening(addr: &str, limit: Duration) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    Err(format!("the delay server did not start listening on {addr}"))
+    Err(format!(
+        "the delay server did not start listening on {addr}"
+    ))
 }
 
 /// Starts `cmd` with stdout and stderr printed line by line behind `prefix`.
 pub fn spawn_prefixed(mut cmd: Command, prefix: &'static str) -> Result<Child, String> {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
     let out = child.stdout.take().unwrap();
     let err = child.stderr.take().unwrap();
     std::thread::spawn(move || {

@@ -14,10 +14,16 @@ bitwake::main!(main);
 
 fn main() -> i32 {
     let arg = bitwake::rt::args().nth(1).unwrap_or(b"127.0.0.1:8080");
-    let addr = match core::str::from_utf8(arg).ok().and_then(|s| bitwake::net::parse_addr(s).ok()) {
+    let addr = match core::str::from_utf8(arg)
+        .ok()
+        .and_then(|s| bitwake::net::parse_addr(s).ok())
+    {
         Some(a) => a,
         None => {
-            eprintln!("demo: bad server address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080", Bytes(arg));
+            eprintln!(
+                "demo: bad server address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080",
+                Bytes(arg)
+            );
             return 2;
         }
     };
@@ -38,11 +44,20 @@ async fn async_main() -> Result<(), GetError> {
     show(&txt);
     let txt = Http::get("/400/HelloAsyncAwait").await?;
     show(&txt);
-    println!("sequential round: {} ms (600 + 400 ms of server delay)", start.elapsed().as_millis() as u64);
+    println!(
+        "sequential round: {} ms (600 + 400 ms of server delay)",
+        start.elapsed().as_millis() as u64
+    );
 
     // The concurrent round: every request is its own task; they wait on the
     // server at the same time, so the round takes as long as the slowest.
-    const PATHS: [&str; 5] = ["/500/one", "/300/two", "/700/three", "/200/four", "/400/five"];
+    const PATHS: [&str; 5] = [
+        "/500/one",
+        "/300/two",
+        "/700/three",
+        "/200/four",
+        "/400/five",
+    ];
     let start = Instant::now();
     let mut handles: heapless::Vec<_, 5> = heapless::Vec::new();
     for path in PATHS {
