@@ -10,7 +10,7 @@
 //! thread context (a task waking another) never needs to interrupt a sleep:
 //! the executor is not asleep while a task runs.
 
-use bitwake::executor::Park;
+use bitwake::executor::{Awake, Park};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 static UNPARKED: AtomicBool = AtomicBool::new(false);
@@ -40,7 +40,7 @@ impl Park for WfiPark {
     }
 }
 
-pub(crate) fn park_fn(timeout: Option<u64>) {
+pub(crate) fn park_fn(timeout: Option<u64>, _awake: &Awake<'_>) {
     PARK.park(timeout)
 }
 

@@ -67,7 +67,7 @@ mod waker;
 pub use align::{Align, Alignment};
 pub use futures::{Either, Join, Select, YieldNow, join, select, yield_now};
 pub use join::{JoinError, JoinHandle, SpawnToken};
-pub use park::{HookPark, Park, SpinPark};
+pub use park::{Awake, HookPark, Park, ParkFn, SpinPark};
 pub use pool::RawPool;
 pub use registry::{MAX_CAPACITY, MAX_POOLS};
 pub use run::Executor;

@@ -10,6 +10,14 @@
 //! 3. calls [`Park::park`] only if still nothing is pending,
 //! 4. clears `parked` when `park` returns.
 //!
+//! A platform that wakes tasks itself at the end of its park (the reactor
+//! dispatching epoll events and expired timers) implements
+//! [`Park::park_awake`] instead and calls [`Awake::mark`] between its blocking
+//! wait and its dispatch. Those wakes then find the executor not parked and
+//! set their bits without calling `unpark` — otherwise every dispatched event
+//! would cost an eventfd `write`, a spurious return from the next
+//! `epoll_pwait` and a `read` to drain it.
+//!
 //! A waker (any thread, signal handler or interrupt) sets its ready bit and
 //! then calls [`Park::unpark`] **only if it saw `parked` set** and was the one
 //! to clear it. So `unpark` is rare (at most once per park) and the platform
@@ -61,7 +69,7 @@
 //! `bitwake::executor::DEFAULT_PARK.install(my_park_fn, my_unpark_fn)`.
 //! An MCU layer does the same with `WFE` in `park` and `SEV` in `unpark`.
 
-use super::atomic::{AtomicPtr, Ordering};
+use super::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 /// A platform's way to sleep until woken. See the [module docs](self).
 pub trait Park: Sync {
@@ -72,6 +80,35 @@ pub trait Park: Sync {
     /// Wakes a current or upcoming [`park`](Park::park). Called from any
     /// context the platform wakes from (thread, signal handler, interrupt).
     fn unpark(&self);
+    /// What the executor actually calls: [`park`](Park::park), with a handle
+    /// to mark the executor awake before returning. Override it when the
+    /// park itself wakes tasks after its blocking wait: call
+    /// [`awake.mark()`](Awake::mark) first, and those wakes cost no
+    /// [`unpark`](Park::unpark).
+    #[inline]
+    fn park_awake(&self, timeout: Option<u64>, awake: &Awake<'_>) {
+        let _ = awake;
+        self.park(timeout);
+    }
+}
+
+/// The executor's "I am parked" flag, lent to [`Park::park_awake`].
+pub struct Awake<'a> {
+    parked: &'a AtomicBool,
+}
+
+impl<'a> Awake<'a> {
+    pub(crate) fn new(parked: &'a AtomicBool) -> Self {
+        Self { parked }
+    }
+
+    /// Declares the executor awake: from here on a waker only sets its bit;
+    /// the executor will look at every bit when the park returns. Idempotent
+    /// and safe to skip (the executor does it anyway after the park).
+    #[inline]
+    pub fn mark(&self) {
+        super::ready::end_park(self.parked);
+    }
 }
 
 /// A park that never sleeps: the executor busy-polls while idle.
@@ -86,6 +123,9 @@ impl Park for SpinPark {
     #[inline]
     fn unpark(&self) {}
 }
+
+/// The `park` half of a [`HookPark`].
+pub type ParkFn = fn(Option<u64>, &Awake<'_>);
 
 /// A park whose behaviour is two `fn` pointers installed at run time.
 ///
@@ -106,9 +146,10 @@ impl HookPark {
         }
     }
 
-    /// Installs the platform's `park` and `unpark`. `unpark` must be callable
-    /// from any context (see the module docs).
-    pub fn install(&self, park: fn(Option<u64>), unpark: fn()) {
+    /// Installs the platform's `park` (as [`Park::park_awake`]: it may
+    /// ignore its [`Awake`]) and `unpark`. `unpark` must be callable from any
+    /// context (see the module docs).
+    pub fn install(&self, park: ParkFn, unpark: fn()) {
         self.unpark.store(unpark as *mut (), Ordering::Release);
         self.park.store(park as *mut (), Ordering::Release);
     }
@@ -122,21 +163,25 @@ impl Default for HookPark {
 
 impl Park for HookPark {
     fn park(&self, timeout: Option<u64>) {
+        let flag = AtomicBool::new(true);
+        self.park_awake(timeout, &Awake::new(&flag));
+    }
+    fn park_awake(&self, timeout: Option<u64>, awake: &Awake<'_>) {
         let p = self.park.load(Ordering::Acquire);
         if p.is_null() {
             core::hint::spin_loop();
         } else {
-            // SAFETY: the only non-null value ever stored is a `fn(Option<u64>)`
-            // cast to a pointer in `install`; fn and data pointers have the same
+            // SAFETY: the only non-null value ever stored is a `ParkFn` cast
+            // to a pointer in `install`; fn and data pointers have the same
             // size on every supported target.
-            let f: fn(Option<u64>) = unsafe { core::mem::transmute::<*mut (), fn(Option<u64>)>(p) };
-            f(timeout);
+            let f: ParkFn = unsafe { core::mem::transmute::<*mut (), ParkFn>(p) };
+            f(timeout, awake);
         }
     }
     fn unpark(&self) {
         let p = self.unpark.load(Ordering::Acquire);
         if !p.is_null() {
-            // SAFETY: as in `park`, the only non-null value is a `fn()`.
+            // SAFETY: as in `park_awake`, the only non-null value is a `fn()`.
             let f: fn() = unsafe { core::mem::transmute::<*mut (), fn()>(p) };
             f();
         }
@@ -229,7 +274,7 @@ mod tests {
         static PARKS: AtomicUsize = AtomicUsize::new(0);
         static UNPARKS: AtomicUsize = AtomicUsize::new(0);
         static LAST: AtomicUsize = AtomicUsize::new(0);
-        fn park(t: Option<u64>) {
+        fn park(t: Option<u64>, _: &Awake<'_>) {
             PARKS.fetch_add(1, SeqCst);
             LAST.store(t.unwrap_or(0) as usize, SeqCst);
         }

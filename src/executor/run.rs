@@ -3,7 +3,7 @@
 use super::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use super::header::{self, Header};
 use super::join::{JoinHandle, SpawnToken};
-use super::park::Park;
+use super::park::{Awake, Park};
 use super::pool::SPAWNED;
 use super::registry;
 use super::{SpawnError, ready, waker};
@@ -226,7 +226,7 @@ impl Executor {
         }
         if !pending {
             crate::trace!("executor parks");
-            core.park.park(None);
+            core.park.park_awake(None, &Awake::new(&core.parked));
         }
         ready::end_park(&core.parked);
     }

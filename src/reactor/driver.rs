@@ -22,7 +22,7 @@ use super::lock::SpinLock;
 use super::registry::{READ, Registry, WRITE};
 use crate::sys::{self, EpollEvent, Errno, RawFd};
 use crate::time::{Instant, TimerError, TimerHandle, TimerQueue};
-use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use core::task::{Context, Poll, Waker};
 
 /// The epoll token of the eventfd that interrupts a parked wait.
@@ -131,6 +131,9 @@ pub struct Reactor<const FDS: usize, const TIMERS: usize> {
     /// An [`unpark`](Reactor::unpark) that came before the eventfd existed;
     /// the next `park` returns at once instead of losing it.
     early_unpark: AtomicBool,
+    /// eventfd writes made by [`unpark`](Reactor::unpark), for tests and
+    /// `--trace`: same-thread wakes must never add to it.
+    unpark_writes: AtomicU32,
     state: SpinLock<State<FDS, TIMERS>>,
 }
 
@@ -147,6 +150,7 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
             epoll: AtomicI32::new(0),
             unpark_fd: AtomicI32::new(0),
             early_unpark: AtomicBool::new(false),
+            unpark_writes: AtomicU32::new(0),
             state: SpinLock::new(State { registry: Registry::new(), timers: TimerQueue::new() }),
         }
     }
@@ -305,27 +309,54 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
             let fd = self.unpark_fd.load(Ordering::SeqCst);
             if fd != 0 {
                 let _ = sys::write(fd - 1, &1u64.to_ne_bytes());
+                self.unpark_writes.fetch_add(1, Ordering::Relaxed);
             }
             return;
         }
         // A full counter (EAGAIN) already means "wake up"; nothing else can
         // usefully be done about an error here.
         let _ = sys::write(fd - 1, &1u64.to_ne_bytes());
+        self.unpark_writes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many eventfd writes [`unpark`](Self::unpark) has made: wakes from
+    /// other threads and signal handlers against a parked loop. Wakes that
+    /// the loop dispatches itself (readiness, timers, tasks waking tasks)
+    /// never count here.
+    pub fn unpark_writes(&self) -> u32 {
+        self.unpark_writes.load(Ordering::Relaxed)
     }
 
     /// Blocks until an fd is ready, a timer expires, `max_wait_ns` passes or
     /// [`unpark`](Self::unpark) is called; then wakes the tasks concerned.
     /// Returns how many wakers it woke. `EINTR` is a spurious wake-up.
     pub fn park(&self, max_wait_ns: Option<u64>) -> Result<usize, Errno> {
-        self.wait_and_dispatch(max_wait_ns, true)
+        self.park_then_dispatch(max_wait_ns, || {})
+    }
+
+    /// [`park`](Self::park), calling `awake` after the blocking wait and
+    /// before any task is woken. The runtime passes the executor's
+    /// [`Awake::mark`](crate::executor::Awake::mark) here, so the wakes this
+    /// park dispatches do not [`unpark`](Self::unpark) it again.
+    pub fn park_then_dispatch(
+        &self,
+        max_wait_ns: Option<u64>,
+        awake: impl FnOnce(),
+    ) -> Result<usize, Errno> {
+        self.wait_and_dispatch(max_wait_ns, true, awake)
     }
 
     /// Like [`park`](Self::park) but never blocks: dispatches what is ready now.
     pub fn poll_events(&self) -> Result<usize, Errno> {
-        self.wait_and_dispatch(Some(0), false)
+        self.wait_and_dispatch(Some(0), false, || {})
     }
 
-    fn wait_and_dispatch(&self, max_wait_ns: Option<u64>, blocking: bool) -> Result<usize, Errno> {
+    fn wait_and_dispatch(
+        &self,
+        max_wait_ns: Option<u64>,
+        blocking: bool,
+        awake: impl FnOnce(),
+    ) -> Result<usize, Errno> {
         let ep = self.epoll_fd()?;
         let now = Instant::now();
         let early = self.early_unpark.load(Ordering::SeqCst) && self.early_unpark.swap(false, Ordering::SeqCst);
@@ -345,8 +376,12 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
         let n = match sys::epoll_pwait(ep, &mut events, timeout_ms) {
             Ok(n) => n,
             Err(Errno::EINTR) => 0,
-            Err(e) => return Err(e),
+            Err(e) => {
+                awake();
+                return Err(e);
+            }
         };
+        awake();
         let mut woken = 0;
         let mut batch: heapless::Vec<Waker, WAKE_BATCH> = heapless::Vec::new();
         let mut i = 0;

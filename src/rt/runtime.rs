@@ -5,16 +5,18 @@
 //! parks in `epoll_pwait` (the reactor), which wakes exactly the tasks whose
 //! fds or timers fired.
 
-use crate::executor::{self, JoinHandle, SpawnError, SpawnToken};
+use crate::executor::{self, Awake, JoinHandle, SpawnError, SpawnToken};
 use crate::reactor::reactor;
 use core::future::Future;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-fn park(timeout_ns: Option<u64>) {
+fn park(timeout_ns: Option<u64>, awake: &Awake<'_>) {
+    // The executor is marked awake before the reactor wakes tasks, so the
+    // events of this park cost no eventfd write (see executor/park.rs).
     // An error here (EBADF if someone closed our epoll fd, ENOMEM) has no
     // caller to go to; the executor will simply poll again, and the next
     // I/O call reports the problem to the task that owns it.
-    let _ = reactor().park(timeout_ns);
+    let _ = reactor().park_then_dispatch(timeout_ns, || awake.mark());
 }
 
 fn unpark() {
