@@ -42,10 +42,13 @@ pub(crate) struct Header {
     pub(crate) index: AtomicUsize,
     /// The pool's functions (null for an executor's own header).
     pub(crate) vt: AtomicPtr<PoolVTable>,
-    /// Number of ready words that follow the header.
-    pub(crate) words: usize,
-    /// Number of slots (bits) that are valid.
-    pub(crate) capacity: usize,
+    /// Number of ready words that follow the header. Zero until the set is
+    /// first used, so that an unused pool is all zero bytes and lands in
+    /// `.bss` rather than in the file (see [`Header::init`]).
+    pub(crate) words: AtomicUsize,
+    /// Number of slots (bits) that are valid; zero until first use, which
+    /// makes every waker id of a never-used pool out of range.
+    pub(crate) capacity: AtomicUsize,
     /// The joiner of this pool's tasks that is not a bitwake task, if any.
     pub(crate) foreign: AtomicWaker,
 }
@@ -55,14 +58,35 @@ const _: () =
     assert!(core::mem::size_of::<Header>().is_multiple_of(core::mem::align_of::<AtomicUsize>()));
 
 impl Header {
+    /// A header whose sizes are filled in by [`init`](Self::init) on first
+    /// use: every field is zero.
+    pub(crate) const fn empty() -> Self {
+        Self::new(0, 0)
+    }
+
+    /// Fills in the sizes of an [`empty`](Self::empty) header. Must happen
+    /// before the header is published in the registry (whose `Release`
+    /// store then publishes these too); racing first users store the same
+    /// values.
+    #[inline]
+    pub(crate) fn init(&self, words: usize, capacity: usize) {
+        self.words.store(words, Ordering::Relaxed);
+        self.capacity.store(capacity, Ordering::Relaxed);
+    }
+
+    /// Number of valid slots (0 before [`init`](Self::init)).
+    #[inline]
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity.load(Ordering::Relaxed)
+    }
     pub(crate) const fn new(words: usize, capacity: usize) -> Self {
         Self {
             summary: AtomicUsize::new(0),
             exec: AtomicPtr::new(ptr::null_mut()),
             index: AtomicUsize::new(0),
             vt: AtomicPtr::new(ptr::null_mut()),
-            words,
-            capacity,
+            words: AtomicUsize::new(words),
+            capacity: AtomicUsize::new(capacity),
             foreign: AtomicWaker::new(AtomicUsize::new(0)),
         }
     }
@@ -78,7 +102,12 @@ impl Header {
 pub(crate) unsafe fn ready_words<'a>(h: *const Header) -> &'a [AtomicUsize] {
     // SAFETY: by the caller's contract the words follow the header (the header
     // is all word-sized fields, so no padding) and `h` may reach them.
-    unsafe { core::slice::from_raw_parts(h.add(1).cast::<AtomicUsize>(), (*h).words) }
+    unsafe {
+        core::slice::from_raw_parts(
+            h.add(1).cast::<AtomicUsize>(),
+            (*h).words.load(Ordering::Relaxed),
+        )
+    }
 }
 
 /// Marks `slot` ready and rouses the bound executor if it is parked.

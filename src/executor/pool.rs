@@ -107,7 +107,8 @@ impl<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize>
 where
     Align<ALIGN>: Alignment,
 {
-    /// An empty pool (all zero: it lands in `.bss`).
+    /// An empty pool: every byte is zero, so it lands in `.bss` and costs no
+    /// file size (the header's sizes are filled in on first spawn).
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
         assert!(
@@ -120,7 +121,7 @@ where
         );
         assert!(SIZE.is_multiple_of(ALIGN));
         Self {
-            header: Header::new(W, N),
+            header: Header::empty(),
             ready: [const { AtomicUsize::new(0) }; W],
             used: [const { AtomicUsize::new(0) }; W],
             local: [const { UnsafeCell::new(0) }; W],
@@ -200,11 +201,11 @@ where
             assert!(core::mem::align_of::<Slot<F, T>>() <= ALIGN);
         }
         let h = self.hdr();
-        // SAFETY: `h` is this static pool's header, with full provenance.
-        if let Err(e) = unsafe { registry::index_of(h) } {
-            return SpawnToken::err(e);
-        }
         if self.header.vt.load(Relaxed).is_null() {
+            // First use: sizes go in now, not in `new`, so that the pool's
+            // initial value is all zero (`.bss`, not file bytes). They are
+            // stored before `index_of` publishes the header.
+            self.header.init(W, N);
             let vt: &'static PoolVTable = const {
                 &PoolVTable {
                     run: Self::run::<F, T>,
@@ -219,6 +220,10 @@ where
             self.header
                 .vt
                 .store((vt as *const PoolVTable).cast_mut(), Release);
+        }
+        // SAFETY: `h` is this static pool's header, with full provenance.
+        if let Err(e) = unsafe { registry::index_of(h) } {
+            return SpawnToken::err(e);
         }
         let Some(slot) = self.claim() else {
             return SpawnToken::err(super::SpawnError::Full);

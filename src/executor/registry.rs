@@ -81,7 +81,7 @@ pub(crate) fn wake_id(id: usize) {
     let slot = id & (MAX_CAPACITY - 1);
     // SAFETY: registered headers are `'static` and registered with full
     // provenance (see `index_of`).
-    if slot < unsafe { (*h).capacity } {
+    if slot < unsafe { (*h).capacity() } {
         // SAFETY: as above, and `slot < capacity`.
         unsafe { super::header::wake_slot(h, slot) };
     }

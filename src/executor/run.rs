@@ -83,7 +83,7 @@ impl ExecCore {
         let slot = id & (registry::MAX_CAPACITY - 1);
         // SAFETY: registered headers are static.
         let hdr = unsafe { &*h };
-        if slot >= hdr.capacity {
+        if slot >= hdr.capacity() {
             return;
         }
         if ptr::eq(hdr.exec.load(Relaxed), self) {

@@ -76,6 +76,14 @@ pub fn test_target(
         );
     }
     for (name, elf) in names.iter().zip(&elfs) {
+        summary.record(
+            &format!(
+                "[{tag}] {name}: .data ≤ {MAX_DATA} bytes (static pools and the reactor are .bss)"
+            ),
+            check_data_size(elf),
+        );
+    }
+    for (name, elf) in names.iter().zip(&elfs) {
         if !name.starts_with("test-") {
             continue;
         }
@@ -116,6 +124,20 @@ pub fn test_target(
             );
         }
     }
+}
+
+/// Initialised writable data a program may carry. Task pools, the reactor's
+/// registry and timer queue are megabytes of statics; they must start as all
+/// zero bytes so they cost nothing in the file (a non-zero header field once
+/// put 25 MB of pools into the delay server's `.data`).
+const MAX_DATA: u64 = 4096;
+
+fn check_data_size(path: &Path) -> Result<(), String> {
+    let data = Elf::read(path)?.sizes().data;
+    if data > MAX_DATA {
+        return Err(format!("{data} bytes of .data"));
+    }
+    Ok(())
 }
 
 pub fn check_static_elf(path: &Path) -> Result<(), String> {
