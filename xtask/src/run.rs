@@ -120,9 +120,11 @@ pub fn spawn_prefixed(mut cmd: Command, prefix: &'static str) -> Result<Child, S
             println!("{prefix}{line}");
         }
     });
+    // Both streams go to our stdout: one lock, so a line from the program's
+    // stderr (the trace) never lands in the middle of one from its stdout.
     std::thread::spawn(move || {
         for line in BufReader::new(err).lines().map_while(Result::ok) {
-            eprintln!("{prefix}{line}");
+            println!("{prefix}{line}");
         }
     });
     Ok(child)
