@@ -36,9 +36,7 @@ fn remove_stale(paths: &[PathBuf]) {
     }
 }
 
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
+use crate::tools::cargo;
 
 fn bench_cargo(bench: &Path, args: &[&str]) -> Result<(), String> {
     bench_cargo_with_flags(bench, args, None)

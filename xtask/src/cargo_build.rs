@@ -79,7 +79,7 @@ pub fn build_programs(
             ));
         }
     }
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cmd = crate::tools::cargo();
     cmd.current_dir(root).args([
         "build",
         "--release",

@@ -37,9 +37,7 @@ const TESTS: &[&str] = &[
     "executor_alloc",
 ];
 
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
+use crate::tools::cargo;
 
 fn status(mut cmd: Command) -> Result<(), String> {
     let out = cmd.output().map_err(|e| e.to_string())?;

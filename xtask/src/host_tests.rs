@@ -3,12 +3,11 @@
 use crate::summary::Summary;
 use crate::tools::say;
 use std::path::Path;
-use std::process::Command;
 
 /// Runs `cargo test` with `args` in the workspace and adds its counts.
 pub fn run(root: &Path, label: &str, args: &[&str], summary: &mut Summary) {
     say(format!("host tests: cargo test {}", args.join(" ")));
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let out = crate::tools::cargo()
         .current_dir(root)
         .arg("test")
         .args(args)

@@ -57,7 +57,7 @@ fn board_target_dir(root: &Path, board: &Target) -> PathBuf {
 /// board named for `mcu/build.rs`, and no rustflags from the environment
 /// (so the result is the same as a plain `cargo run --target`).
 fn cargo(root: &Path, board: &Target, args: &[&str]) -> Command {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cmd = crate::tools::cargo();
     cmd.current_dir(root)
         .args(args)
         .args(["-p", PACKAGE, "--target", board.triple()])

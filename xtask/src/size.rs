@@ -30,5 +30,25 @@ pub fn run(root: &Path, target: &Target) -> Result<bool, String> {
             s.text, s.data, s.bss, s.file
         );
     }
+    print_executor_footprint(root)?;
     Ok(true)
+}
+
+/// The executor's footprint on x86-64 (the host): bytes per pool slot beyond
+/// the future itself, and the fixed static size for a 64-task pool. The
+/// example computes both from the real types with `size_of`.
+fn print_executor_footprint(root: &Path) -> Result<(), String> {
+    let out = crate::tools::cargo()
+        .current_dir(root)
+        .args(["run", "-q", "-p", "bitwake", "--example", "executor_size"])
+        .output()
+        .map_err(|e| format!("cannot run the executor_size example: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the executor_size example failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    Ok(())
 }

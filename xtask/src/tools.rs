@@ -10,6 +10,12 @@ pub fn say(msg: impl AsRef<str>) {
     eprintln!("xtask: {}", msg.as_ref());
 }
 
+/// The cargo that runs this xtask (`$CARGO`, so the same toolchain), or
+/// `cargo` from `PATH`.
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
 /// Whether `program` can be found on `PATH`.
 pub fn have(program: &str) -> bool {
     std::env::var_os("PATH")
