@@ -12,37 +12,38 @@ use crate::tools::ensure_program;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Concurrent clients in the load check (each waits 300 ms on the server).
 const CONCURRENT_CLIENTS: usize = 400;
 
-struct Server {
+pub struct Server {
     child: Child,
-    addr: SocketAddr,
+    pub addr: SocketAddr,
     lines: mpsc::Receiver<String>,
 }
 
 impl Server {
-    fn start(target: &Target, elf: &Path, native: bool) -> Result<Server, String> {
-        let mut cmd = run_command(target, elf, native);
-        cmd.arg("127.0.0.1:0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start the delay server: {e}"))?;
+    /// Starts a delay server on an ephemeral loopback port (`cmd` is its
+    /// command line with any environment; the address is appended) and
+    /// waits for its "listening on ADDR" line. Its stdout lines are kept for
+    /// [`drain`](Self::drain); its stderr is read and dropped, so neither
+    /// pipe can fill up and stall it.
+    pub fn start(mut cmd: Command) -> Result<Server, String> {
+        cmd.arg("127.0.0.1:0");
+        let (mut child, out, err) = crate::process::spawn_piped(&mut cmd)?;
         let (tx, rx) = mpsc::channel();
-        let out = child.stdout.take().unwrap();
         std::thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 if tx.send(line).is_err() {
                     break;
                 }
             }
+        });
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut { err }, &mut std::io::sink());
         });
         let first = rx.recv_timeout(Duration::from_secs(20)).map_err(|_| {
             let _ = child.kill();
@@ -104,7 +105,7 @@ pub fn check(
     tag: &str,
     summary: &mut Summary,
 ) {
-    let mut server = match Server::start(target, server_elf, native) {
+    let mut server = match Server::start(run_command(target, server_elf, native)) {
         Ok(s) => s,
         Err(e) => {
             return summary.record(

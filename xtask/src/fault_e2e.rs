@@ -4,13 +4,12 @@
 //! concurrent ones, exit 0, and report that its script injected faults.
 
 use crate::cargo_build::{BuildOptions, build_programs, run_command};
+use crate::e2e::Server;
 use crate::freestanding::modes;
 use crate::process::run_with_timeout;
 use crate::summary::Summary;
 use crate::targets::Target;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
 /// The server's script: `accept4` EMFILE twice, EAGAIN on every 3rd
@@ -21,16 +20,6 @@ pub const SERVER_SCRIPT: &str =
 /// The demo's script: EINTR on every 5th `epoll_pwait`, EAGAIN on every 3rd
 /// `recvfrom`, reads capped at 7 bytes, halved sends.
 pub const CLIENT_SCRIPT: &str = "epoll_pwait:EINTR@5/5,recvfrom:EAGAIN/3,recvfrom:cap7,sendto:half";
-
-/// Kills the server however the check ends.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Runs the check for every mode of `target` (`opts` must be a
 /// fault-injection build).
@@ -50,30 +39,9 @@ pub fn check(root: &Path, target: &Target, opts: &BuildOptions, tag: &str, summa
 
 fn run_once(target: &Target, demo: &Path, server: &Path, native: bool) -> Result<(), String> {
     let mut cmd = run_command(target, server, native);
-    cmd.arg("127.0.0.1:0")
-        .env("BITWAKE_FAULTS", SERVER_SCRIPT)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start the delay server: {e}"))?;
-    let out = child.stdout.take().ok_or("no server stdout")?;
-    let server = Server(child);
-    let mut lines = BufReader::new(out).lines();
-    // "Delay server listening on 127.0.0.1:PORT"
-    let first = lines
-        .next()
-        .and_then(Result::ok)
-        .ok_or("the delay server printed nothing")?;
-    let addr = first
-        .rsplit(' ')
-        .next()
-        .filter(|a| a.contains(':'))
-        .ok_or_else(|| format!("no address in {first:?}"))?
-        .to_owned();
-    // Keep draining the server's log so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+    cmd.env("BITWAKE_FAULTS", SERVER_SCRIPT);
+    let server = Server::start(cmd)?;
+    let addr = server.addr.to_string();
 
     let mut cmd = run_command(target, demo, native);
     cmd.arg(&addr).env("BITWAKE_FAULTS", CLIENT_SCRIPT);

@@ -1,7 +1,7 @@
 //! Running programs with a deadline and capturing what they print.
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Output {
@@ -26,18 +26,26 @@ impl Output {
     }
 }
 
-/// Runs `cmd` to completion or until `limit`, whichever comes first.
-/// Output is drained on threads so a chatty child cannot block on a full pipe.
-pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> Result<Output, String> {
-    let start = Instant::now();
+/// Starts `cmd` with no stdin and its stdout and stderr piped to us.
+pub fn spawn_piped(cmd: &mut Command) -> Result<(Child, ChildStdout, ChildStderr), String> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd
         .spawn()
         .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
+    let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
+        let _ = child.kill();
+        return Err(format!("{cmd:?}: no pipes"));
+    };
+    Ok((child, out, err))
+}
+
+/// Runs `cmd` to completion or until `limit`, whichever comes first.
+/// Output is drained on threads so a chatty child cannot block on a full pipe.
+pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> Result<Output, String> {
+    let start = Instant::now();
+    let (mut child, mut out, mut err) = spawn_piped(&mut cmd)?;
     let out_t = std::thread::spawn(move || {
         let mut s = Vec::new();
         let _ = out.read_to_end(&mut s);

@@ -10,7 +10,7 @@ use crate::tools::say;
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 pub struct RunOptions {
@@ -107,14 +107,7 @@ fn wait_until_listening(addr: &str, limit: Duration) -> Result<(), String> {
 
 /// Starts `cmd` with stdout and stderr printed line by line behind `prefix`.
 pub fn spawn_prefixed(mut cmd: Command, prefix: &'static str) -> Result<Child, String> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
-    let out = child.stdout.take().unwrap();
-    let err = child.stderr.take().unwrap();
+    let (child, out, err) = crate::process::spawn_piped(&mut cmd)?;
     std::thread::spawn(move || {
         for line in BufReader::new(out).lines().map_while(Result::ok) {
             println!("{prefix}{line}");
