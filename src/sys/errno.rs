@@ -10,22 +10,35 @@ use core::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Errno(u16);
 
+/// Defines the `Errno` constants and the name/description table.
+///
+/// The table is packed for size: every name and description back to back in
+/// one string, plus three bytes per entry (number, name length, description
+/// length), about 2.3 KB in all. Two `match`es returning `&str` compiled to
+/// two jump tables of 16-byte entries plus code per arm, several times that.
 macro_rules! errnos {
     ($($name:ident = $num:literal, $desc:literal;)*) => {
         impl Errno {
             $(#[doc = $desc] pub const $name: Errno = Errno($num);)*
-
-            /// The symbolic name, e.g. `"EBADF"`, or `None` for numbers this
-            /// table does not know.
-            pub const fn name(self) -> Option<&'static str> {
-                match self.0 { $($num => Some(stringify!($name)),)* _ => None }
-            }
-
-            /// The description, e.g. `"Bad file descriptor"`.
-            pub const fn description(self) -> Option<&'static str> {
-                match self.0 { $($num => Some($desc),)* _ => None }
-            }
         }
+
+        /// Every name and description, back to back, in table order.
+        const TEXT: &str = concat!($(stringify!($name), $desc),*);
+
+        /// Per entry of [`TEXT`]: the number, the name's length, the
+        /// description's length.
+        const ENTRIES: &[[u8; 3]] = &[$([$num, stringify!($name).len() as u8, $desc.len() as u8]),*];
+
+        // The lengths fit their bytes and add up to `TEXT`: checked at
+        // compile time, so a lookup can never split `TEXT` in the wrong place.
+        const _: () = {
+            let mut total = 0;
+            $(
+                assert!(stringify!($name).len() < 256 && $desc.len() < 256);
+                total += stringify!($name).len() + $desc.len();
+            )*
+            assert!(total == TEXT.len());
+        };
     };
 }
 
@@ -118,6 +131,50 @@ errnos! {
 }
 
 impl Errno {
+    /// The table entry for this number: `(name, description)`.
+    const fn entry(self) -> Option<(&'static str, &'static str)> {
+        let mut i = 0;
+        let mut offset = 0;
+        while i < ENTRIES.len() {
+            let [num, name_len, desc_len] = ENTRIES[i];
+            let (name_len, desc_len) = (name_len as usize, desc_len as usize);
+            if num as u16 == self.0 {
+                // The compile-time check above makes every split succeed;
+                // `None` would only mean a broken table, never a panic.
+                let Some((_, rest)) = TEXT.split_at_checked(offset) else {
+                    return None;
+                };
+                let Some((name, rest)) = rest.split_at_checked(name_len) else {
+                    return None;
+                };
+                let Some((desc, _)) = rest.split_at_checked(desc_len) else {
+                    return None;
+                };
+                return Some((name, desc));
+            }
+            offset += name_len + desc_len;
+            i += 1;
+        }
+        None
+    }
+
+    /// The symbolic name, e.g. `"EBADF"`, or `None` for numbers this table
+    /// does not know.
+    pub const fn name(self) -> Option<&'static str> {
+        match self.entry() {
+            Some((name, _)) => Some(name),
+            None => None,
+        }
+    }
+
+    /// The description, e.g. `"Bad file descriptor"`.
+    pub const fn description(self) -> Option<&'static str> {
+        match self.entry() {
+            Some((_, desc)) => Some(desc),
+            None => None,
+        }
+    }
+
     /// `EWOULDBLOCK` is `EAGAIN` on Linux.
     pub const EWOULDBLOCK: Errno = Errno::EAGAIN;
 
@@ -160,9 +217,13 @@ impl fmt::Debug for Errno {
 
 impl fmt::Display for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.name(), self.description()) {
-            (Some(name), Some(desc)) => write!(f, "{name}: {desc}"),
-            _ => write!(f, "unknown error {}", self.0),
+        match self.entry() {
+            Some((name, desc)) => {
+                f.write_str(name)?;
+                f.write_str(": ")?;
+                f.write_str(desc)
+            }
+            None => write!(f, "unknown error {}", self.0),
         }
     }
 }
@@ -199,5 +260,39 @@ mod tests {
         assert_eq!(format!("{:?}", Errno::from_raw(4000)), "Errno(4000)");
         assert_eq!(format!("{}", Errno::from_raw(4000)), "unknown error 4000");
         assert_eq!(Errno::from_raw(0), Errno::EINVAL);
+    }
+
+    #[test]
+    fn packed_table_is_consistent() {
+        // First, last and a gap in the numbering.
+        assert_eq!(Errno::EPERM.name(), Some("EPERM"));
+        assert_eq!(
+            Errno::EPERM.description(),
+            Some("Operation not permitted")
+        );
+        assert_eq!(Errno::ENOTRECOVERABLE.name(), Some("ENOTRECOVERABLE"));
+        assert_eq!(
+            Errno::ENOTRECOVERABLE.description(),
+            Some("State not recoverable")
+        );
+        assert_eq!(Errno::from_raw(41).name(), None);
+        assert_eq!(Errno::from_raw(41).description(), None);
+        const { assert!(Errno::EINTR.name().is_some()) };
+        let mut known = 0;
+        for n in 1..=4095 {
+            let e = Errno::from_raw(n);
+            match (e.name(), e.description()) {
+                (Some(name), Some(desc)) => {
+                    known += 1;
+                    assert!(name.starts_with('E') && name.len() >= 3, "{name}");
+                    assert!(name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+                    assert!(desc.starts_with(|c: char| c.is_ascii_uppercase()), "{desc}");
+                    assert_eq!(format!("{e}"), format!("{name}: {desc}"));
+                }
+                (None, None) => assert_eq!(format!("{e}"), format!("unknown error {n}")),
+                other => panic!("{n}: {other:?}"),
+            }
+        }
+        assert_eq!(known, ENTRIES.len());
     }
 }
