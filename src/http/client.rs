@@ -12,11 +12,15 @@ use super::write::{SliceWriter, is_tchar, is_value_byte, parse_u64, trim_ows};
 /// anything else first); `host` is `name` or `name:port`. Both are checked so
 /// a caller can never inject a header or split the request.
 pub fn format_get(host: &str, path: &str, out: &mut [u8]) -> Result<usize, HttpError> {
+    format_get_bytes(host.as_bytes(), path, out)
+}
+
+/// [`format_get`] with the host as bytes (`Http::get` formats it itself).
+pub(crate) fn format_get_bytes(h: &[u8], path: &str, out: &mut [u8]) -> Result<usize, HttpError> {
     let p = path.as_bytes();
     if p.first() != Some(&b'/') || !p.iter().all(|b| b.is_ascii_graphic()) {
         return Err(HttpError::InvalidPath);
     }
-    let h = host.as_bytes();
     if h.is_empty() || !h.iter().all(|&b| b.is_ascii_graphic() && b != b'/') {
         return Err(HttpError::InvalidHost);
     }
@@ -122,6 +126,7 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
     /// All of `data` is used unless the response completes inside it (bytes
     /// after a `Content-Length` body are not part of the response and are left
     /// to the caller). After an error, every call returns that error again.
+    #[inline(never)]
     pub fn feed(&mut self, data: &[u8]) -> Result<usize, HttpError> {
         let r = self.feed_inner(data);
         if let Err(e) = r {

@@ -5,7 +5,6 @@ use crate::reactor::Direction;
 use crate::sys::{self, Errno, OwnedFd, SockAddrIn};
 use core::future::poll_fn;
 use core::net::SocketAddrV4;
-use core::task::Poll;
 
 fn new_socket() -> Result<OwnedFd, Errno> {
     let fd = sys::socket(sys::AF_INET, sys::SOCK_STREAM | sys::SOCK_NONBLOCK | sys::SOCK_CLOEXEC, 0)?;
@@ -86,15 +85,7 @@ impl TcpStream {
             Err(e) => return Err(e.into()),
         }
         // Wait for the first writable (or error/hang-up) edge, then ask.
-        let mut waited = false;
-        poll_fn(|cx| {
-            if waited {
-                return Poll::Ready(Ok(()));
-            }
-            waited = true;
-            io.poll_io(Direction::Write, cx, |_| Err::<(), _>(Errno::EAGAIN))
-        })
-        .await?;
+        io.ready(Direction::Write).await?;
         loop {
             match sys::getsockopt_int(io.raw(), sys::SOL_SOCKET, sys::SO_ERROR)? {
                 0 => break,
