@@ -181,6 +181,13 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
         })
     }
 
+    /// `(status, head, body)` of a complete response without building a
+    /// [`Response`]: what `HttpResponse` needs, in less code.
+    pub(crate) fn parts(&self) -> Option<(u16, &[u8], &[u8])> {
+        self.is_done()
+            .then_some((self.status, &self.head[..], &self.body[..]))
+    }
+
     fn feed_inner(&mut self, data: &[u8]) -> Result<usize, HttpError> {
         let mut i = 0;
         loop {

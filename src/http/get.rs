@@ -25,15 +25,15 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The status code.
     pub fn status(&self) -> u16 {
-        self.parser.response().map_or(0, |r| r.status)
+        self.parser.parts().map_or(0, |(status, _, _)| status)
     }
     /// The raw head (status line, headers, blank line) as received.
     pub fn head(&self) -> &[u8] {
-        self.parser.response().map_or(&[], |r| r.head)
+        self.parser.parts().map_or(&[], |(_, head, _)| head)
     }
     /// The body.
     pub fn body(&self) -> &[u8] {
-        self.parser.response().map_or(&[], |r| r.body)
+        self.parser.parts().map_or(&[], |(_, _, body)| body)
     }
     /// The body as text (lossy: invalid UTF-8 gives `None`).
     pub fn text(&self) -> Option<&str> {
@@ -65,8 +65,14 @@ impl From<HttpError> for GetError {
 impl fmt::Display for GetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            GetError::Io(e) => write!(f, "I/O error: {e}"),
-            GetError::Http(e) => write!(f, "HTTP error: {e}"),
+            GetError::Io(e) => {
+                f.write_str("I/O error: ")?;
+                fmt::Display::fmt(e, f)
+            }
+            GetError::Http(e) => {
+                f.write_str("HTTP error: ")?;
+                fmt::Display::fmt(e, f)
+            }
         }
     }
 }

@@ -29,17 +29,18 @@ impl<'a> SliceWriter<'a> {
 
     /// Writes `n` in decimal without `core::fmt` (which costs code size).
     pub(crate) fn put_u64(&mut self, mut n: u64) -> Result<(), HttpError> {
+        // u64::MAX has 20 digits; fill from the right.
         let mut digits = [0u8; 20];
-        let mut i = digits.len();
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
+        let mut len = 0;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (n % 10) as u8;
             n /= 10;
+            len += 1;
             if n == 0 {
                 break;
             }
         }
-        self.put(&digits[i..])
+        self.put(digits.get(digits.len() - len..).unwrap_or_default())
     }
 
     pub(crate) fn len(&self) -> usize {

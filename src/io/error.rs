@@ -44,8 +44,8 @@ impl From<CapacityError> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Os(e) => write!(f, "{e}"),
-            Error::Capacity(c) => write!(f, "{c}"),
+            Error::Os(e) => fmt::Display::fmt(e, f),
+            Error::Capacity(c) => fmt::Display::fmt(c, f),
             Error::UnexpectedEof => f.write_str("unexpected end of file"),
             Error::InvalidInput => f.write_str("invalid input"),
         }
