@@ -200,7 +200,7 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
                     self.head_byte(b)?;
                 }
                 State::Body { remaining } => {
-                    let rest = &data[i..];
+                    let rest = data.get(i..).unwrap_or_default();
                     // `remaining <= BODY`, checked at the end of the head.
                     let n = usize::try_from(remaining).map_or(rest.len(), |r| r.min(rest.len()));
                     if n == 0 {
@@ -219,7 +219,7 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
                 }
                 State::UntilEof => {
                     self.body
-                        .extend_from_slice(&data[i..])
+                        .extend_from_slice(data.get(i..).unwrap_or_default())
                         .map_err(|_| HttpError::BodyTooLarge)?;
                     return Ok(data.len());
                 }
@@ -252,7 +252,7 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
     }
 
     fn status_line(&mut self, start: usize, end: usize) -> Result<(), HttpError> {
-        let line = &self.head[start..end];
+        let line = self.head.get(start..end).unwrap_or_default();
         let Some(after_proto) = line.strip_prefix(b"HTTP/") else {
             return Err(HttpError::MalformedStatusLine);
         };
@@ -269,7 +269,7 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
         let Some(sp) = sp else {
             return Err(HttpError::InvalidStatusCode);
         };
-        let rest = &after_proto[sp + 1..];
+        let rest = after_proto.get(sp + 1..).unwrap_or_default();
         // Three digits, then end of line or SP + reason.
         let (code, reason) = match rest {
             [a, b, c] => ([*a, *b, *c], &rest[3..]),
@@ -290,7 +290,7 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
     }
 
     fn header_line(&mut self, start: usize, end: usize) -> Result<(), HttpError> {
-        let line = &self.head[start..end];
+        let line = self.head.get(start..end).unwrap_or_default();
         let colon = line
             .iter()
             .position(|&b| b == b':')

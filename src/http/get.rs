@@ -110,7 +110,9 @@ impl Http {
         let mut host = [0u8; 21];
         let n = format_get_bytes(host_of(server, &mut host)?, path, &mut request)?;
         let stream = TcpStream::connect(server).await?;
-        stream.write_all(&request[..n]).await?;
+        stream
+            .write_all(request.get(..n).unwrap_or_default())
+            .await?;
         let mut response = HttpResponse {
             parser: ResponseParser::new(),
         };
@@ -121,7 +123,7 @@ impl Http {
                 response.parser.finish()?;
                 break;
             }
-            response.parser.feed(&buf[..n])?;
+            response.parser.feed(buf.get(..n).unwrap_or_default())?;
             if response.parser.is_done() {
                 break;
             }
@@ -144,7 +146,7 @@ fn host_of(server: SocketAddrV4, buf: &mut [u8; 21]) -> Result<&[u8], HttpError>
     w.put(b":")?;
     w.put_u64(server.port().into())?;
     let n = w.len();
-    Ok(&buf[..n])
+    Ok(buf.get(..n).unwrap_or_default())
 }
 
 #[cfg(test)]

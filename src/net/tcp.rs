@@ -122,7 +122,7 @@ impl TcpStream {
         while !buf.is_empty() {
             match self.write(buf).await? {
                 0 => return Err(Error::UnexpectedEof),
-                n => buf = &buf[n..],
+                n => buf = buf.get(n..).unwrap_or_default(),
             }
         }
         Ok(())

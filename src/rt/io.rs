@@ -10,7 +10,7 @@ pub fn write_all(fd: RawFd, mut buf: &[u8]) -> Result<(), Errno> {
     while !buf.is_empty() {
         match sys::write(fd, buf) {
             Ok(0) => return Err(Errno::EIO),
-            Ok(n) => buf = &buf[n..],
+            Ok(n) => buf = buf.get(n..).unwrap_or_default(),
             Err(Errno::EINTR) => {}
             Err(Errno::EAGAIN) => {
                 let mut pfd = [PollFd {
