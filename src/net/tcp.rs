@@ -84,20 +84,17 @@ impl TcpStream {
             Err(Errno::EINPROGRESS) | Err(Errno::EINTR) => {}
             Err(e) => return Err(e.into()),
         }
-        // Wait for the first writable (or error/hang-up) edge, then ask.
-        io.ready(Direction::Write).await?;
+        // Wait for a writable (or error/hang-up) edge, then ask; a spurious
+        // edge (still in progress) waits again. One await point keeps the
+        // future small.
         loop {
+            io.ready(Direction::Write).await?;
             match sys::getsockopt_int(io.raw(), sys::SOL_SOCKET, sys::SO_ERROR)? {
                 0 => break,
-                code => {
-                    let e = Errno::from_raw(code);
-                    if e == Errno::EINPROGRESS || e == Errno::EALREADY {
-                        // Spurious edge: wait again.
-                        io.ready(Direction::Write).await?;
-                        continue;
-                    }
-                    return Err(e.into());
-                }
+                code => match Errno::from_raw(code) {
+                    Errno::EINPROGRESS | Errno::EALREADY => continue,
+                    e => return Err(e.into()),
+                },
             }
         }
         // A writable edge without SO_ERROR may still be a not-yet-connected
