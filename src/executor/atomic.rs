@@ -8,4 +8,6 @@
 
 #[cfg(loom)]
 pub(crate) use portable_atomic::fence;
-pub(crate) use portable_atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use portable_atomic::{
+    AtomicBool, AtomicPtr, AtomicU16, AtomicU32, AtomicUsize, Ordering,
+};

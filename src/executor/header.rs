@@ -6,7 +6,7 @@
 //! slot), so from the id it finds the header in the [registry](super::registry),
 //! the ready words right after it, and the executor to notify.
 
-use super::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use super::atomic::{AtomicPtr, AtomicU16, AtomicU32, AtomicUsize, Ordering};
 use super::atomic_waker::AtomicWaker;
 use super::ready;
 use super::run::ExecCore;
@@ -42,13 +42,19 @@ pub(crate) struct Header {
     pub(crate) index: AtomicUsize,
     /// The pool's functions (null for an executor's own header).
     pub(crate) vt: AtomicPtr<PoolVTable>,
-    /// Number of ready words that follow the header. Zero until the set is
-    /// first used, so that an unused pool is all zero bytes and lands in
-    /// `.bss` rather than in the file (see [`Header::init`]).
-    pub(crate) words: AtomicUsize,
-    /// Number of slots (bits) that are valid; zero until first use, which
-    /// makes every waker id of a never-used pool out of range.
-    pub(crate) capacity: AtomicUsize,
+    /// Number of ready words that follow the header (at most `usize::BITS`).
+    /// Zero until the set is first used, so that an unused pool is all zero
+    /// bytes and lands in `.bss` rather than in the file (see
+    /// [`Header::init`]).
+    pub(crate) words: AtomicU16,
+    /// A pool's free-slot hint: the `used` word its `claim` looks at first
+    /// (see `pool.rs`). Shares the word with `words` and `capacity`, so it
+    /// costs no bytes.
+    pub(crate) hint: AtomicU16,
+    /// Number of slots (bits) that are valid (at most `MAX_CAPACITY`); zero
+    /// until first use, which makes every waker id of a never-used pool out
+    /// of range.
+    pub(crate) capacity: AtomicU32,
     /// The joiner of this pool's tasks that is not a bitwake task, if any.
     pub(crate) foreign: AtomicWaker,
 }
@@ -70,14 +76,14 @@ impl Header {
     /// values.
     #[inline]
     pub(crate) fn init(&self, words: usize, capacity: usize) {
-        self.words.store(words, Ordering::Relaxed);
-        self.capacity.store(capacity, Ordering::Relaxed);
+        self.words.store(words as u16, Ordering::Relaxed);
+        self.capacity.store(capacity as u32, Ordering::Relaxed);
     }
 
     /// Number of valid slots (0 before [`init`](Self::init)).
     #[inline]
     pub(crate) fn capacity(&self) -> usize {
-        self.capacity.load(Ordering::Relaxed)
+        self.capacity.load(Ordering::Relaxed) as usize
     }
     pub(crate) const fn new(words: usize, capacity: usize) -> Self {
         Self {
@@ -85,8 +91,9 @@ impl Header {
             exec: AtomicPtr::new(ptr::null_mut()),
             index: AtomicUsize::new(0),
             vt: AtomicPtr::new(ptr::null_mut()),
-            words: AtomicUsize::new(words),
-            capacity: AtomicUsize::new(capacity),
+            words: AtomicU16::new(words as u16),
+            hint: AtomicU16::new(0),
+            capacity: AtomicU32::new(capacity as u32),
             foreign: AtomicWaker::new(AtomicUsize::new(0)),
         }
     }
@@ -105,7 +112,7 @@ pub(crate) unsafe fn ready_words<'a>(h: *const Header) -> &'a [AtomicUsize] {
     unsafe {
         core::slice::from_raw_parts(
             h.add(1).cast::<AtomicUsize>(),
-            (*h).words.load(Ordering::Relaxed),
+            (*h).words.load(Ordering::Relaxed) as usize,
         )
     }
 }

@@ -17,8 +17,10 @@
 //! a stale wake of a free or merely claimed slot polls nothing.
 //!
 //! Spawn finds a free slot with `trailing_zeros` on `!used` (one `fetch_or`
-//! claims it; at most `N / usize::BITS` word loads), so it is O(1) in the
-//! occupancy, and writes the future in place.
+//! claims it), starting at the word named by a `hint` (the word of the last
+//! claim or release), so a nearly full pool is not scanned from word 0 each
+//! time; at most `N / usize::BITS` word loads in the worst case. It writes
+//! the future in place.
 
 use super::align::{Align, Alignment};
 use super::atomic::{AtomicU32, AtomicUsize, Ordering::*};
@@ -155,10 +157,22 @@ where
         self.slots[slot].get().cast()
     }
 
-    /// Claims a free slot: O(W) word loads, one `fetch_or` per attempt.
+    /// Claims a free slot: one `fetch_or` per attempt, starting at the hinted
+    /// word; O(W) word loads only when the hint is stale.
     #[inline]
     fn claim(&self) -> Option<usize> {
-        for w in 0..W {
+        let start = if W == 1 {
+            0
+        } else {
+            // The header's `hint`: the word where the last claim found a free
+            // bit or the last release made one. Only a hint (relaxed, may be
+            // stale): the loop below still visits every word before reporting
+            // `Full`. Always `< W` (stored only from valid word indexes);
+            // `min` spares the bounds check.
+            (self.header.hint.load(Relaxed) as usize).min(W - 1)
+        };
+        let mut w = start;
+        loop {
             let valid = if (w + 1) * BITS <= N {
                 usize::MAX
             } else {
@@ -175,12 +189,21 @@ where
                 // occupant's last writes to the slot are visible.
                 let prev = self.used[w].fetch_or(bit, Acquire);
                 if prev & bit == 0 {
+                    if w != start {
+                        self.header.hint.store(w as u16, Relaxed);
+                    }
                     return Some(w * BITS + bit.trailing_zeros() as usize);
                 }
                 u = prev | bit;
             }
+            w += 1;
+            if w == W {
+                w = 0;
+            }
+            if w == start {
+                return None;
+            }
         }
-        None
     }
 
     /// Creates a task: claims a slot and builds the future in place.
@@ -270,6 +293,9 @@ where
     fn release(&self, slot: usize) {
         self.meta[slot].store(0, Relaxed);
         self.used[slot / BITS].fetch_and(!(1usize << (slot % BITS)), Release);
+        if W > 1 {
+            self.header.hint.store((slot / BITS) as u16, Relaxed);
+        }
     }
 
     unsafe fn drop_unspawned<F, T>(h: *const Header, slot: usize) {
