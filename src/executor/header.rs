@@ -23,12 +23,6 @@ pub(crate) struct PoolVTable {
     /// Address of `slot`'s storage (the future, or once finished the output,
     /// both at offset 0).
     pub(crate) slot_ptr: unsafe fn(*const Header, usize) -> *mut u8,
-    /// Frees `slot` (clears its metadata and its `used` bit).
-    pub(crate) release: unsafe fn(*const Header, usize),
-    /// Executor thread only: marks `slot` ready in the executor-private bitmap.
-    pub(crate) wake_local: unsafe fn(*const Header, usize),
-    /// The slot's metadata word (flags and joiner).
-    pub(crate) meta: unsafe fn(*const Header, usize) -> *const super::atomic::AtomicU32,
 }
 
 /// The first field of every pool and executor core.

@@ -3,7 +3,7 @@
 use super::SpawnError;
 use super::atomic::Ordering::*;
 use super::header::{self, Header};
-use super::pool::{ABORT, CANCELLED, DETACHED, DONE, FLAGS, FOREIGN, JOINER_SHIFT, PANICKED};
+use super::pool::{self, ABORT, CANCELLED, DETACHED, DONE, FLAGS, FOREIGN, JOINER_SHIFT, PANICKED};
 use super::registry;
 use super::run::ExecCore;
 use super::waker;
@@ -131,9 +131,9 @@ impl<T> JoinHandle<T> {
 
     #[inline]
     fn meta(&self) -> &super::atomic::AtomicU32 {
-        // SAFETY: the pool's table is installed (a task was created), and a
+        // SAFETY: a task was created in the pool (its sizes are set), and a
         // live handle means the slot is still ours.
-        unsafe { &*(header::vt(self.h.as_ptr()).meta)(self.h.as_ptr(), self.slot) }
+        unsafe { pool::meta_of(self.h.as_ptr(), self.slot) }
     }
 
     /// Whether the task has stopped (finished, aborted, or panicked). Also
@@ -182,8 +182,8 @@ impl<T> Future for JoinHandle<T> {
                 };
                 let (h, slot) = (self.h.as_ptr(), self.slot);
                 self.slot = TAKEN;
-                // SAFETY: nothing live remains in the slot.
-                unsafe { (header::vt(h).release)(h, slot) };
+                // SAFETY: nothing live remains in the slot, which we own.
+                unsafe { pool::release_slot(h, slot) };
                 return Poll::Ready(r);
             }
             if joiner == 0 {
@@ -230,8 +230,8 @@ impl<T> Drop for JoinHandle<T> {
                 // SAFETY: finished with an output nobody took; we own it.
                 unsafe { core::ptr::drop_in_place(self.output_ptr()) };
             }
-            // SAFETY: the slot holds nothing live now.
-            unsafe { (header::vt(self.h.as_ptr()).release)(self.h.as_ptr(), self.slot) };
+            // SAFETY: the slot holds nothing live now, and we own it.
+            unsafe { pool::release_slot(self.h.as_ptr(), self.slot) };
         }
     }
 }

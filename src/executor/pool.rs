@@ -104,15 +104,124 @@ pub(crate) const JOINER_SHIFT: u32 = 6;
 /// Joiner value meaning "a foreign waker, stored in the header's cell".
 pub(crate) const FOREIGN: u32 = u32::MAX >> JOINER_SHIFT;
 
+/// Byte offsets of the parts of any `RawPool<_, _, _, W>`, from `W` alone
+/// (`header.words`): the `repr(C)` fields before the slots are all
+/// word-sized except `meta`, so nothing depends on the future type. The
+/// type-erased paths (join handles, spawn, the executor re-queueing a
+/// joiner) use them instead of an indirect call through the pool's table;
+/// [`RawPool::LAYOUT`] checks them against `offset_of!` for every pool type.
+mod layout {
+    use super::Header;
+    use core::mem::size_of;
+    const WORD: usize = size_of::<usize>();
+    pub(super) const fn used(w: usize) -> usize {
+        size_of::<Header>() + w * WORD
+    }
+    pub(super) const fn local(w: usize) -> usize {
+        size_of::<Header>() + 2 * w * WORD
+    }
+    pub(super) const fn local_sum(w: usize) -> usize {
+        size_of::<Header>() + 3 * w * WORD
+    }
+    pub(super) const fn meta(w: usize) -> usize {
+        size_of::<Header>() + (3 * w + 1) * WORD
+    }
+}
+
+/// `h` plus `off` bytes, as a `*const T`.
+///
+/// # Safety
+/// `h` carries provenance for a whole pool and `off` is one of its
+/// [`layout`] offsets (plus an in-bounds element offset).
+#[inline(always)]
+unsafe fn at<T>(h: *const Header, off: usize) -> *const T {
+    // SAFETY: by the caller's contract the result stays inside the pool.
+    unsafe { h.cast::<u8>().add(off).cast::<T>() }
+}
+
+/// Number of bitmap words of the pool behind `h`.
+///
+/// # Safety
+/// `h` is a pool header whose first task has been created (`words` set).
+#[inline(always)]
+unsafe fn words_of(h: *const Header) -> usize {
+    // SAFETY: a live static header.
+    unsafe { (*h).words.load(Relaxed) as usize }
+}
+
+/// The metadata word of `slot` in the pool behind `h`, without knowing the
+/// pool's type.
+///
+/// # Safety
+/// `h` is a pool header (full provenance, from a `'static` pool) whose first
+/// task has been created, and `slot < capacity`.
+#[inline]
+pub(crate) unsafe fn meta_of<'a>(h: *const Header, slot: usize) -> &'a AtomicU32 {
+    // SAFETY: by the contract, `meta[slot]` exists at this offset.
+    unsafe { &*at::<AtomicU32>(h, layout::meta(words_of(h))).add(slot) }
+}
+
+/// Frees `slot` (as `RawPool::release`) without knowing the pool's type.
+///
+/// # Safety
+/// As [`meta_of`]; the slot holds nothing live any more and the caller owns
+/// it.
+#[inline]
+pub(crate) unsafe fn release_slot(h: *const Header, slot: usize) {
+    // SAFETY: forwarded contract; `used[slot / BITS]` exists since
+    // `slot < capacity <= W * BITS`.
+    unsafe {
+        let w = words_of(h);
+        meta_of(h, slot).store(0, Relaxed);
+        let used = &*at::<AtomicUsize>(h, layout::used(w)).add(slot / BITS);
+        used.fetch_and(!(1usize << (slot % BITS)), Release);
+        if w > 1 {
+            (*h).hint.store((slot / BITS) as u16, Relaxed);
+        }
+    }
+}
+
+/// Marks `slot` ready in the executor-private bitmap (`local`, `local_sum`)
+/// without knowing the pool's type.
+///
+/// # Safety
+/// As [`meta_of`], and only the thread running the executor the pool is
+/// bound to may call it (it owns `local` and `local_sum`).
+#[inline]
+pub(crate) unsafe fn wake_local(h: *const Header, slot: usize) {
+    // SAFETY: forwarded contract: the cells exist at these offsets, and only
+    // this thread accesses them.
+    unsafe {
+        let w = words_of(h);
+        let word = &*at::<UnsafeCell<usize>>(h, layout::local(w)).add(slot / BITS);
+        let sum = &*at::<UnsafeCell<usize>>(h, layout::local_sum(w));
+        *word.get() |= 1usize << (slot % BITS);
+        *sum.get() |= 1usize << (slot / BITS);
+    }
+}
+
 impl<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize>
     RawPool<SIZE, ALIGN, N, W>
 where
     Align<ALIGN>: Alignment,
 {
+    /// The type-erased accessors ([`meta_of`], [`release_slot`],
+    /// [`wake_local`]) find the fields where this type has them.
+    const LAYOUT: () = {
+        use core::mem::offset_of;
+        assert!(offset_of!(Self, ready) == core::mem::size_of::<Header>());
+        assert!(offset_of!(Self, used) == layout::used(W));
+        assert!(offset_of!(Self, local) == layout::local(W));
+        assert!(offset_of!(Self, local_sum) == layout::local_sum(W));
+        assert!(offset_of!(Self, meta) == layout::meta(W));
+    };
+
     /// An empty pool: every byte is zero, so it lands in `.bss` and costs no
     /// file size (the header's sizes are filled in on first spawn).
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::LAYOUT;
         assert!(
             N > 0 && N <= registry::MAX_CAPACITY,
             "pool capacity must be 1..=4096"
@@ -235,9 +344,6 @@ where
                     shutdown: Self::shutdown::<F, T>,
                     drop_unspawned: Self::drop_unspawned::<F, T>,
                     slot_ptr: Self::slot_ptr,
-                    meta: Self::meta_ptr,
-                    release: Self::release_raw,
-                    wake_local: Self::wake_local,
                 }
             };
             self.header
@@ -264,28 +370,6 @@ where
     unsafe fn slot_ptr(h: *const Header, slot: usize) -> *mut u8 {
         // SAFETY: `h` is a header of this pool type (vtable contract).
         unsafe { Self::from_hdr(h) }.slot_raw(slot)
-    }
-
-    unsafe fn meta_ptr(h: *const Header, slot: usize) -> *const AtomicU32 {
-        // SAFETY: as in `slot_ptr`.
-        &unsafe { Self::from_hdr(h) }.meta[slot]
-    }
-
-    unsafe fn release_raw(h: *const Header, slot: usize) {
-        // SAFETY: as in `slot_ptr`.
-        unsafe { Self::from_hdr(h) }.release(slot);
-    }
-
-    /// Executor thread only: re-queue `slot` in the private bitmap.
-    unsafe fn wake_local(h: *const Header, slot: usize) {
-        // SAFETY: vtable contract; only the bound executor's thread calls it.
-        let pool = unsafe { Self::from_hdr(h) };
-        let w = slot / BITS;
-        // SAFETY: as above.
-        unsafe {
-            *pool.local[w].get() |= 1usize << (slot % BITS);
-            *pool.local_sum.get() |= 1usize << w;
-        }
     }
 
     /// Frees `slot`: its storage holds nothing live any more.
@@ -332,48 +416,32 @@ where
     }
 
     /// One pass over the pool (executor thread only). Returns whether any task
-    /// was polled.
+    /// was polled. One frame: `poll_word` and the task's `poll` are inlined.
     unsafe fn run<F: Future<Output = T>, T>(h: *const Header, core: &ExecCore) -> bool {
         // SAFETY: vtable contract.
         let pool = unsafe { Self::from_hdr(h) };
         let index = pool.header.index.load(Relaxed).wrapping_sub(1);
-        // Snapshot the executor-private re-queue bits first, so a task that
-        // wakes itself during this pass waits for the next one (fairness).
+        // The words with executor-private re-queue bits. A word's private
+        // bits are taken when the pass reaches it (words go in increasing
+        // order), and a task re-queues itself only after its word has been
+        // visited, so a task that wakes itself waits for the next pass
+        // (fairness); words re-queued during the pass that are not in `ls`
+        // are left for the next pass too (their `local_sum` bit is set again).
         // SAFETY: only the bound executor's thread touches `local*`.
         let ls = unsafe { core::mem::take(&mut *pool.local_sum.get()) };
-        // Only the words named in `ls` are written and read (no memset of
-        // `W` words per pass).
-        let mut lw = [const { MaybeUninit::<usize>::uninit() }; W];
-        let mut m = ls;
-        while m != 0 {
-            let w = m.trailing_zeros() as usize;
-            m &= m - 1;
-            // SAFETY: as above.
-            lw[w].write(unsafe { core::mem::take(&mut *pool.local[w].get()) });
-        }
-        let local = |w: usize| {
-            if ls & (1usize << w) != 0 {
-                // SAFETY: `lw[w]` was written above for every `w` in `ls`.
-                unsafe { lw[w].assume_init() }
-            } else {
-                0
-            }
-        };
-        let mut remaining = ls;
         let mut polled = false;
-        ready::take(&pool.ready, &pool.header.summary, |w, bits| {
-            remaining &= !(1usize << w);
-            polled |= pool.poll_word::<F, T>(core, index, w, bits | local(w));
+        ready::take_with(&pool.ready, &pool.header.summary, ls, |w, bits| {
+            let mut bits = bits;
+            if ls & (1usize << w) != 0 {
+                // SAFETY: as above.
+                bits |= unsafe { core::mem::take(&mut *pool.local[w].get()) };
+            }
+            polled |= pool.poll_word::<F, T>(core, index, w, bits);
         });
-        while remaining != 0 {
-            let w = remaining.trailing_zeros() as usize;
-            remaining &= remaining - 1;
-            polled |= pool.poll_word::<F, T>(core, index, w, local(w));
-        }
         polled
     }
 
-    #[inline]
+    #[inline(always)]
     fn poll_word<F: Future<Output = T>, T>(
         &self,
         core: &ExecCore,

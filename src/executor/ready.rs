@@ -4,18 +4,33 @@
 //! word with one bit per *word* (only used when `W > 1`). The rules:
 //!
 //! * **wake** (`mark`, any context): `fetch_or` the slot's bit into its word;
-//!   if the word was zero before (`prev == 0`), also `fetch_or` the word's bit
-//!   into `summary`. Then check `parked` (see [`should_unpark`]).
-//! * **scan** (`take`, executor only): load-guard the summary (or the single
-//!   word), `swap(0)` it, then load-guard and `swap(0)` each named word.
+//!   if the word was zero before (`prev == 0`) and the word's summary bit is
+//!   not already set (a plain load), also `fetch_or` that bit into `summary`.
+//!   Then check `parked` (see [`should_unpark`]).
+//! * **scan** (`take`, executor only): load-guard and `swap(0)` the single
+//!   word; or, with a summary, *load* it (no RMW) and load-guard and
+//!   `swap(0)` each named word (`take_with` also visits the words of the
+//!   executor's private bitmap, which no other thread touches, in the same
+//!   increasing order).
+//! * **sticky summary**: a word that had bits keeps its summary bit, so
+//!   while a word stays busy (a task in it is woken every pass, as in any
+//!   hand-off) its wakes cost one `fetch_or` and the scan one `swap`, as for
+//!   a single word. The scan clears the bits of the words it found empty in
+//!   one `fetch_and`, then re-checks those words and sets the bit again for
+//!   any that has become non-zero meanwhile.
 //!
 //! Invariant: *if a word is non-zero, its summary bit is set, or will be set
 //! by the waker that made the word go from zero to non-zero.* A wake that sees
-//! `prev != 0` relies on that earlier waker, whose summary `fetch_or` comes
-//! after its word `fetch_or`; the executor's `swap` of the summary synchronises
-//! with it, so the executor's later `swap` of the word sees every bit set up to
-//! then. A bit taken "early" leaves a summary bit with nothing behind it: a
-//! harmless empty visit. Duplicate wakes coalesce in the bit.
+//! `prev != 0` relies on that earlier waker. That waker skips the summary only
+//! if it sees the bit already set; if the executor clears the bit (the word
+//! looked empty) concurrently, the two form a Dekker pair, every access
+//! `SeqCst`: waker `fetch_or` word, then load summary; executor `fetch_and`
+//! summary, then load word. One of the two sees the other, so either the
+//! waker sets the bit or the executor's re-check does. The word's `swap`
+//! (`Acquire`) synchronises with every waker's `fetch_or` it takes. A bit
+//! taken "early" leaves a summary bit with nothing behind it: a harmless
+//! empty visit, after which the bit is cleared. Duplicate wakes coalesce in
+//! the bit.
 //!
 //! Parking is Dekker-style, every access `SeqCst`: the executor stores
 //! `parked = true`, then checks [`any_pending`]; a waker does its `SeqCst`
@@ -46,7 +61,12 @@ pub(crate) fn mark(words: &[AtomicUsize], summary: &AtomicUsize, slot: usize) {
     let (w, bit) = (slot / BITS, 1usize << (slot % BITS));
     let prev = words[w].fetch_or(bit, SeqCst);
     if prev == 0 && words.len() > 1 {
-        summary.fetch_or(1usize << w, SeqCst);
+        // Dekker with `clear_cold`: word RMW, then summary load.
+        dekker_fence();
+        let sb = 1usize << w;
+        if summary.load(SeqCst) & sb == 0 {
+            summary.fetch_or(sb, SeqCst);
+        }
     }
     dekker_fence();
 }
@@ -69,30 +89,72 @@ pub(crate) fn should_unpark(parked: &AtomicBool) -> bool {
 /// Executor side: takes every ready bit, calling `f(word_index, bits)` for each
 /// non-empty word. Words that are zero cost one plain load and no RMW.
 #[inline]
-pub(crate) fn take(words: &[AtomicUsize], summary: &AtomicUsize, mut f: impl FnMut(usize, usize)) {
+pub(crate) fn take(words: &[AtomicUsize], summary: &AtomicUsize, f: impl FnMut(usize, usize)) {
+    take_with(words, summary, 0, f);
+}
+
+/// [`take`], also visiting the words named in `extra` (the executor's
+/// private summary of its own re-queued bits): `f(word_index, bits)` runs
+/// once for each word that had ready bits or is in `extra` (then `bits` may
+/// be 0), in increasing word order.
+#[inline(always)]
+pub(crate) fn take_with(
+    words: &[AtomicUsize],
+    summary: &AtomicUsize,
+    extra: usize,
+    mut f: impl FnMut(usize, usize),
+) {
     if words.len() == 1 {
         let w = &words[0];
+        let mut bits = 0;
         if w.load(Relaxed) != 0 {
-            let bits = w.swap(0, Acquire);
-            if bits != 0 {
-                f(0, bits);
-            }
+            bits = w.swap(0, Acquire);
+        }
+        if bits != 0 || extra != 0 {
+            f(0, bits);
         }
         return;
     }
-    if summary.load(Relaxed) == 0 {
-        return;
-    }
-    let mut s = summary.swap(0, Acquire);
-    while s != 0 {
-        let w = s.trailing_zeros() as usize;
-        s &= s - 1;
-        let word = &words[w];
-        if word.load(Relaxed) != 0 {
-            let bits = word.swap(0, Acquire);
-            if bits != 0 {
-                f(w, bits);
+    let s = summary.load(Relaxed);
+    let mut cold = 0;
+    let mut m = s | extra;
+    while m != 0 {
+        let w = m.trailing_zeros() as usize;
+        m &= m - 1;
+        let mut bits = 0;
+        if s & (1usize << w) != 0 {
+            let word = &words[w];
+            if word.load(Relaxed) != 0 {
+                bits = word.swap(0, Acquire);
             }
+            if bits == 0 {
+                cold |= 1usize << w;
+            }
+        }
+        if bits != 0 || extra & (1usize << w) != 0 {
+            f(w, bits);
+        }
+    }
+    if cold != 0 {
+        clear_cold(words, summary, cold);
+    }
+}
+
+/// Executor side: clears the summary bits of the words in `cold` (found
+/// empty by this scan), then sets again the bit of any of them that a waker
+/// made non-zero while seeing the bit still set (see the module docs).
+#[cold]
+#[inline(never)]
+fn clear_cold(words: &[AtomicUsize], summary: &AtomicUsize, cold: usize) {
+    summary.fetch_and(!cold, SeqCst);
+    // Dekker with `mark`: summary RMW, then word load.
+    dekker_fence();
+    let mut c = cold;
+    while c != 0 {
+        let w = c.trailing_zeros() as usize;
+        c &= c - 1;
+        if words[w].load(SeqCst) != 0 {
+            summary.fetch_or(1usize << w, SeqCst);
         }
     }
 }

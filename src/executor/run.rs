@@ -4,7 +4,7 @@ use super::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use super::header::{self, Header};
 use super::join::{JoinHandle, SpawnToken};
 use super::park::{Awake, Park};
-use super::pool::SPAWNED;
+use super::pool::{self, SPAWNED};
 use super::registry;
 use super::{SpawnError, ready, waker};
 use core::cell::UnsafeCell;
@@ -91,8 +91,9 @@ impl ExecCore {
                 // SAFETY: executor thread only.
                 unsafe { *self.main_local.get() = true };
             } else {
-                // SAFETY: a pool bound to this executor, on its thread.
-                unsafe { (header::vt(h).wake_local)(h, slot) };
+                // SAFETY: a pool bound to this executor (so a task was
+                // created in it), on its thread; `slot < capacity`.
+                unsafe { pool::wake_local(h, slot) };
             }
         } else {
             // SAFETY: registered static header, `slot < capacity`.
@@ -270,7 +271,7 @@ impl Executor {
         unsafe {
             // Release: the executor's Acquire load of the metadata sees the
             // future.
-            (*(header::vt(h).meta)(h, slot)).store(SPAWNED, Release);
+            pool::meta_of(h, slot).store(SPAWNED, Release);
             header::wake_slot(h, slot);
         }
         crate::trace!(
