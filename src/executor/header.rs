@@ -114,16 +114,22 @@ pub(crate) unsafe fn ready_words<'a>(h: *const Header) -> &'a [AtomicUsize] {
 /// Marks `slot` ready and rouses the bound executor if it is parked.
 ///
 /// # Safety
-/// As [`ready_words`]; `slot < capacity`.
+/// As [`ready_words`]; `slot < capacity` (so `slot / BITS < words`: a set's
+/// capacity never exceeds its words' bits).
 #[inline]
 pub(crate) unsafe fn wake_slot(h: *const Header, slot: usize) {
     // SAFETY: forwarded contract.
-    let (words, hdr) = unsafe { (ready_words(h), &*h) };
-    ready::mark(words, &hdr.summary, slot);
+    let hdr = unsafe { &*h };
+    let w = slot / ready::BITS;
+    // SAFETY: the ready words follow the header (see `ready_words`), and
+    // `w < words` by the contract.
+    let word = unsafe { &*h.add(1).cast::<AtomicUsize>().add(w) };
+    let multi = hdr.words.load(Ordering::Relaxed) > 1;
+    ready::mark_word(word, &hdr.summary, w, 1usize << (slot % ready::BITS), multi);
     crate::trace!(
         "wake task {}:{slot}: ready word {} |= {:#x}",
         hdr.index.load(Ordering::Relaxed).wrapping_sub(1),
-        slot / ready::BITS,
+        w,
         1usize << (slot % ready::BITS)
     );
     let e = hdr.exec.load(Ordering::Acquire);

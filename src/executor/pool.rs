@@ -415,8 +415,8 @@ where
         }
     }
 
-    /// One pass over the pool (executor thread only). Returns whether any task
-    /// was polled. One frame: `poll_word` and the task's `poll` are inlined.
+    /// One pass over the pool (executor thread only). Returns whether it found
+    /// work (ready or re-queued bits). One frame: `poll_word` and the task's `poll` are inlined.
     unsafe fn run<F: Future<Output = T>, T>(h: *const Header, core: &ExecCore) -> bool {
         // SAFETY: vtable contract.
         let pool = unsafe { Self::from_hdr(h) };
@@ -429,16 +429,17 @@ where
         // are left for the next pass too (their `local_sum` bit is set again).
         // SAFETY: only the bound executor's thread touches `local*`.
         let ls = unsafe { core::mem::take(&mut *pool.local_sum.get()) };
-        let mut polled = false;
-        ready::take_with(&pool.ready, &pool.header.summary, ls, |w, bits| {
+        let took = ready::take_with(&pool.ready, &pool.header.summary, ls, |w, bits| {
             let mut bits = bits;
             if ls & (1usize << w) != 0 {
                 // SAFETY: as above.
                 bits |= unsafe { core::mem::take(&mut *pool.local[w].get()) };
             }
-            polled |= pool.poll_word::<F, T>(core, index, w, bits);
+            pool.poll_word::<F, T>(core, index, w, bits);
         });
-        polled
+        // Bits were found (they may all have named stale slots: then the
+        // executor just makes one more pass before it parks).
+        took || ls != 0
     }
 
     #[inline(always)]
@@ -448,10 +449,9 @@ where
         index: usize,
         w: usize,
         bits: usize,
-    ) -> bool {
+    ) {
         let mut bits = bits;
         let mut requeue = 0usize;
-        let mut polled = false;
         while bits != 0 {
             let b = bits.trailing_zeros() as usize;
             bits &= bits - 1;
@@ -463,7 +463,6 @@ where
             if m & (SPAWNED | DONE) != SPAWNED {
                 continue;
             }
-            polled = true;
             if self.poll_slot::<F, T>(core, index, slot, m) {
                 requeue |= 1usize << b;
             }
@@ -475,7 +474,6 @@ where
                 *self.local_sum.get() |= 1usize << w;
             }
         }
-        polled
     }
 
     /// Polls one running task. Returns whether it woke itself (re-queue).

@@ -55,12 +55,33 @@ use super::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 pub(crate) const BITS: usize = usize::BITS as usize;
 
 /// Marks `slot` ready in `words` (and `summary` when there is more than one
-/// word). Callable from any thread, signal handler or interrupt.
+/// word). Callable from any thread, signal handler or interrupt. (The
+/// executor calls [`mark_word`] directly; this is the loom model's entry.)
+#[allow(dead_code)]
 #[inline]
 pub(crate) fn mark(words: &[AtomicUsize], summary: &AtomicUsize, slot: usize) {
-    let (w, bit) = (slot / BITS, 1usize << (slot % BITS));
-    let prev = words[w].fetch_or(bit, SeqCst);
-    if prev == 0 && words.len() > 1 {
+    let w = slot / BITS;
+    mark_word(
+        &words[w],
+        summary,
+        w,
+        1usize << (slot % BITS),
+        words.len() > 1,
+    );
+}
+
+/// [`mark`] with the word already found: `word` is word `w` of a set that has
+/// a summary iff `multi`; `bit` is the slot's bit in it.
+#[inline(always)]
+pub(crate) fn mark_word(
+    word: &AtomicUsize,
+    summary: &AtomicUsize,
+    w: usize,
+    bit: usize,
+    multi: bool,
+) {
+    let prev = word.fetch_or(bit, SeqCst);
+    if prev == 0 && multi {
         // Dekker with `clear_cold`: word RMW, then summary load.
         dekker_fence();
         let sb = 1usize << w;
@@ -96,14 +117,14 @@ pub(crate) fn take(words: &[AtomicUsize], summary: &AtomicUsize, f: impl FnMut(u
 /// [`take`], also visiting the words named in `extra` (the executor's
 /// private summary of its own re-queued bits): `f(word_index, bits)` runs
 /// once for each word that had ready bits or is in `extra` (then `bits` may
-/// be 0), in increasing word order.
+/// be 0), in increasing word order. Returns whether any ready bit was taken.
 #[inline(always)]
 pub(crate) fn take_with(
     words: &[AtomicUsize],
     summary: &AtomicUsize,
     extra: usize,
     mut f: impl FnMut(usize, usize),
-) {
+) -> bool {
     if words.len() == 1 {
         let w = &words[0];
         let mut bits = 0;
@@ -113,7 +134,7 @@ pub(crate) fn take_with(
         if bits != 0 || extra != 0 {
             f(0, bits);
         }
-        return;
+        return bits != 0;
     }
     let s = summary.load(Relaxed);
     let mut cold = 0;
@@ -138,6 +159,7 @@ pub(crate) fn take_with(
     if cold != 0 {
         clear_cold(words, summary, cold);
     }
+    cold != s
 }
 
 /// Executor side: clears the summary bits of the words in `cold` (found
