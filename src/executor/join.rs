@@ -214,6 +214,11 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> JoinHandle<T> {
     fn output_ptr(&self) -> *mut T {
+        if core::mem::size_of::<T>() == 0 {
+            // Nothing to read or drop in place needs an address: spare the
+            // indirect call (`async fn` tasks returning `()` are common).
+            return core::ptr::NonNull::dangling().as_ptr();
+        }
         // SAFETY: table installed; see `meta`.
         unsafe { (header::vt(self.h.as_ptr()).slot_ptr)(self.h.as_ptr(), self.slot) }.cast()
     }

@@ -216,6 +216,13 @@ where
         assert!(offset_of!(Self, meta) == layout::meta(W));
     };
 
+    /// The bits of the last bitmap word that name slots (`< N`).
+    const LAST_VALID: usize = if N % BITS == 0 {
+        usize::MAX
+    } else {
+        (1usize << (N % BITS)) - 1
+    };
+
     /// An empty pool: every byte is zero, so it lands in `.bss` and costs no
     /// file size (the header's sizes are filled in on first spawn).
     #[allow(clippy::new_without_default)]
@@ -282,10 +289,11 @@ where
         };
         let mut w = start;
         loop {
-            let valid = if (w + 1) * BITS <= N {
-                usize::MAX
+            // Only the last word can have bits past `N`.
+            let valid = if w == W - 1 {
+                Self::LAST_VALID
             } else {
-                (1usize << (N - w * BITS)) - 1
+                usize::MAX
             };
             let mut u = self.used[w].load(Relaxed);
             loop {
