@@ -217,7 +217,7 @@ where
     };
 
     /// The bits of the last bitmap word that name slots (`< N`).
-    const LAST_VALID: usize = if N % BITS == 0 {
+    const LAST_VALID: usize = if N.is_multiple_of(BITS) {
         usize::MAX
     } else {
         (1usize << (N % BITS)) - 1
