@@ -301,7 +301,8 @@ where
                 if free == 0 {
                     break;
                 }
-                let bit = free & free.wrapping_neg();
+                let b = free.trailing_zeros() as usize;
+                let bit = 1usize << b;
                 // Acquire: pairs with the Release in `release`, so the previous
                 // occupant's last writes to the slot are visible.
                 let prev = self.used[w].fetch_or(bit, Acquire);
@@ -309,7 +310,7 @@ where
                     if w != start {
                         self.header.hint.store(w as u16, Relaxed);
                     }
-                    return Some(w * BITS + bit.trailing_zeros() as usize);
+                    return Some(w * BITS + b);
                 }
                 u = prev | bit;
             }
