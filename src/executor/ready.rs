@@ -116,8 +116,9 @@ pub(crate) fn take(words: &[AtomicUsize], summary: &AtomicUsize, f: impl FnMut(u
 
 /// [`take`], also visiting the words named in `extra` (the executor's
 /// private summary of its own re-queued bits): `f(word_index, bits)` runs
-/// once for each word that had ready bits or is in `extra` (then `bits` may
-/// be 0), in increasing word order. Returns whether any ready bit was taken.
+/// once for each word in the summary or in `extra` (`bits` may be 0), in
+/// increasing word order; with a single word, once if it had bits or
+/// `extra != 0`. Returns whether any ready bit was taken.
 #[inline(always)]
 pub(crate) fn take_with(
     words: &[AtomicUsize],
@@ -152,9 +153,7 @@ pub(crate) fn take_with(
                 cold |= 1usize << w;
             }
         }
-        if bits != 0 || extra & (1usize << w) != 0 {
-            f(w, bits);
-        }
+        f(w, bits);
     }
     if cold != 0 {
         clear_cold(words, summary, cold);
