@@ -403,7 +403,11 @@ where
     /// slot). Publishes that and wakes the joiner, or frees the slot if the
     /// handle is gone.
     fn complete<T>(&self, core: &ExecCore, slot: usize, flags: u32) {
-        let prev = self.meta[slot].fetch_or(DONE | flags, AcqRel);
+        // `fetch_add` is `fetch_or` here: a task completes once, and only
+        // this sets DONE, CANCELLED and PANICKED, so those bits are clear
+        // (x86 then needs one `lock xadd` instead of a `cmpxchg` loop).
+        let prev = self.meta[slot].fetch_add(DONE | flags, AcqRel);
+        debug_assert_eq!(prev & (DONE | CANCELLED | PANICKED), 0);
         crate::trace!(
             "task {}:{slot} {}",
             self.header.index.load(Relaxed).wrapping_sub(1),
