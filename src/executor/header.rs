@@ -114,10 +114,28 @@ pub(crate) unsafe fn ready_words<'a>(h: *const Header) -> &'a [AtomicUsize] {
 /// Marks `slot` ready and rouses the bound executor if it is parked.
 ///
 /// # Safety
+/// As [`mark_slot`].
+#[inline]
+pub(crate) unsafe fn wake_slot(h: *const Header, slot: usize) {
+    // SAFETY: forwarded contract.
+    unsafe { mark_slot(h, slot) };
+    // SAFETY: as above.
+    let e = unsafe { (*h).exec.load(Ordering::Acquire) };
+    if !e.is_null() {
+        // SAFETY: `exec` only ever holds a pointer to the core of a `'static`
+        // executor.
+        unsafe { (*e).notify() };
+    }
+}
+
+/// Marks `slot` ready (the first half of [`wake_slot`]; the caller then
+/// notifies the bound executor).
+///
+/// # Safety
 /// As [`ready_words`]; `slot < capacity` (so `slot / BITS < words`: a set's
 /// capacity never exceeds its words' bits).
 #[inline]
-pub(crate) unsafe fn wake_slot(h: *const Header, slot: usize) {
+pub(crate) unsafe fn mark_slot(h: *const Header, slot: usize) {
     // SAFETY: forwarded contract.
     let hdr = unsafe { &*h };
     let w = slot / ready::BITS;
@@ -132,12 +150,6 @@ pub(crate) unsafe fn wake_slot(h: *const Header, slot: usize) {
         w,
         1usize << (slot % ready::BITS)
     );
-    let e = hdr.exec.load(Ordering::Acquire);
-    if !e.is_null() {
-        // SAFETY: `exec` only ever holds a pointer to the core of a `'static`
-        // executor.
-        unsafe { (*e).notify() };
-    }
 }
 
 /// The pool's function table.

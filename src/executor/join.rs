@@ -229,7 +229,10 @@ impl<T> Drop for JoinHandle<T> {
         if self.slot == TAKEN {
             return;
         }
-        let prev = self.meta().fetch_or(DETACHED, AcqRel);
+        // `fetch_add` is `fetch_or` here (one `lock xadd` on x86): only this
+        // drop sets DETACHED, once.
+        let prev = self.meta().fetch_add(DETACHED, AcqRel);
+        debug_assert_eq!(prev & DETACHED, 0);
         if prev & DONE != 0 {
             if prev & CANCELLED == 0 {
                 // SAFETY: finished with an output nobody took; we own it.

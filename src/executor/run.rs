@@ -76,6 +76,13 @@ impl ExecCore {
     /// atomic path.
     #[inline]
     pub(crate) fn wake_from_executor(&self, id: usize) {
+        // The common joiner: this executor's `block_on` future (slot 0 of
+        // its own set).
+        if id == registry::id(self.header.index.load(Relaxed).wrapping_sub(1), 0) {
+            // SAFETY: executor thread only.
+            unsafe { *self.main_local.get() = true };
+            return;
+        }
         let h = registry::get(id >> registry::SLOT_BITS);
         if h.is_null() {
             return;
@@ -272,8 +279,10 @@ impl Executor {
             // Release: the executor's Acquire load of the metadata sees the
             // future.
             pool::meta_of(h, slot).store(SPAWNED, Release);
-            header::wake_slot(h, slot);
+            header::mark_slot(h, slot);
         }
+        // The pool is bound to this executor: no need to look it up.
+        self.core.notify();
         crate::trace!(
             "spawn task {}:{slot}",
             hdr.index.load(Relaxed).wrapping_sub(1)
