@@ -28,7 +28,8 @@ pub(crate) struct PoolVTable {
 /// The first field of every pool and executor core.
 #[repr(C)]
 pub(crate) struct Header {
-    /// One bit per ready word (only used when `words > 1`).
+    /// One bit per ready word (only used when `words > 1`); sticky while
+    /// the word is busy, see `ready.rs`.
     pub(crate) summary: AtomicUsize,
     /// The executor this set is bound to (null: not yet bound).
     pub(crate) exec: AtomicPtr<ExecCore>,

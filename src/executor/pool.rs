@@ -21,6 +21,12 @@
 //! claim or release), so a nearly full pool is not scanned from word 0 each
 //! time; at most `N / usize::BITS` word loads in the worst case. It writes
 //! the future in place.
+//!
+//! A pass over the pool is one frame: `run` (the pool's table entry, one
+//! indirect call per pool per pass) with the word loop, the slot loop and
+//! the task's `poll` inlined. The type-erased paths (join handles, spawn,
+//! re-queueing a joiner) reach `meta`, `used` and `local` at offsets computed
+//! from `W` alone (`layout`), not through the table.
 
 use super::align::{Align, Alignment};
 use super::atomic::{AtomicU32, AtomicUsize, Ordering::*};
