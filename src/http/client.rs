@@ -181,9 +181,10 @@ impl<const HEAD: usize, const BODY: usize, const MAX_HEADERS: usize>
         })
     }
 
-    /// `(status, head, body)` of a complete response without building a
-    /// [`Response`]: what `HttpResponse` needs, in less code.
-    pub(crate) fn parts(&self) -> Option<(u16, &[u8], &[u8])> {
+    /// `(status, head, body)` of a complete response (`None` before it is
+    /// complete) without building a [`Response`] and its header index: the
+    /// cheap accessor when only the status and raw bytes are needed.
+    pub fn parts(&self) -> Option<(u16, &[u8], &[u8])> {
         self.is_done()
             .then_some((self.status, &self.head[..], &self.body[..]))
     }
