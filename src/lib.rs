@@ -21,26 +21,29 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
-/// Items that exist only on freestanding Linux (feature `linux`, or host
-/// unit tests on Linux), on the architectures `arch/` supports.
-macro_rules! cfg_linux {
-    ($($item:item)*) => {
-        $(
-            #[cfg(all(
-                any(feature = "linux", all(test, target_os = "linux")),
-                any(target_arch = "x86_64", target_arch = "aarch64")
-            ))]
-            $item
-        )*
-    };
-}
-
-cfg_linux! {
-    pub mod sys;
-    pub mod reactor;
-    pub mod io;
-    pub mod net;
-}
+// The Linux-only modules exist on freestanding Linux (feature `linux`, or
+// host unit tests on Linux), on the architectures `arch/` supports. Each
+// carries the cfg itself (not a wrapping macro) so rustfmt reaches them.
+#[cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+pub mod io;
+#[cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+pub mod net;
+#[cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+pub mod reactor;
+#[cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+pub mod sys;
 
 pub mod trace;
 

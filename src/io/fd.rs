@@ -43,7 +43,12 @@ impl AsyncFd {
     /// and registers it, without the `fcntl` round trip.
     pub fn new_nonblocking(fd: OwnedFd) -> Result<Self, Error> {
         let token = reactor::reactor().register(fd.raw(), Interest::Both)?;
-        Ok(AsyncFd { fd: fd.into_raw(), owned: true, token: Some(token), mode: Mode::NonBlocking })
+        Ok(AsyncFd {
+            fd: fd.into_raw(),
+            owned: true,
+            token: Some(token),
+            mode: Mode::NonBlocking,
+        })
     }
 
     /// Wraps a standard stream (0, 1, 2) without taking ownership or changing
@@ -55,10 +60,19 @@ impl AsyncFd {
                 fd,
                 owned: false,
                 token: Some(token),
-                mode: if nonblocking { Mode::NonBlocking } else { Mode::ProbeThenCall },
+                mode: if nonblocking {
+                    Mode::NonBlocking
+                } else {
+                    Mode::ProbeThenCall
+                },
             }),
             // Regular files and /dev/null cannot be polled; they never block.
-            Err(Error::Os(Errno::EPERM)) => Ok(AsyncFd { fd, owned: false, token: None, mode: Mode::AlwaysReady }),
+            Err(Error::Os(Errno::EPERM)) => Ok(AsyncFd {
+                fd,
+                owned: false,
+                token: None,
+                mode: Mode::AlwaysReady,
+            }),
             Err(e) => Err(e),
         }
     }
@@ -143,7 +157,11 @@ fn probe(fd: RawFd, dir: Direction) -> Result<bool, Error> {
         Direction::Read => sys::POLLIN,
         Direction::Write => sys::POLLOUT,
     };
-    let mut pfd = [sys::PollFd { fd, events, revents: 0 }];
+    let mut pfd = [sys::PollFd {
+        fd,
+        events,
+        revents: 0,
+    }];
     let zero = sys::Timespec::default();
     loop {
         match sys::ppoll(&mut pfd, Some(&zero)) {

@@ -7,7 +7,11 @@ use core::future::poll_fn;
 use core::net::SocketAddrV4;
 
 fn new_socket() -> Result<OwnedFd, Errno> {
-    let fd = sys::socket(sys::AF_INET, sys::SOCK_STREAM | sys::SOCK_NONBLOCK | sys::SOCK_CLOEXEC, 0)?;
+    let fd = sys::socket(
+        sys::AF_INET,
+        sys::SOCK_STREAM | sys::SOCK_NONBLOCK | sys::SOCK_CLOEXEC,
+        0,
+    )?;
     // SAFETY: socket() just created `fd`; nothing else owns it.
     Ok(unsafe { OwnedFd::from_raw(fd) })
 }
@@ -31,7 +35,9 @@ impl TcpListener {
         sys::setsockopt_int(fd.raw(), sys::SOL_SOCKET, sys::SO_REUSEADDR, 1)?;
         sys::bind(fd.raw(), &SockAddrIn::from(addr))?;
         sys::listen(fd.raw(), backlog)?;
-        Ok(TcpListener { io: AsyncFd::new_nonblocking(fd)? })
+        Ok(TcpListener {
+            io: AsyncFd::new_nonblocking(fd)?,
+        })
     }
 
     /// The bound address (with the real port after binding port 0).
@@ -47,7 +53,9 @@ impl TcpListener {
     pub async fn accept(&self) -> Result<(TcpStream, SocketAddrV4), Error> {
         loop {
             let r = poll_fn(|cx| {
-                self.io.poll_io(Direction::Read, cx, |fd| sys::accept4(fd, sys::SOCK_NONBLOCK | sys::SOCK_CLOEXEC))
+                self.io.poll_io(Direction::Read, cx, |fd| {
+                    sys::accept4(fd, sys::SOCK_NONBLOCK | sys::SOCK_CLOEXEC)
+                })
             })
             .await;
             match r {
@@ -105,13 +113,22 @@ impl TcpStream {
 
     /// Reads into `buf`; `Ok(0)` is end of stream.
     pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        poll_fn(|cx| self.io.poll_io(Direction::Read, cx, |fd| sys::recv(fd, buf, 0))).await
+        poll_fn(|cx| {
+            self.io
+                .poll_io(Direction::Read, cx, |fd| sys::recv(fd, buf, 0))
+        })
+        .await
     }
 
     /// Writes from `buf` (may write fewer bytes); `EPIPE`/`ECONNRESET` come
     /// back as errors, never as SIGPIPE.
     pub async fn write(&self, buf: &[u8]) -> Result<usize, Error> {
-        poll_fn(|cx| self.io.poll_io(Direction::Write, cx, |fd| sys::send(fd, buf, sys::MSG_NOSIGNAL))).await
+        poll_fn(|cx| {
+            self.io.poll_io(Direction::Write, cx, |fd| {
+                sys::send(fd, buf, sys::MSG_NOSIGNAL)
+            })
+        })
+        .await
     }
 
     /// Writes all of `buf`.
@@ -132,7 +149,12 @@ impl TcpStream {
 
     /// Sets `TCP_NODELAY`.
     pub fn set_nodelay(&self, on: bool) -> Result<(), Error> {
-        Ok(sys::setsockopt_int(self.io.raw(), sys::IPPROTO_TCP, sys::TCP_NODELAY, on as i32)?)
+        Ok(sys::setsockopt_int(
+            self.io.raw(),
+            sys::IPPROTO_TCP,
+            sys::TCP_NODELAY,
+            on as i32,
+        )?)
     }
 
     /// The local address.

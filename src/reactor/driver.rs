@@ -53,7 +53,9 @@ impl core::fmt::Display for CapacityError {
             CapacityError::Registrations { capacity } => {
                 write!(f, "reactor registrations exhausted (capacity {capacity})")
             }
-            CapacityError::Timers { capacity } => write!(f, "reactor timers exhausted (capacity {capacity})"),
+            CapacityError::Timers { capacity } => {
+                write!(f, "reactor timers exhausted (capacity {capacity})")
+            }
         }
     }
 }
@@ -151,7 +153,10 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
             unpark_fd: AtomicI32::new(0),
             early_unpark: AtomicBool::new(false),
             unpark_writes: AtomicU32::new(0),
-            state: SpinLock::new(State { registry: Registry::new(), timers: TimerQueue::new() }),
+            state: SpinLock::new(State {
+                registry: Registry::new(),
+                timers: TimerQueue::new(),
+            }),
         }
     }
 
@@ -196,16 +201,30 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
         let ep = self.epoll_fd()?;
         let token = {
             let mut st = self.state.lock();
-            let (index, generation) =
-                st.registry.alloc().ok_or(CapacityError::Registrations { capacity: FDS })?;
-            Token { index, generation, fd }
+            let (index, generation) = st
+                .registry
+                .alloc()
+                .ok_or(CapacityError::Registrations { capacity: FDS })?;
+            Token {
+                index,
+                generation,
+                fd,
+            }
         };
         let ev = EpollEvent::new(interest.epoll_bits(), token.epoll_data());
         if let Err(e) = sys::epoll_ctl(ep, sys::EPOLL_CTL_ADD, fd, Some(&ev)) {
-            self.state.lock().registry.release(token.index, token.generation);
+            self.state
+                .lock()
+                .registry
+                .release(token.index, token.generation);
             return Err(e.into());
         }
-        crate::trace!("register fd {} as slot {} ({:?})", fd, token.index, interest);
+        crate::trace!(
+            "register fd {} as slot {} ({:?})",
+            fd,
+            token.index,
+            interest
+        );
         Ok(token)
     }
 
@@ -220,7 +239,11 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
     /// fd would otherwise stay registered after `close`.
     pub fn deregister(&self, token: Token) -> Result<(), Errno> {
         let r = sys::epoll_ctl(self.epoll_fd()?, sys::EPOLL_CTL_DEL, token.fd, None);
-        let wakers = self.state.lock().registry.release(token.index, token.generation);
+        let wakers = self
+            .state
+            .lock()
+            .registry
+            .release(token.index, token.generation);
         crate::trace!("deregister fd {} (slot {})", token.fd, token.index);
         // A task still waiting on this fd (from another handle) must learn
         // that it is gone rather than sleep forever.
@@ -240,13 +263,21 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
     /// `EAGAIN`.
     pub fn tick(&self, token: Token, dir: Direction) -> u32 {
         let mut st = self.state.lock();
-        st.registry.get_mut(token.index, token.generation).map_or(0, |s| s.ticks[dir.index()])
+        st.registry
+            .get_mut(token.index, token.generation)
+            .map_or(0, |s| s.ticks[dir.index()])
     }
 
     /// After an I/O call on `token` returned `EAGAIN`: `Ready` if readiness
     /// arrived since `tick` was read (retry the call), otherwise parks the
     /// task's waker and returns `Pending`.
-    pub fn poll_ready(&self, token: Token, dir: Direction, tick: u32, cx: &mut Context<'_>) -> Poll<()> {
+    pub fn poll_ready(
+        &self,
+        token: Token,
+        dir: Direction,
+        tick: u32,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
         let mut st = self.state.lock();
         let Some(slot) = st.registry.get_mut(token.index, token.generation) else {
             // Deregistered under our feet: let the caller retry and get the
@@ -265,11 +296,17 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
     }
 
     /// Adds a timer; the returned handle cancels it.
-    pub fn add_timer(&self, deadline: Instant, waker: &Waker) -> Result<TimerHandle, CapacityError> {
+    pub fn add_timer(
+        &self,
+        deadline: Instant,
+        waker: &Waker,
+    ) -> Result<TimerHandle, CapacityError> {
         let h = self.state.lock().timers.insert(deadline, waker.clone());
         match h {
             Ok(h) => Ok(h),
-            Err(TimerError::Full) | Err(TimerError::Stale) => Err(CapacityError::Timers { capacity: TIMERS }),
+            Err(TimerError::Full) | Err(TimerError::Stale) => {
+                Err(CapacityError::Timers { capacity: TIMERS })
+            }
         }
     }
 
@@ -358,17 +395,24 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
         awake: impl FnOnce(),
     ) -> Result<usize, Errno> {
         let ep = self.epoll_fd()?;
-        let now = Instant::now();
-        let early = self.early_unpark.load(Ordering::SeqCst) && self.early_unpark.swap(false, Ordering::SeqCst);
-        let timeout_ms = if !blocking || early {
-            0
-        } else {
-            let by_timer = self.next_deadline().map(|d| d.millis_until_ceil(now));
-            let by_caller = max_wait_ns.map(|ns| Instant::from_nanos(now.as_nanos().saturating_add(ns)).millis_until_ceil(now));
-            match (by_timer, by_caller) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) | (None, Some(a)) => a,
-                (None, None) => -1,
+        let early = self.early_unpark.load(Ordering::SeqCst)
+            && self.early_unpark.swap(false, Ordering::SeqCst);
+        // Without a freestanding vDSO, reading the clock is a real syscall:
+        // an I/O-only loop (no timers, no caller timeout) never reads it.
+        let timeout_ms = match (blocking && !early, self.next_deadline(), max_wait_ns) {
+            (false, _, _) => 0,
+            (true, None, None) => -1,
+            (true, deadline, max_wait_ns) => {
+                let now = Instant::now();
+                let by_timer = deadline.map(|d| d.millis_until_ceil(now));
+                let by_caller = max_wait_ns.map(|ns| {
+                    Instant::from_nanos(now.as_nanos().saturating_add(ns)).millis_until_ceil(now)
+                });
+                match (by_timer, by_caller) {
+                    (Some(a), Some(b)) => a.min(b),
+                    (Some(a), None) | (None, Some(a)) => a,
+                    (None, None) => -1,
+                }
             }
         };
         crate::trace!("park: epoll_pwait timeout {} ms", timeout_ms);
@@ -398,7 +442,9 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
                         let _ = sys::read(fd, &mut buf);
                         continue;
                     }
-                    let Some(slot) = st.registry.get_mut(data as u32, (data >> 32) as u32) else { continue };
+                    let Some(slot) = st.registry.get_mut(data as u32, (data >> 32) as u32) else {
+                        continue;
+                    };
                     let hup = bits & (sys::EPOLLHUP | sys::EPOLLERR) != 0;
                     if hup {
                         slot.closed = true;
@@ -422,7 +468,10 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
                 w.wake();
             }
         }
-        woken += self.fire_timers(Instant::now());
+        // Same here: the clock is read only when a timer is pending.
+        if self.next_deadline().is_some() {
+            woken += self.fire_timers(Instant::now());
+        }
         Ok(woken)
     }
 
@@ -500,10 +549,15 @@ mod tests {
         let _tb = reactor.register(b.raw(), Interest::Read).unwrap();
         assert_eq!(
             reactor.register(c.raw(), Interest::Read),
-            Err(crate::io::Error::Capacity(CapacityError::Registrations { capacity: 2 }))
+            Err(crate::io::Error::Capacity(CapacityError::Registrations {
+                capacity: 2
+            }))
         );
         reactor.deregister(ta).unwrap();
-        assert!(reactor.register(c.raw(), Interest::Read).is_ok(), "a freed slot is reused");
+        assert!(
+            reactor.register(c.raw(), Interest::Read).is_ok(),
+            "a freed slot is reused"
+        );
     }
 
     #[test]
@@ -513,7 +567,10 @@ mod tests {
         let t = Instant::from_nanos(u64::MAX / 2);
         let h = reactor.add_timer(t, w).unwrap();
         reactor.add_timer(t, w).unwrap();
-        assert_eq!(reactor.add_timer(t, w), Err(CapacityError::Timers { capacity: 2 }));
+        assert_eq!(
+            reactor.add_timer(t, w),
+            Err(CapacityError::Timers { capacity: 2 })
+        );
         reactor.cancel_timer(h);
         assert!(reactor.add_timer(t, w).is_ok());
     }
@@ -529,12 +586,20 @@ mod tests {
         let tick = reactor.tick(token, Direction::Read);
         let mut buf = [0u8; 8];
         assert_eq!(sys::read(r.raw(), &mut buf), Err(Errno::EAGAIN));
-        assert!(reactor.poll_ready(token, Direction::Read, tick, &mut cx).is_pending());
+        assert!(
+            reactor
+                .poll_ready(token, Direction::Read, tick, &mut cx)
+                .is_pending()
+        );
         sys::write(w.raw(), b"x").unwrap();
         assert_eq!(reactor.park(Some(1_000_000_000)).unwrap(), 1);
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
         // The tick moved: a stale EAGAIN observation retries instead of waiting.
-        assert!(reactor.poll_ready(token, Direction::Read, tick, &mut cx).is_ready());
+        assert!(
+            reactor
+                .poll_ready(token, Direction::Read, tick, &mut cx)
+                .is_ready()
+        );
         // No new edge: parking times out without waking anyone.
         assert_eq!(reactor.park(Some(1_000_000)).unwrap(), 0);
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
@@ -545,11 +610,20 @@ mod tests {
         let reactor: Reactor<4, 4> = Reactor::new();
         reactor.unpark();
         let start = std::time::Instant::now();
-        assert_eq!(reactor.park(None).unwrap(), 0, "an earlier unpark is latched");
+        assert_eq!(
+            reactor.park(None).unwrap(),
+            0,
+            "an earlier unpark is latched"
+        );
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let waker = Waker::from(count.clone());
-        reactor.add_timer(Instant::now() + crate::time::Duration::from_millis(5), &waker).unwrap();
+        reactor
+            .add_timer(
+                Instant::now() + crate::time::Duration::from_millis(5),
+                &waker,
+            )
+            .unwrap();
         // The timer bounds the wait even with no timeout given.
         while count.0.load(Ordering::SeqCst) == 0 {
             reactor.park(None).unwrap();

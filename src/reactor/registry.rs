@@ -43,11 +43,22 @@ pub(crate) struct Registry<const N: usize> {
 }
 
 impl<const N: usize> Registry<N> {
-    const EMPTY: Slot =
-        Slot { generation: 0, used: false, ticks: [0; 2], closed: false, wakers: [None, None] };
+    const EMPTY: Slot = Slot {
+        generation: 0,
+        used: false,
+        ticks: [0; 2],
+        closed: false,
+        wakers: [None, None],
+    };
 
     pub(crate) const fn new() -> Self {
-        Registry { slots: [const { Self::EMPTY }; N], free: [0; N], free_len: 0, fresh: 0, live: 0 }
+        Registry {
+            slots: [const { Self::EMPTY }; N],
+            free: [0; N],
+            free_len: 0,
+            fresh: 0,
+            live: 0,
+        }
     }
 
     /// Takes a free slot: `(index, generation)`, or `None` when all `N` are used.
@@ -72,7 +83,9 @@ impl<const N: usize> Registry<N> {
     /// Returns a slot; its generation moves on so stale handles and events
     /// can no longer reach whoever gets it next. Gives back any parked wakers.
     pub(crate) fn release(&mut self, index: u32, generation: u32) -> [Option<Waker>; 2] {
-        let Some(slot) = self.get_mut(index, generation) else { return [None, None] };
+        let Some(slot) = self.get_mut(index, generation) else {
+            return [None, None];
+        };
         slot.used = false;
         slot.generation = slot.generation.wrapping_add(1);
         let wakers = [slot.wakers[0].take(), slot.wakers[1].take()];
@@ -84,7 +97,9 @@ impl<const N: usize> Registry<N> {
 
     /// The slot, if `(index, generation)` still names a live registration.
     pub(crate) fn get_mut(&mut self, index: u32, generation: u32) -> Option<&mut Slot> {
-        self.slots.get_mut(index as usize).filter(|s| s.used && s.generation == generation)
+        self.slots
+            .get_mut(index as usize)
+            .filter(|s| s.used && s.generation == generation)
     }
 
     /// How many slots are in use.
@@ -106,7 +121,10 @@ mod tests {
         assert_eq!((a.0, b.0, c.0), (0, 1, 2));
         assert!(r.alloc().is_none());
         r.release(b.0, b.1);
-        assert!(r.get_mut(b.0, b.1).is_none(), "released slot still reachable");
+        assert!(
+            r.get_mut(b.0, b.1).is_none(),
+            "released slot still reachable"
+        );
         let d = r.alloc().unwrap();
         assert_eq!(d.0, b.0);
         assert_ne!(d.1, b.1, "generation did not move on");

@@ -19,7 +19,10 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Waits until `deadline`.
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { deadline, handle: None }
+    Sleep {
+        deadline,
+        handle: None,
+    }
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
@@ -104,7 +107,10 @@ impl core::fmt::Display for TimeoutError {
 /// `Err(TimeoutError::Elapsed)`. The inner future is polled first, so a
 /// future that is ready at once wins even with a zero duration.
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
-    Timeout { future, sleep: sleep(duration) }
+    Timeout {
+        future,
+        sleep: sleep(duration),
+    }
 }
 
 /// The future returned by [`timeout`].
@@ -138,7 +144,10 @@ impl<F: Future> Future for Timeout<F> {
 /// ticks are skipped by default (see [`MissedTickBehavior`]). A zero period
 /// is rejected with `None`.
 pub fn interval(period: Duration) -> Option<Interval> {
-    Some(Interval { schedule: Schedule::new(Instant::now(), period)?, sleep: None })
+    Some(Interval {
+        schedule: Schedule::new(Instant::now(), period)?,
+        sleep: None,
+    })
 }
 
 /// A periodic timer; see [`interval`].

@@ -266,10 +266,7 @@ mod tests {
     fn packed_table_is_consistent() {
         // First, last and a gap in the numbering.
         assert_eq!(Errno::EPERM.name(), Some("EPERM"));
-        assert_eq!(
-            Errno::EPERM.description(),
-            Some("Operation not permitted")
-        );
+        assert_eq!(Errno::EPERM.description(), Some("Operation not permitted"));
         assert_eq!(Errno::ENOTRECOVERABLE.name(), Some("ENOTRECOVERABLE"));
         assert_eq!(
             Errno::ENOTRECOVERABLE.description(),
@@ -285,7 +282,10 @@ mod tests {
                 (Some(name), Some(desc)) => {
                     known += 1;
                     assert!(name.starts_with('E') && name.len() >= 3, "{name}");
-                    assert!(name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+                    assert!(
+                        name.bytes()
+                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                    );
                     assert!(desc.starts_with(|c: char| c.is_ascii_uppercase()), "{desc}");
                     assert_eq!(format!("{e}"), format!("{name}: {desc}"));
                 }

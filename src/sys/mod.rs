@@ -20,12 +20,12 @@ pub use wrappers::*;
 
 /// The syscall-number table of the selected backend's architecture (used by
 /// the typed wrappers, and by fault scripts to name the calls they target).
-#[cfg(not(feature = "syscalls-crate"))]
-pub use bitwake_arch::nr;
-/// The syscall-number table of the selected backend's architecture (used by
-/// the typed wrappers, and by fault scripts to name the calls they target).
 #[cfg(feature = "syscalls-crate")]
 pub use backend::syscalls_nr as nr;
+/// The syscall-number table of the selected backend's architecture (used by
+/// the typed wrappers, and by fault scripts to name the calls they target).
+#[cfg(not(feature = "syscalls-crate"))]
+pub use bitwake_arch::nr;
 
 /// Issues syscall `$nr` with integer arguments through the selected backend
 /// and decodes the result. Internal: every argument is converted to a
