@@ -138,8 +138,8 @@ fn many_fds_at_once() -> Outcome {
             }
         }
         // Readers finished in the order their data arrived: reversed.
-        for k in 0..N {
-            check_eq!(ORDER[k].load(Ordering::Relaxed) as usize, N - 1 - k);
+        for (k, finished) in ORDER.iter().enumerate() {
+            check_eq!(finished.load(Ordering::Relaxed) as usize, N - 1 - k);
         }
         // 64 readiness wakes and 65 timer wakes, all dispatched by the loop
         // itself: none of them paid for an eventfd write.
