@@ -89,8 +89,11 @@ pub fn env(name: &str) -> Option<&'static [u8]> {
 /// `p` points at a NUL-terminated string that lives for the whole process.
 unsafe fn c_str(p: *const u8) -> &'static [u8] {
     let mut n = 0;
+    // A volatile read, so the compiler cannot recognise this loop as
+    // `strlen` and call compiler-builtins' 314-byte word-at-a-time version:
+    // argv and envp strings are short, and start-up reads them only once.
     // SAFETY: reading up to and including the NUL terminator.
-    while unsafe { *p.add(n) } != 0 {
+    while unsafe { p.add(n).read_volatile() } != 0 {
         n += 1;
     }
     // SAFETY: `p..p+n` are initialized bytes that are never mutated.
