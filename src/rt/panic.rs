@@ -14,12 +14,14 @@ pub fn handle_panic(info: &core::panic::PanicInfo<'_>) -> ! {
     }
     let mut w = super::io::BufferedFd::<512>::new(2);
     let _ = match info.location() {
+        // Line and column are printed as u64: the rest of a program formats
+        // u64s anyway, and `u32`'s own `Display` would be ~240 bytes more.
         Some(loc) => write!(
             w,
             "panicked at {}:{}:{}:\n{}\n",
             loc.file(),
-            loc.line(),
-            loc.column(),
+            u64::from(loc.line()),
+            u64::from(loc.column()),
             info.message()
         ),
         None => write!(w, "panicked:\n{}\n", info.message()),

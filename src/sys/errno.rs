@@ -223,7 +223,9 @@ impl fmt::Display for Errno {
                 f.write_str(": ")?;
                 f.write_str(desc)
             }
-            None => write!(f, "unknown error {}", self.0),
+            // As u64: programs format u64s anyway, u16 would add its own
+            // ~220-byte Display.
+            None => write!(f, "unknown error {}", u64::from(self.0)),
         }
     }
 }

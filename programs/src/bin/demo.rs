@@ -92,7 +92,9 @@ bitwake::task! {
     /// since the round started.
     async fn fetch(path: &'static str, round_start: Instant) -> Result<u64, GetError> {
         let r = Http::get(path).await?;
-        println!("  {path:<11} -> {} {}", r.status(), r.text().unwrap_or("<binary>"));
+        // The status as u64: the one integer type this program formats, so
+        // it carries one integer `Display` instead of two (224 bytes).
+        println!("  {path:<11} -> {} {}", u64::from(r.status()), r.text().unwrap_or("<binary>"));
         Ok(round_start.elapsed().as_millis() as u64)
     }
 }
