@@ -427,14 +427,15 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
         };
         awake();
         let mut woken = 0;
-        let mut batch: heapless::Vec<Waker, WAKE_BATCH> = heapless::Vec::new();
-        let mut i = 0;
-        while i < n {
+        let mut batch = WakeBatch::new();
+        // Each event yields at most two wakers (read, write): the events are
+        // handled a half-batch at a time under the lock, and their wakers
+        // woken after it is released.
+        for chunk in events.get(..n).unwrap_or_default().chunks(WAKE_BATCH / 2) {
             {
                 let mut st = self.state.lock();
-                while i < n && batch.len() + 2 <= WAKE_BATCH {
-                    let (bits, data) = (events[i].events, events[i].data);
-                    i += 1;
+                for ev in chunk {
+                    let (bits, data) = (ev.events, ev.data);
                     crate::trace!("event: token {:#x} events {:#x}", data, bits);
                     if data == UNPARK_TOKEN {
                         let fd = self.unpark_fd.load(Ordering::Acquire) - 1;
@@ -452,21 +453,18 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
                     if hup || bits & (sys::EPOLLIN | sys::EPOLLRDHUP | sys::EPOLLPRI) != 0 {
                         slot.ticks[READ] = slot.ticks[READ].wrapping_add(1);
                         if let Some(w) = slot.wakers[READ].take() {
-                            let _ = batch.push(w);
+                            batch.push(w);
                         }
                     }
                     if hup || bits & sys::EPOLLOUT != 0 {
                         slot.ticks[WRITE] = slot.ticks[WRITE].wrapping_add(1);
                         if let Some(w) = slot.wakers[WRITE].take() {
-                            let _ = batch.push(w);
+                            batch.push(w);
                         }
                     }
                 }
             }
-            woken += batch.len();
-            for w in batch.drain(..) {
-                w.wake();
-            }
+            woken += batch.wake_all();
         }
         // Same here: the clock is read only when a timer is pending.
         if self.next_deadline().is_some() {
@@ -478,15 +476,13 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
     /// Wakes every timer whose deadline has passed.
     pub fn fire_timers(&self, now: Instant) -> usize {
         let mut woken = 0;
+        let mut batch = WakeBatch::new();
         loop {
-            let mut batch: heapless::Vec<Waker, WAKE_BATCH> = heapless::Vec::new();
             {
                 let mut st = self.state.lock();
                 while !batch.is_full() {
                     match st.timers.pop_expired_one(now) {
-                        Some((_, w)) => {
-                            let _ = batch.push(w);
-                        }
+                        Some((_, w)) => batch.push(w),
                         None => break,
                     }
                 }
@@ -494,12 +490,57 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
             if batch.is_empty() {
                 return woken;
             }
-            crate::trace!("timers: {} expired", batch.len());
-            woken += batch.len();
-            for w in batch.drain(..) {
+            crate::trace!("timers: {} expired", batch.len);
+            woken += batch.wake_all();
+        }
+    }
+}
+
+/// Wakers collected under the state lock, woken once it is released (a
+/// foreign waker may do anything, even call back into the reactor). A plain
+/// array rather than a `heapless::Vec`: its `drain` alone put ~220 bytes of
+/// code and a panic site into every program.
+struct WakeBatch {
+    wakers: [Option<Waker>; WAKE_BATCH],
+    len: usize,
+}
+
+impl WakeBatch {
+    const fn new() -> Self {
+        WakeBatch {
+            wakers: [const { None }; WAKE_BATCH],
+            len: 0,
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.len >= WAKE_BATCH
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Adds `w`; callers leave room (a full batch is woken first), so the
+    /// `None` arm, which would drop the wake, is never taken.
+    fn push(&mut self, w: Waker) {
+        if let Some(slot) = self.wakers.get_mut(self.len) {
+            *slot = Some(w);
+            self.len += 1;
+        }
+    }
+
+    /// Wakes every collected waker in order and empties the batch; returns
+    /// how many it woke.
+    fn wake_all(&mut self) -> usize {
+        let n = self.len;
+        self.len = 0;
+        for w in self.wakers.iter_mut().take(n) {
+            if let Some(w) = w.take() {
                 w.wake();
             }
         }
+        n
     }
 }
 
