@@ -63,16 +63,19 @@ impl<const N: usize> Registry<N> {
 
     /// Takes a free slot: `(index, generation)`, or `None` when all `N` are used.
     pub(crate) fn alloc(&mut self) -> Option<(u32, u32)> {
+        // `get` rather than indexing, here and in `release`: the free stack
+        // only holds indices below `N`, but the compiler cannot know that,
+        // and each indexing would leave a panic site in every program.
         let index = if self.free_len > 0 {
             self.free_len -= 1;
-            self.free[self.free_len] as usize
+            *self.free.get(self.free_len)? as usize
         } else if self.fresh < N {
             self.fresh += 1;
             self.fresh - 1
         } else {
             return None;
         };
-        let slot = &mut self.slots[index];
+        let slot = self.slots.get_mut(index)?;
         slot.used = true;
         slot.ticks = [0; 2];
         slot.closed = false;
@@ -89,8 +92,11 @@ impl<const N: usize> Registry<N> {
         slot.used = false;
         slot.generation = slot.generation.wrapping_add(1);
         let wakers = [slot.wakers[0].take(), slot.wakers[1].take()];
-        self.free[self.free_len] = index;
-        self.free_len += 1;
+        // A live slot was allocated, so the free stack has room for it.
+        if let Some(free) = self.free.get_mut(self.free_len) {
+            *free = index;
+            self.free_len += 1;
+        }
         self.live -= 1;
         wakers
     }

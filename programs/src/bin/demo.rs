@@ -59,17 +59,16 @@ async fn async_main() -> Result<(), GetError> {
         "/400/five",
     ];
     let start = Instant::now();
-    let mut handles: heapless::Vec<_, 5> = heapless::Vec::new();
-    for path in PATHS {
-        match bitwake::rt::spawn(fetch(path, start)) {
-            Ok(h) => {
-                let _ = handles.push(h);
-            }
-            Err(e) => eprintln!("demo: cannot spawn {path}: {e}"),
+    let handles = PATHS.map(|path| match bitwake::rt::spawn(fetch(path, start)) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            eprintln!("demo: cannot spawn {path}: {e}");
+            None
         }
-    }
+    });
     let mut failed = None;
     for (h, path) in handles.into_iter().zip(PATHS) {
+        let Some(h) = h else { continue };
         match h.await {
             Ok(Ok(ms)) => println!("  {path:<11} -> done at {ms} ms"),
             Ok(Err(e)) => failed = Some(e),
