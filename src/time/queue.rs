@@ -253,9 +253,7 @@ impl<const N: usize> TimerQueue<N> {
         if self.len == 0 {
             None
         } else {
-            Some(Instant::from_nanos(
-                self.slots[self.heap[0] as usize].deadline,
-            ))
+            self.slot_at(0).map(|s| Instant::from_nanos(s.deadline))
         }
     }
 
@@ -265,8 +263,8 @@ impl<const N: usize> TimerQueue<N> {
         if self.len == 0 {
             return None;
         }
-        let slot = self.heap[0];
-        let s = &self.slots[slot as usize];
+        let slot = *self.heap.first()?;
+        let s = self.slot_at(0)?;
         if s.deadline > now.as_nanos() {
             return None;
         }
@@ -327,41 +325,66 @@ impl<const N: usize> TimerQueue<N> {
     /// (bumping the generation) and returns its waker.
     fn remove_at(&mut self, pos: usize) -> Waker {
         debug_assert!(pos < self.len);
-        let slot = self.heap[pos] as usize;
-        let last = self.len - 1;
-        if pos != last {
-            self.heap[pos] = self.heap[last];
-            self.slots[self.heap[pos] as usize].heap_pos = pos as u32;
-        }
-        self.len = last;
-        if pos < self.len {
+        // `pos < len <= N` and heap entries are slot indices below `N`; the
+        // `get`s that say so again cost a compare each, where indexing would
+        // also leave a panic site (and its location) in every program.
+        let (Some(&slot), Some(&moved)) = (self.heap.get(pos), self.heap.get(self.len - 1)) else {
+            return unreachable_waker();
+        };
+        self.len -= 1;
+        if pos != self.len {
+            if let Some(p) = self.heap.get_mut(pos) {
+                *p = moved;
+            }
+            self.set_heap_pos(pos);
             // The moved element may belong above or below `pos`.
             let p = self.sift_up(pos);
             self.sift_down(p);
         }
-        let s = &mut self.slots[slot];
+        let Some(s) = self.slots.get_mut(slot as usize) else {
+            return unreachable_waker();
+        };
         s.heap_pos = NOT_IN_HEAP;
         // Wrapping: a slot would need 2^32 reuses while one old handle is still
         // held for a stale handle to alias; accepted and documented.
         s.generation = s.generation.wrapping_add(1);
         s.next_free = self.free_head;
-        self.free_head = slot as u32 + 1;
+        self.free_head = slot + 1;
         // `waker` is Some for every slot in the heap (invariant of `insert`).
         s.waker.take().unwrap_or_else(unreachable_waker)
+    }
+
+    /// The slot of the timer at heap position `pos`. Always `Some` for
+    /// `pos < len` (heap entries are slot indices below `N`); a lookup
+    /// instead of indexing keeps the heap code free of panic sites.
+    #[inline]
+    fn slot_at(&self, pos: usize) -> Option<&Slot> {
+        self.slots.get(*self.heap.get(pos)? as usize)
     }
 
     /// `(deadline, seq)` of the timer at heap position `pos`.
     #[inline]
     fn key(&self, pos: usize) -> (u64, u64) {
-        let s = &self.slots[self.heap[pos] as usize];
-        (s.deadline, s.seq)
+        self.slot_at(pos)
+            .map_or((u64::MAX, u64::MAX), |s| (s.deadline, s.seq))
+    }
+
+    /// Records `pos` as the heap position of the timer stored there.
+    #[inline]
+    fn set_heap_pos(&mut self, pos: usize) {
+        let slot = self.heap.get(pos).map_or(usize::MAX, |&i| i as usize);
+        if let Some(s) = self.slots.get_mut(slot) {
+            s.heap_pos = pos as u32;
+        }
     }
 
     #[inline]
     fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.slots[self.heap[a] as usize].heap_pos = a as u32;
-        self.slots[self.heap[b] as usize].heap_pos = b as u32;
+        if a < N && b < N {
+            self.heap.swap(a, b);
+        }
+        self.set_heap_pos(a);
+        self.set_heap_pos(b);
     }
 
     /// Moves the element at `pos` up while it is smaller than its parent;
