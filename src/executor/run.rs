@@ -161,10 +161,14 @@ impl Executor {
             "bitwake: executor is already running"
         );
         let _guard = Shutdown(self);
+        // A plain panic with the message `expect` would print (the error can
+        // only be `TooManyPools`): `expect` pulled `unwrap_failed` and the
+        // error's `Debug` into every program (384 bytes in the demo).
         // SAFETY: the core's header is at offset 0 of a static `repr(C)` struct
         // followed by its one ready word.
-        let index = unsafe { registry::index_of(core.hdr()) }
-            .expect("bitwake: too many pools and executors");
+        let Ok(index) = (unsafe { registry::index_of(core.hdr()) }) else {
+            panic!("bitwake: too many pools and executors: TooManyPools");
+        };
         core.header
             .exec
             .store(ptr::from_ref(core).cast_mut(), Release);
