@@ -40,10 +40,12 @@ fn main() -> i32 {
 async fn async_main() -> Result<(), GetError> {
     println!("Program starting");
     let start = Instant::now();
-    let txt = Http::get("/600/HelloAsyncAwait").await?;
-    show(&txt);
-    let txt = Http::get("/400/HelloAsyncAwait").await?;
-    show(&txt);
+    // One after the other; a loop, so the program has one await point for
+    // both requests instead of two (64 bytes less).
+    for path in ["/600/HelloAsyncAwait", "/400/HelloAsyncAwait"] {
+        let txt = Http::get(path).await?;
+        show(&txt);
+    }
     println!(
         "sequential round: {} ms (600 + 400 ms of server delay)",
         start.elapsed().as_millis() as u64
