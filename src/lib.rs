@@ -21,28 +21,12 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
-// The Linux-only modules exist on freestanding Linux (feature `linux`, or
-// host unit tests on Linux), on the architectures `arch/` supports. Each
-// carries the cfg itself (not a wrapping macro) so rustfmt reaches them.
-#[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
+// Linux-only modules: `sys`, `reactor`, `io` and `net` exist on freestanding
+// Linux (feature `linux`, or host unit tests on Linux), on the architectures
+// `arch/` supports. Each file carries that `#![cfg]` at its top.
 pub mod io;
-#[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
 pub mod net;
-#[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
 pub mod reactor;
-#[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
 pub mod sys;
 
 pub mod trace;

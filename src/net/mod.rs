@@ -4,6 +4,11 @@
 //! edge-triggered for both directions once, and written with
 //! `send(MSG_NOSIGNAL)`: a peer that went away gives `EPIPE` or `ECONNRESET`
 //! as an error value, never a SIGPIPE.
+// Linux only: see "Linux-only modules" in the crate root.
+#![cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
 
 mod tcp;
 

@@ -1,8 +1,13 @@
 //! The reactor: epoll readiness and timers for freestanding Linux.
 //!
 //! The book builds this in chapters 4, 8 and 10 on mio; here it is epoll
-//! directly, through the typed syscall layer (never `asm!`). [`driver`]
+//! directly, through the typed syscall layer (never `asm!`). `driver.rs`
 //! holds the loop and says, step by step, where a wake goes.
+// Linux only: see "Linux-only modules" in the crate root.
+#![cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
 
 mod driver;
 mod lock;

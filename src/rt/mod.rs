@@ -12,7 +12,7 @@
 //! The path from the kernel to `main`: the kernel jumps to `_start` (naked
 //! asm from `bitwake-arch`, emitted by the macro) with the stack pointer at
 //! `argc`; `_start` calls [`start::entry`], which records argc/argv/envp for
-//! [`args`]/[`env`], calls `main`, and passes its [`Termination`] status to
+//! [`args`]/[`env()`], calls `main`, and passes its [`Termination`] status to
 //! `exit_group`. A panic prints its message to stderr and exits with 101.
 
 mod args;

@@ -6,7 +6,7 @@
 //! once, above the seam, in the sibling modules, and reaches the kernel only
 //! through [`Selected`] via the internal `syscall!` macro. The syscall-number
 //! table goes with the backend: `sys::nr` is `bitwake_arch::nr` for the asm
-//! backend and the `syscalls` crate's own table for [`SyscallsCrate`].
+//! backend and the `syscalls` crate's own table for `SyscallsCrate`.
 //!
 //! # Why it costs nothing
 //!

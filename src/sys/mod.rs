@@ -4,6 +4,11 @@
 //! no retry loops hide here (EINTR and EAGAIN are decisions for the caller,
 //! which knows whether it may block). Pointers are derived from Rust
 //! references, so the kernel only ever sees memory the caller lent it.
+// Linux only: see "Linux-only modules" in the crate root.
+#![cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
 
 pub mod backend;
 mod errno;

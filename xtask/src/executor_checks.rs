@@ -14,6 +14,7 @@
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
 //! ```
 
+use crate::process::succeeds as status;
 use crate::summary::Summary;
 use crate::tools::{ensure_rust_target, say};
 use std::path::Path;
@@ -60,23 +61,6 @@ fn ensure_miri() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     installed && works()
-}
-
-fn status(mut cmd: Command) -> Result<(), String> {
-    let out = cmd.output().map_err(|e| e.to_string())?;
-    if out.status.success() {
-        return Ok(());
-    }
-    let err = String::from_utf8_lossy(&out.stderr);
-    let tail: Vec<_> = err
-        .lines()
-        .rev()
-        .take(20)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    Err(tail.join("\n"))
 }
 
 /// Runs the cross-builds, Miri (when nightly Miri is installed) and loom.

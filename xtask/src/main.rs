@@ -9,6 +9,7 @@ mod executor_checks;
 mod fault_e2e;
 mod freestanding;
 mod host_tests;
+mod lint;
 mod mcu;
 mod process;
 mod qemu_runner;
@@ -42,6 +43,9 @@ commands:
   qemu-runner [--board B] ELF [ARGS]
                                    boot an MCU image under QEMU (the cargo runner of the
                                    qemu-system boards); test images: one boot per test
+  lint                             rustfmt, clippy (warnings and undocumented unsafe denied)
+                                   and rustdoc for host, freestanding and MCU builds
+                                   (also part of `test` without --target)
   targets                          one line per file in targets/: NAME  RUST-TRIPLE  RUNNER
 
 The default target is x86_64-linux. Missing tools (QEMU, strace, rustup targets)
@@ -140,6 +144,11 @@ fn real_main() -> Result<bool, String> {
         ),
         "size" => size::run(&root, &targets::find(&root, &target_name)?),
         "bench" => bench::run(&root, &args.rest),
+        "lint" => {
+            let mut summary = summary::Summary::default();
+            lint::run(&root, &mut summary);
+            Ok(summary.finish())
+        }
         "targets" => {
             for t in targets::load_all(&root)? {
                 println!("{}  {}  {}", t.name, t.triple(), t.runner().join(" "));

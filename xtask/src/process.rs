@@ -78,3 +78,21 @@ pub fn run_with_timeout(mut cmd: Command, limit: Duration) -> Result<Output, Str
         elapsed: start.elapsed(),
     })
 }
+
+/// Runs `cmd` to completion with its output captured: `Ok` on success,
+/// else the last 20 lines of its stderr, or of its stdout when stderr is
+/// empty (`cargo fmt --check` prints its diff there).
+pub fn succeeds(mut cmd: Command) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let stream = if out.stderr.iter().all(u8::is_ascii_whitespace) {
+        &out.stdout
+    } else {
+        &out.stderr
+    };
+    let text = String::from_utf8_lossy(stream);
+    let lines: Vec<&str> = text.lines().collect();
+    Err(lines[lines.len().saturating_sub(20)..].join("\n"))
+}

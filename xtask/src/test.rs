@@ -36,6 +36,7 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
     );
 
     if target.is_none() {
+        crate::lint::run(root, &mut summary);
         crate::executor_checks::run(root, &mut summary);
     }
 
