@@ -13,7 +13,7 @@
 
 use crate::process::succeeds;
 use crate::summary::Summary;
-use crate::tools::{cargo, ensure_rust_target, say};
+use crate::tools::{cargo, ensure_cargo_tool, ensure_rust_target, say};
 use std::path::Path;
 
 /// Lints that are errors everywhere. `undocumented_unsafe_blocks` is the
@@ -78,7 +78,12 @@ pub fn run(root: &Path, summary: &mut Summary) {
 
     let mut c = cargo();
     c.current_dir(root).args(["fmt", "--all", "--check"]);
-    summary.record("[lint] rustfmt --check", succeeds(c));
+    let fmt = ensure_cargo_tool("fmt", "rustfmt").and_then(|()| succeeds(c));
+    summary.record("[lint] rustfmt --check", fmt);
+    if let Err(e) = ensure_cargo_tool("clippy", "clippy") {
+        summary.record("[lint] clippy", Err(e));
+        return;
+    }
 
     for cfg in CONFIGS {
         if let Some(triple) = cfg.triple

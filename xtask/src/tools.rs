@@ -114,3 +114,29 @@ pub fn ensure_rust_target(triple: &str) -> Result<(), String> {
         Err(format!("`rustup target add {triple}` failed"))
     }
 }
+
+/// Makes sure `cargo <tool>` works (`clippy`, `fmt`), adding the rustup
+/// component `component` when it does not.
+pub fn ensure_cargo_tool(tool: &str, component: &str) -> Result<(), String> {
+    let works = || {
+        cargo()
+            .args([tool, "--version"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if works() {
+        return Ok(());
+    }
+    say(format!(
+        "cargo {tool} is missing: rustup component add {component}"
+    ));
+    let added = Command::new("rustup")
+        .args(["component", "add", component])
+        .status()
+        .is_ok_and(|s| s.success());
+    if added && works() {
+        Ok(())
+    } else {
+        Err(format!("`rustup component add {component}` failed"))
+    }
+}
