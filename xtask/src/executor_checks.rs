@@ -14,7 +14,7 @@
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
 //! ```
 
-use crate::process::succeeds as status;
+use crate::process::succeeds;
 use crate::summary::Summary;
 use crate::tools::{ensure_rust_target, say};
 use std::path::Path;
@@ -75,7 +75,7 @@ pub fn run(root: &Path, summary: &mut Summary) {
                 .args(*extra)
                 .arg("--target-dir")
                 .arg(target_dir.join("cross"));
-            status(c)
+            succeeds(c)
         });
         summary.record(&name, r);
     }
@@ -90,7 +90,7 @@ pub fn run(root: &Path, summary: &mut Summary) {
         for t in TESTS {
             c.args(["--test", t]);
         }
-        summary.record("[executor] Miri: executor tests", status(c));
+        summary.record("[executor] Miri: executor tests", succeeds(c));
 
         // The core's own unit tests that touch no OS: the executor's
         // bitmaps and pools, the timer queue, the HTTP parsers.
@@ -100,7 +100,7 @@ pub fn run(root: &Path, summary: &mut Summary) {
             .arg("--target-dir")
             .arg(target_dir.join("miri"))
             .args(["--", "executor::", "time::", "http::"]);
-        summary.record("[executor] Miri: core unit tests", status(c));
+        summary.record("[executor] Miri: core unit tests", succeeds(c));
     } else {
         println!(
             "skip   [executor] Miri: nightly Miri could not be installed \
@@ -122,5 +122,5 @@ pub fn run(root: &Path, summary: &mut Summary) {
         ])
         .arg("--target-dir")
         .arg(target_dir.join("loom"));
-    summary.record("[executor] loom: executor_loom", status(c));
+    summary.record("[executor] loom: executor_loom", succeeds(c));
 }

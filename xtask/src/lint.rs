@@ -3,7 +3,7 @@
 //! warnings denied — for the host build, the freestanding Linux build and
 //! the MCU crate, each where it compiles. One summary line per check.
 //!
-//! The same commands by hand (see `CHECKS` for the full list):
+//! The same commands by hand (see `CONFIGS` for the full list):
 //!
 //! ```text
 //! cargo fmt --all --check
