@@ -101,17 +101,22 @@ pub fn ensure_rust_target(triple: &str) -> Result<(), String> {
     {
         return Ok(());
     }
-    say(format!(
-        "rust target {triple} is missing: rustup target add {triple}"
-    ));
-    let status = Command::new("rustup")
-        .args(["target", "add", triple])
+    say(format!("rust target {triple} is missing"));
+    rustup_add(&["target", "add", triple])
+}
+
+/// Runs `rustup ARGS` (an `add`), saying so; the error names the command.
+fn rustup_add(args: &[&str]) -> Result<(), String> {
+    let line = format!("rustup {}", args.join(" "));
+    say(&line);
+    let ok = Command::new("rustup")
+        .args(args)
         .status()
-        .map_err(|e| e.to_string())?;
-    if status.success() {
+        .is_ok_and(|s| s.success());
+    if ok {
         Ok(())
     } else {
-        Err(format!("`rustup target add {triple}` failed"))
+        Err(format!("`{line}` failed"))
     }
 }
 
@@ -127,16 +132,11 @@ pub fn ensure_cargo_tool(tool: &str, component: &str) -> Result<(), String> {
     if works() {
         return Ok(());
     }
-    say(format!(
-        "cargo {tool} is missing: rustup component add {component}"
-    ));
-    let added = Command::new("rustup")
-        .args(["component", "add", component])
-        .status()
-        .is_ok_and(|s| s.success());
-    if added && works() {
+    say(format!("cargo {tool} is missing"));
+    rustup_add(&["component", "add", component])?;
+    if works() {
         Ok(())
     } else {
-        Err(format!("`rustup component add {component}` failed"))
+        Err(format!("cargo {tool} still fails after adding {component}"))
     }
 }
