@@ -50,6 +50,7 @@
 //! loom's atomics in place of `super::atomic`, so it must not construct atomics.
 
 use super::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use core::sync::atomic::compiler_fence;
 
 /// Bits per bitmap word.
 pub(crate) const BITS: usize = usize::BITS as usize;
@@ -80,8 +81,14 @@ pub(crate) fn mark_word(
     bit: usize,
     multi: bool,
 ) {
-    let prev = word.fetch_or(bit, SeqCst);
-    if prev == 0 && multi {
+    if !multi {
+        // The previous value is not needed: on x86 a `lock or` instead of a
+        // `lock cmpxchg` loop. (The compiler fence, which emits nothing,
+        // keeps LLVM from merging this RMW with the one below into a single
+        // value-returning one.)
+        compiler_fence(SeqCst);
+        word.fetch_or(bit, SeqCst);
+    } else if word.fetch_or(bit, SeqCst) == 0 {
         // Dekker with `clear_cold`: word RMW, then summary load.
         dekker_fence();
         let sb = 1usize << w;
