@@ -2,10 +2,9 @@
 //!
 //! Every pool (and every executor, for its `block_on` future) is a `#[repr(C)]`
 //! struct that starts with a [`Header`] immediately followed by its ready words
-//! `[AtomicUsize; header.words]`. A waker's data word leads to the header
-//! (directly on 64-bit targets, through the [registry](super::registry)
-//! otherwise: see `waker.rs`), and from it to the ready words right after it
-//! and the executor to notify.
+//! `[AtomicUsize; header.words]`. A waker carries only an id (registry index and
+//! slot), so from the id it finds the header in the [registry](super::registry),
+//! the ready words right after it, and the executor to notify.
 
 use super::atomic::{AtomicPtr, AtomicU16, AtomicU32, AtomicUsize, Ordering};
 use super::atomic_waker::AtomicWaker;
@@ -74,12 +73,6 @@ impl Header {
     pub(crate) fn init(&self, words: usize, capacity: usize) {
         self.words.store(words as u16, Ordering::Relaxed);
         self.capacity.store(capacity as u32, Ordering::Relaxed);
-    }
-
-    /// The registry index (wrapped to `usize::MAX` if not registered).
-    #[inline]
-    pub(crate) fn index(&self) -> usize {
-        self.index.load(Ordering::Relaxed).wrapping_sub(1)
     }
 
     /// Number of valid slots (0 before [`init`](Self::init)).

@@ -439,9 +439,7 @@ where
     unsafe fn run<F: Future<Output = T>, T>(h: *const Header, core: &ExecCore) -> bool {
         // SAFETY: vtable contract.
         let pool = unsafe { Self::from_hdr(h) };
-        // The waker data words of this pool's slots (see `waker.rs`).
-        // SAFETY: a pass runs only over a registered pool bound to `core`.
-        let namer = unsafe { waker::Namer::new(h) };
+        let index = pool.header.index.load(Relaxed).wrapping_sub(1);
         // The words with executor-private re-queue bits. A word's private
         // bits are taken when the pass reaches it (words go in increasing
         // order), and a task re-queues itself only after its word has been
@@ -456,7 +454,7 @@ where
                 // SAFETY: as above.
                 bits |= unsafe { core::mem::take(&mut *pool.local[w].get()) };
             }
-            pool.poll_word::<F, T>(core, namer, w, bits);
+            pool.poll_word::<F, T>(core, index, w, bits);
         });
         // Bits were found (they may all have named stale slots: then the
         // executor just makes one more pass before it parks).
@@ -467,7 +465,7 @@ where
     fn poll_word<F: Future<Output = T>, T>(
         &self,
         core: &ExecCore,
-        namer: waker::Namer,
+        index: usize,
         w: usize,
         bits: usize,
     ) {
@@ -484,7 +482,7 @@ where
             if m & (SPAWNED | DONE) != SPAWNED {
                 continue;
             }
-            if self.poll_slot::<F, T>(core, namer, slot, m) {
+            if self.poll_slot::<F, T>(core, index, slot, m) {
                 requeue |= 1usize << b;
             }
         }
@@ -502,7 +500,7 @@ where
     fn poll_slot<F: Future<Output = T>, T>(
         &self,
         core: &ExecCore,
-        namer: waker::Namer,
+        index: usize,
         slot: usize,
         meta: u32,
     ) -> bool {
@@ -513,8 +511,8 @@ where
             self.complete::<T>(core, slot, CANCELLED);
             return false;
         }
-        crate::trace!("poll task {}:{slot}", self.header.index());
-        core.begin_poll(namer.data(slot));
+        crate::trace!("poll task {index}:{slot}");
+        core.begin_poll(registry::id(index, slot));
         let waker = waker::local(core.as_static());
         let mut cx = Context::from_waker(&waker);
         let guard = PanicGuard::<F, T, SIZE, ALIGN, N, W> {

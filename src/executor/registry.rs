@@ -1,12 +1,7 @@
-//! The global table from a task id to its ready set.
+//! The global table from a waker id to its ready set.
 //!
-//! A task's *id* is `registry index << SLOT_BITS | slot`. Join handles
-//! record their joiner by id (in the slot's metadata word), and on 32-bit
-//! targets a remote waker's data word *is* the id, looked up here on every
-//! wake ([`wake_id`]). On 64-bit targets a remote waker's data word holds
-//! the pool header's address itself, and its wake skips this table (see
-//! `waker.rs`, "The data word"). No reference count either way: cloning a
-//! waker copies the word, dropping it does nothing.
+//! A waker's data word is an *id*: `registry index << SLOT_BITS | slot`. No
+//! pointer, no reference count: cloning copies the word, dropping does nothing.
 //! The table holds one pointer per pool or executor, assigned on first use and
 //! never reused (pools and executors are `'static`). There are `usize::BITS`
 //! entries (64 on x86-64, 32 on 32-bit microcontrollers: 256 / 128 bytes).

@@ -1,6 +1,6 @@
 //! The executor: `block_on`, `spawn`, the run loop and shutdown.
 
-use super::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
+use super::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use super::header::{self, Header};
 use super::join::{JoinHandle, SpawnToken};
 use super::park::{Awake, Park};
@@ -23,8 +23,7 @@ pub(crate) struct ExecCore {
     parked: AtomicBool,
     running: AtomicBool,
     self_woken: AtomicBool,
-    /// Waker data word of the task being polled (see `waker.rs`).
-    current: AtomicPtr<()>,
+    current: AtomicUsize,
     /// Registry indexes of the pools bound to this executor.
     bound: AtomicUsize,
     park: &'static dyn Park,
@@ -34,10 +33,9 @@ pub(crate) struct ExecCore {
 }
 
 impl ExecCore {
-    /// Waker data word of the task being polled (read by the local waker's
-    /// `clone`).
+    /// Id of the task being polled (read by the local waker's `clone`).
     #[inline]
-    pub(crate) fn current(&self) -> *const () {
+    pub(crate) fn current(&self) -> usize {
         self.current.load(Relaxed)
     }
     /// The local waker's `wake`: an idempotent store, see `waker.rs`.
@@ -46,8 +44,8 @@ impl ExecCore {
         self.self_woken.store(true, Relaxed);
     }
     #[inline]
-    pub(crate) fn begin_poll(&self, data: *const ()) {
-        self.current.store(data.cast_mut(), Relaxed);
+    pub(crate) fn begin_poll(&self, id: usize) {
+        self.current.store(id, Relaxed);
         self.self_woken.store(false, Relaxed);
     }
     #[inline]
@@ -138,7 +136,7 @@ impl Executor {
                 parked: AtomicBool::new(false),
                 running: AtomicBool::new(false),
                 self_woken: AtomicBool::new(false),
-                current: AtomicPtr::new(ptr::null_mut()),
+                current: AtomicUsize::new(0),
                 bound: AtomicUsize::new(0),
                 park,
                 main_local: UnsafeCell::new(false),
@@ -168,14 +166,13 @@ impl Executor {
         // error's `Debug` into every program (384 bytes in the demo).
         // SAFETY: the core's header is at offset 0 of a static `repr(C)` struct
         // followed by its one ready word.
-        let Ok(_) = (unsafe { registry::index_of(core.hdr()) }) else {
+        let Ok(index) = (unsafe { registry::index_of(core.hdr()) }) else {
             panic!("bitwake: too many pools and executors: TooManyPools");
         };
         core.header
             .exec
             .store(ptr::from_ref(core).cast_mut(), Release);
-        // SAFETY: the core's header was registered and bound just above.
-        let main_data = unsafe { waker::Namer::new(core.hdr()) }.data(0);
+        let main_id = registry::id(index, 0);
         let lw = waker::local(core);
         let mut cx = Context::from_waker(&lw);
         let mut fut = pin!(fut);
@@ -193,7 +190,7 @@ impl Executor {
             if run_main {
                 polled = true;
                 crate::trace!("poll main future");
-                core.begin_poll(main_data);
+                core.begin_poll(main_id);
                 if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
                     return v;
                 }
