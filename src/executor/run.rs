@@ -161,12 +161,13 @@ impl Executor {
             "bitwake: executor is already running"
         );
         let _guard = Shutdown(self);
+        // SAFETY: the core's header is at offset 0 of a static `repr(C)` struct
+        // followed by its one ready word.
+        let registered = unsafe { registry::index_of(core.hdr()) };
         // A plain panic with the message `expect` would print (the error can
         // only be `TooManyPools`): `expect` pulled `unwrap_failed` and the
         // error's `Debug` into every program (384 bytes in the demo).
-        // SAFETY: the core's header is at offset 0 of a static `repr(C)` struct
-        // followed by its one ready word.
-        let Ok(index) = (unsafe { registry::index_of(core.hdr()) }) else {
+        let Ok(index) = registered else {
             panic!("bitwake: too many pools and executors: TooManyPools");
         };
         core.header

@@ -398,8 +398,11 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
         let early = self.early_unpark.load(Ordering::SeqCst)
             && self.early_unpark.swap(false, Ordering::SeqCst);
         // Without a freestanding vDSO, reading the clock is a real syscall:
-        // an I/O-only loop (no timers, no caller timeout) never reads it.
-        let timeout_ms = match (blocking && !early, self.next_deadline(), max_wait_ns) {
+        // an I/O-only loop (no timers, no caller timeout) never reads it,
+        // here or after the wait. (A timer another thread adds during the
+        // wait is found by the next park, whose timeout it bounds.)
+        let deadline = self.next_deadline();
+        let timeout_ms = match (blocking && !early, deadline, max_wait_ns) {
             (false, _, _) => 0,
             (true, None, None) => -1,
             (true, deadline, max_wait_ns) => {
@@ -466,8 +469,7 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
             }
             woken += batch.wake_all();
         }
-        // Same here: the clock is read only when a timer is pending.
-        if self.next_deadline().is_some() {
+        if deadline.is_some() {
             woken += self.fire_timers(Instant::now());
         }
         Ok(woken)

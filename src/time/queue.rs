@@ -264,7 +264,7 @@ impl<const N: usize> TimerQueue<N> {
             return None;
         }
         let slot = *self.heap.first()?;
-        let s = self.slot_at(0)?;
+        let s = self.slots.get(slot as usize)?;
         if s.deadline > now.as_nanos() {
             return None;
         }
