@@ -2,10 +2,12 @@
 //!
 //! The crate is layered so that a reader can find each idea in one place:
 //!
+//! * [`block_on`] and [`spawn`]: the one entry point on every platform (the
+//!   default executor, parked the platform's way).
 //! * `executor`: the static executor — tasks in fixed pools, wakers that are
-//!   bits in an atomic bitmap, `block_on`/`spawn`/`JoinHandle`.
-//! * `time`: `Instant`, the static timer queue; on Linux also `sleep`,
-//!   `timeout` and `interval` on the reactor.
+//!   bits in an atomic bitmap, `Executor`/`JoinHandle`/the `Park` seam.
+//! * `time`: `Instant`, `sleep`, `timeout`, `interval`, written once over a
+//!   clock-and-alarm seam (`time::Driver`) that each platform implements.
 //! * `sys` (Linux only): typed system calls over the raw `syscallN` family
 //!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
 //! * `reactor` (Linux only): epoll readiness and timers; `io` and `net`:
@@ -36,4 +38,29 @@ pub mod rt;
 
 pub mod executor;
 pub mod http;
+#[cfg(any(
+    all(
+        target_os = "none",
+        not(any(target_arch = "x86_64", target_arch = "aarch64"))
+    ),
+    feature = "std",
+    all(
+        any(feature = "linux", all(test, target_os = "linux")),
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )
+))]
+mod platform;
 pub mod time;
+
+#[cfg(any(
+    all(
+        target_os = "none",
+        not(any(target_arch = "x86_64", target_arch = "aarch64"))
+    ),
+    feature = "std",
+    all(
+        any(feature = "linux", all(test, target_os = "linux")),
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )
+))]
+pub use platform::{block_on, spawn};

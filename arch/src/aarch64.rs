@@ -141,6 +141,7 @@ pub mod nr {
     pub const EPOLL_CREATE1: usize = 20;
     pub const EPOLL_CTL: usize = 21;
     pub const EPOLL_PWAIT: usize = 22;
+    pub const EPOLL_PWAIT2: usize = 441;
     pub const FCNTL: usize = 25;
     pub const CLOSE: usize = 57;
     pub const PIPE2: usize = 59;

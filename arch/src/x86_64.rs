@@ -180,6 +180,7 @@ pub mod nr {
     pub const EPOLL_CTL: usize = 233;
     pub const PPOLL: usize = 271;
     pub const EPOLL_PWAIT: usize = 281;
+    pub const EPOLL_PWAIT2: usize = 441;
     pub const TIMERFD_CREATE: usize = 283;
     pub const TIMERFD_SETTIME: usize = 286;
     pub const ACCEPT4: usize = 288;

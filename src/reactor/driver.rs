@@ -20,8 +20,8 @@
 
 use super::lock::SpinLock;
 use super::registry::{READ, Registry, WRITE};
-use crate::sys::{self, EpollEvent, Errno, RawFd};
-use crate::time::{Instant, TimerError, TimerHandle, TimerQueue};
+use crate::sys::{self, EpollEvent, Errno, RawFd, Timespec};
+use crate::time::{self, Instant};
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use core::task::{Context, Poll, Waker};
 
@@ -32,16 +32,11 @@ const EVENTS_PER_WAIT: usize = 64;
 /// Wakers collected under the lock before waking them outside it.
 const WAKE_BATCH: usize = 32;
 
-/// Why the reactor refused a registration or a timer.
+/// Why the reactor refused a registration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CapacityError {
     /// All fd registration slots are in use.
     Registrations {
-        /// The static capacity.
-        capacity: usize,
-    },
-    /// All timer slots are in use.
-    Timers {
         /// The static capacity.
         capacity: usize,
     },
@@ -52,9 +47,6 @@ impl core::fmt::Display for CapacityError {
         match self {
             CapacityError::Registrations { capacity } => {
                 write!(f, "reactor registrations exhausted (capacity {capacity})")
-            }
-            CapacityError::Timers { capacity } => {
-                write!(f, "reactor timers exhausted (capacity {capacity})")
             }
         }
     }
@@ -119,13 +111,14 @@ impl Direction {
     }
 }
 
-struct State<const FDS: usize, const TIMERS: usize> {
+struct State<const FDS: usize> {
     registry: Registry<FDS>,
-    timers: TimerQueue<TIMERS>,
 }
 
-/// The reactor: static capacity for `FDS` registrations and `TIMERS` timers.
-pub struct Reactor<const FDS: usize, const TIMERS: usize> {
+/// The reactor: static capacity for `FDS` registrations. Timers are not
+/// its business: they live in `time/`, and the reactor only bounds its wait
+/// by the earliest deadline and fires them after it.
+pub struct Reactor<const FDS: usize> {
     /// epoll fd + 1 (0: not created yet).
     epoll: AtomicI32,
     /// eventfd + 1 (0: not created yet).
@@ -136,16 +129,16 @@ pub struct Reactor<const FDS: usize, const TIMERS: usize> {
     /// eventfd writes made by [`unpark`](Reactor::unpark), for tests and
     /// `--trace`: same-thread wakes must never add to it.
     unpark_writes: AtomicU32,
-    state: SpinLock<State<FDS, TIMERS>>,
+    state: SpinLock<State<FDS>>,
 }
 
-impl<const FDS: usize, const TIMERS: usize> Default for Reactor<FDS, TIMERS> {
+impl<const FDS: usize> Default for Reactor<FDS> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
+impl<const FDS: usize> Reactor<FDS> {
     /// A reactor; the epoll instance and eventfd are created on first use.
     pub const fn new() -> Self {
         Reactor {
@@ -155,7 +148,6 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
             unpark_writes: AtomicU32::new(0),
             state: SpinLock::new(State {
                 registry: Registry::new(),
-                timers: TimerQueue::new(),
             }),
         }
     }
@@ -295,41 +287,6 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
         Poll::Pending
     }
 
-    /// Adds a timer; the returned handle cancels it.
-    pub fn add_timer(
-        &self,
-        deadline: Instant,
-        waker: &Waker,
-    ) -> Result<TimerHandle, CapacityError> {
-        let h = self.state.lock().timers.insert(deadline, waker.clone());
-        match h {
-            Ok(h) => Ok(h),
-            Err(TimerError::Full) | Err(TimerError::Stale) => {
-                Err(CapacityError::Timers { capacity: TIMERS })
-            }
-        }
-    }
-
-    /// Updates the waker of a pending timer; `false` if it already fired.
-    pub fn update_timer(&self, handle: TimerHandle, waker: &Waker) -> bool {
-        self.state.lock().timers.set_waker(handle, waker).is_ok()
-    }
-
-    /// Cancels a timer (no effect if it already fired).
-    pub fn cancel_timer(&self, handle: TimerHandle) {
-        let _ = self.state.lock().timers.cancel(handle);
-    }
-
-    /// How many timers are pending.
-    pub fn timers(&self) -> usize {
-        self.state.lock().timers.len()
-    }
-
-    /// The nearest timer deadline.
-    pub fn next_deadline(&self) -> Option<Instant> {
-        self.state.lock().timers.next_deadline()
-    }
-
     /// Interrupts a [`park`](Self::park) in progress, or makes the next one
     /// return at once (the eventfd counter latches it). Safe from any thread
     /// and from signal handlers: one atomic load and one `write`, no lock.
@@ -397,30 +354,32 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
         let ep = self.epoll_fd()?;
         let early = self.early_unpark.load(Ordering::SeqCst)
             && self.early_unpark.swap(false, Ordering::SeqCst);
+        let blocking = blocking && !early;
+        if blocking {
+            super::clock::begin_wait();
+        }
+        let deadline = time::driver::next_deadline();
         // Without a freestanding vDSO, reading the clock is a real syscall:
         // an I/O-only loop (no timers, no caller timeout) never reads it,
-        // here or after the wait. (A timer another thread adds during the
-        // wait is found by the next park, whose timeout it bounds.)
-        let deadline = self.next_deadline();
-        let timeout_ms = match (blocking && !early, deadline, max_wait_ns) {
-            (false, _, _) => 0,
-            (true, None, None) => -1,
+        // here or after the wait.
+        let timeout_ns = match (blocking, deadline, max_wait_ns) {
+            (false, _, _) => Some(0),
+            (true, None, None) => None,
             (true, deadline, max_wait_ns) => {
+                super::clock::bound_wait(deadline);
                 let now = Instant::now();
-                let by_timer = deadline.map(|d| d.millis_until_ceil(now));
-                let by_caller = max_wait_ns.map(|ns| {
-                    Instant::from_nanos(now.as_nanos().saturating_add(ns)).millis_until_ceil(now)
-                });
-                match (by_timer, by_caller) {
-                    (Some(a), Some(b)) => a.min(b),
-                    (Some(a), None) | (None, Some(a)) => a,
-                    (None, None) => -1,
+                let by_timer = deadline.map(|d| d.as_nanos().saturating_sub(now.as_nanos()));
+                match (by_timer, max_wait_ns) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
                 }
             }
         };
-        crate::trace!("park: epoll_pwait timeout {} ms", timeout_ms);
+        crate::trace!("park: epoll wait timeout {:?} ns", timeout_ns);
         let mut events = [EpollEvent::default(); EVENTS_PER_WAIT];
-        let n = match sys::epoll_pwait(ep, &mut events, timeout_ms) {
+        let waited = wait(ep, &mut events, timeout_ns);
+        super::clock::end_wait();
+        let n = match waited {
             Ok(n) => n,
             Err(Errno::EINTR) => 0,
             Err(e) => {
@@ -470,30 +429,33 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
             woken += batch.wake_all();
         }
         if deadline.is_some() {
-            woken += self.fire_timers(Instant::now());
+            woken += time::driver::on_alarm();
         }
         Ok(woken)
     }
+}
 
-    /// Wakes every timer whose deadline has passed.
-    pub fn fire_timers(&self, now: Instant) -> usize {
-        let mut woken = 0;
-        let mut batch = WakeBatch::new();
-        loop {
-            {
-                let mut st = self.state.lock();
-                while !batch.is_full() {
-                    match st.timers.pop_expired_one(now) {
-                        Some((_, w)) => batch.push(w),
-                        None => break,
-                    }
+/// Set once `epoll_pwait2` said `ENOSYS` (kernels before 5.11, QEMU
+/// user-mode before 2026): from then on timed waits round up to milliseconds.
+static PWAIT2_MISSING: AtomicBool = AtomicBool::new(false);
+
+/// One `epoll` wait: `None` blocks until an event, `Some(0)` polls, and a
+/// timed wait uses `epoll_pwait2`'s nanosecond timeout where the kernel has
+/// it (timers then fire within the kernel's timer slack, not up to a
+/// millisecond late). Untimed waits keep `epoll_pwait`.
+fn wait(ep: RawFd, events: &mut [EpollEvent], timeout_ns: Option<u64>) -> Result<usize, Errno> {
+    match timeout_ns {
+        None => sys::epoll_pwait(ep, events, -1),
+        Some(0) => sys::epoll_pwait(ep, events, 0),
+        Some(ns) => {
+            if !PWAIT2_MISSING.load(Ordering::Relaxed) {
+                match sys::epoll_pwait2(ep, events, Some(&Timespec::from_nanos(ns))) {
+                    Err(Errno::ENOSYS) => PWAIT2_MISSING.store(true, Ordering::Relaxed),
+                    r => return r,
                 }
             }
-            if batch.is_empty() {
-                return woken;
-            }
-            crate::trace!("timers: {} expired", batch.len);
-            woken += batch.wake_all();
+            let ms = Instant::from_nanos(ns).millis_until_ceil(Instant::ZERO);
+            sys::epoll_pwait(ep, events, ms)
         }
     }
 }
@@ -513,14 +475,6 @@ impl WakeBatch {
             wakers: [const { None }; WAKE_BATCH],
             len: 0,
         }
-    }
-
-    fn is_full(&self) -> bool {
-        self.len >= WAKE_BATCH
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// Adds `w`; callers leave room (a full batch is woken first), so the
@@ -546,25 +500,10 @@ impl WakeBatch {
     }
 }
 
-impl Instant {
-    /// The current time on `CLOCK_MONOTONIC`.
-    pub fn now() -> Instant {
-        // CLOCK_MONOTONIC cannot fail for a valid clock id and pointer; if a
-        // sandbox made it fail anyway, time standing still at 0 is safer than
-        // a panic (timers then fire on the caller's timeout).
-        let ts = sys::clock_gettime(sys::CLOCK_MONOTONIC).unwrap_or_default();
-        Instant::from_nanos(ts.as_nanos())
-    }
-
-    /// Time since `self` (zero if `self` is in the future).
-    pub fn elapsed(&self) -> crate::time::Duration {
-        Instant::now().saturating_duration_since(*self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::future::Future;
     use std::sync::Arc;
     use std::sync::atomic::AtomicUsize;
     use std::task::Wake;
@@ -584,7 +523,7 @@ mod tests {
 
     #[test]
     fn registrations_beyond_capacity_are_a_clear_error() {
-        let reactor: Reactor<2, 2> = Reactor::new();
+        let reactor: Reactor<2> = Reactor::new();
         let (a, _aw) = pipe();
         let (b, _bw) = pipe();
         let (c, _cw) = pipe();
@@ -604,23 +543,8 @@ mod tests {
     }
 
     #[test]
-    fn timers_beyond_capacity_are_a_clear_error() {
-        let reactor: Reactor<2, 2> = Reactor::new();
-        let w = Waker::noop();
-        let t = Instant::from_nanos(u64::MAX / 2);
-        let h = reactor.add_timer(t, w).unwrap();
-        reactor.add_timer(t, w).unwrap();
-        assert_eq!(
-            reactor.add_timer(t, w),
-            Err(CapacityError::Timers { capacity: 2 })
-        );
-        reactor.cancel_timer(h);
-        assert!(reactor.add_timer(t, w).is_ok());
-    }
-
-    #[test]
     fn readiness_wakes_the_parked_waker_once_and_ticks() {
-        let reactor: Reactor<4, 4> = Reactor::new();
+        let reactor: Reactor<4> = Reactor::new();
         let (r, w) = pipe();
         let token = reactor.register(r.raw(), Interest::Read).unwrap();
         let count = Arc::new(Count(AtomicUsize::new(0)));
@@ -650,7 +574,7 @@ mod tests {
 
     #[test]
     fn park_returns_on_unpark_and_on_timer() {
-        let reactor: Reactor<4, 4> = Reactor::new();
+        let reactor: Reactor<4> = Reactor::new();
         reactor.unpark();
         let start = std::time::Instant::now();
         assert_eq!(
@@ -661,22 +585,30 @@ mod tests {
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let waker = Waker::from(count.clone());
-        reactor
-            .add_timer(
-                Instant::now() + crate::time::Duration::from_millis(5),
-                &waker,
-            )
-            .unwrap();
+        let mut sleep = core::pin::pin!(time::sleep(time::Duration::from_millis(5)));
+        let start = Instant::now();
+        assert!(
+            sleep
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
         // The timer bounds the wait even with no timeout given.
         while count.0.load(Ordering::SeqCst) == 0 {
             reactor.park(None).unwrap();
         }
-        assert_eq!(reactor.timers(), 0);
+        assert!(start.elapsed() >= time::Duration::from_millis(5));
+        assert!(
+            sleep
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_ready()
+        );
     }
 
     #[test]
     fn unpark_from_another_thread_ends_a_blocked_park() {
-        static REACTOR: Reactor<4, 4> = Reactor::new();
+        static REACTOR: Reactor<4> = Reactor::new();
         REACTOR.poll_events().unwrap(); // epoll and eventfd exist now
         let start = std::time::Instant::now();
         let t = std::thread::spawn(|| {

@@ -9,23 +9,20 @@
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 
+pub(crate) mod clock;
 mod driver;
 mod lock;
 mod registry;
-mod timer;
 
+pub use clock::LinuxClock;
 pub use driver::{CapacityError, Direction, Interest, Reactor, Token};
-pub use timer::{Interval, Sleep, Timeout, TimeoutError, interval, sleep, sleep_until, timeout};
 
 /// Registration capacity of the global reactor. Empty slots are zero bytes in
 /// `.bss`, so capacity costs address space, not binary size; 16384 covers a
 /// C10k server with room to spare.
 pub const MAX_REGISTRATIONS: usize = 16384;
-/// Timer capacity of the global reactor.
-pub const MAX_TIMERS: usize = 16384;
-
 /// The reactor type of the global instance.
-pub type GlobalReactor = Reactor<MAX_REGISTRATIONS, MAX_TIMERS>;
+pub type GlobalReactor = Reactor<MAX_REGISTRATIONS>;
 
 static REACTOR: GlobalReactor = Reactor::new();
 

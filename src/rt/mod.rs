@@ -25,7 +25,7 @@ pub mod testing;
 
 pub use args::{Args, args, env};
 pub use panic::handle_panic;
-pub use runtime::{block_on, install_reactor_park, spawn};
+pub(crate) use runtime::install_trace_from_env;
 pub use start::Termination;
 
 #[doc(hidden)]

@@ -204,6 +204,7 @@ pub mod syscalls_nr {
     pub const EPOLL_CREATE1: usize = Sysno::epoll_create1 as usize;
     pub const EPOLL_CTL: usize = Sysno::epoll_ctl as usize;
     pub const EPOLL_PWAIT: usize = Sysno::epoll_pwait as usize;
+    pub const EPOLL_PWAIT2: usize = Sysno::epoll_pwait2 as usize;
     pub const EVENTFD2: usize = Sysno::eventfd2 as usize;
     pub const CLOCK_GETTIME: usize = Sysno::clock_gettime as usize;
     pub const CLOCK_NANOSLEEP: usize = Sysno::clock_nanosleep as usize;

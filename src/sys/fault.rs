@@ -425,11 +425,15 @@ fn eagain_is_plausible<B: Backend>(n: usize, fd: usize) -> bool {
     owed
 }
 
-/// `epoll_pwait` with owed edges merged into the result.
+/// A zero `epoll_pwait2` timeout: "do not block".
+static NO_WAIT: crate::sys::Timespec = crate::sys::Timespec { sec: 0, nsec: 0 };
+
+/// `epoll_pwait` or `epoll_pwait2` (`n`) with owed edges merged into the
+/// result.
 ///
 /// # Safety
-/// `a` are the arguments of a valid `epoll_pwait` call.
-unsafe fn epoll_pwait<B: Backend>(mut a: [usize; 6]) -> usize {
+/// `a` are the arguments of a valid call `n`.
+unsafe fn epoll_pwait<B: Backend>(n: usize, mut a: [usize; 6]) -> usize {
     let ep = (a[0] as u32 as u64) + 1;
     let owes = WATCHES.iter().any(|w| {
         let k = w.key.load(Acquire);
@@ -437,10 +441,14 @@ unsafe fn epoll_pwait<B: Backend>(mut a: [usize; 6]) -> usize {
     });
     if owes {
         // An event is pending, so the kernel would not block.
-        a[3] = 0;
+        a[3] = if n == nr::EPOLL_PWAIT2 {
+            &NO_WAIT as *const crate::sys::Timespec as usize
+        } else {
+            0
+        };
     }
-    // SAFETY: forwarded contract.
-    let ret = unsafe { B::syscall6(nr::EPOLL_PWAIT, a[0], a[1], a[2], a[3], a[4], a[5]) };
+    // SAFETY: forwarded contract (a zero timeout points at a static).
+    let ret = unsafe { B::syscall6(n, a[0], a[1], a[2], a[3], a[4], a[5]) };
     if !owes || is_err(ret) {
         return ret;
     }
@@ -495,15 +503,21 @@ impl<B: Backend> Faulty<B> {
     /// # Safety
     /// `a[..argc]` are valid arguments of syscall `n`.
     unsafe fn call(n: usize, mut a: [usize; 6], argc: usize) -> usize {
-        if let Some((index, action)) = due(n, &a) {
+        // `epoll_pwait2` (timed waits) is an `epoll_pwait` to the scripts.
+        let rule_n = if n == nr::EPOLL_PWAIT2 {
+            nr::EPOLL_PWAIT
+        } else {
+            n
+        };
+        if let Some((index, action)) = due(rule_n, &a) {
             match action {
                 // An EAGAIN only fires where the kernel could have said it
                 // (owing the edge if needed); otherwise the real call runs.
-                Action::Fail(e) if e != Errno::EAGAIN || eagain_is_plausible::<B>(n, a[0]) => {
+                Action::Fail(e) if e != Errno::EAGAIN || eagain_is_plausible::<B>(rule_n, a[0]) => {
                     commit(index);
                     return err(e);
                 }
-                Action::Halve | Action::Cap(_) if shortenable(n) && a[2] > 1 => {
+                Action::Halve | Action::Cap(_) if shortenable(rule_n) && a[2] > 1 => {
                     let short = match action {
                         Action::Cap(max) => a[2].min(max.max(1)),
                         _ => a[2] / 2,
@@ -516,9 +530,9 @@ impl<B: Backend> Faulty<B> {
                 _ => {}
             }
         }
-        if n == nr::EPOLL_PWAIT {
+        if rule_n == nr::EPOLL_PWAIT {
             // SAFETY: forwarded contract.
-            return unsafe { epoll_pwait::<B>(a) };
+            return unsafe { epoll_pwait::<B>(n, a) };
         }
         // SAFETY: forwarded contract; a shortened length only lets the
         // kernel touch less of the caller's buffer.

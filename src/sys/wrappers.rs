@@ -102,6 +102,34 @@ pub fn epoll_ctl(epfd: RawFd, op: u32, fd: RawFd, event: Option<&EpollEvent>) ->
     unsafe { syscall!(nr::EPOLL_CTL, epfd as usize, op as usize, fd as usize, ev) }.map(drop)
 }
 
+/// `epoll_pwait2(2)` with no signal mask: like [`epoll_pwait`] with a
+/// nanosecond timeout (`None` waits forever). Linux 5.11 and later; older
+/// kernels and QEMU user-mode before 2026 say `ENOSYS`.
+pub fn epoll_pwait2(
+    epfd: RawFd,
+    events: &mut [EpollEvent],
+    timeout: Option<&Timespec>,
+) -> R<usize> {
+    if events.is_empty() {
+        return Err(Errno::EINVAL);
+    }
+    let max = events.len().min(i32::MAX as usize);
+    let t = timeout.map_or(0, |t| t as *const Timespec as usize);
+    // SAFETY: the kernel writes at most `max` events into `events` and reads
+    // one `timespec` from `t` (or nothing when it is 0).
+    unsafe {
+        syscall!(
+            nr::EPOLL_PWAIT2,
+            epfd as usize,
+            events.as_mut_ptr() as usize,
+            max,
+            t,
+            0,
+            SIGSET_SIZE
+        )
+    }
+}
+
 /// `epoll_pwait(2)` with no signal mask (`epoll_wait` does not exist on
 /// aarch64, and `epoll_pwait2` is missing from QEMU 7.2). `timeout_ms` -1
 /// waits forever, 0 polls. Returns how many `events` were filled.

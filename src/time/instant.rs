@@ -4,7 +4,8 @@ use core::ops::{Add, AddAssign, Sub, SubAssign};
 use core::time::Duration;
 
 /// A point on the monotonic clock, in nanoseconds since an unspecified epoch
-/// (for Linux: `CLOCK_MONOTONIC`, i.e. roughly boot time).
+/// (on Linux `CLOCK_MONOTONIC`, roughly boot time; on a microcontroller
+/// its timer's count since start-up).
 ///
 /// A `u64` of nanoseconds lasts about 584 years, so the arithmetic saturates at
 /// [`Instant::MAX`] instead of wrapping: a deadline that far away simply means
@@ -31,6 +32,19 @@ impl Instant {
     pub const ZERO: Instant = Instant(0);
     /// The latest representable instant; used as "never".
     pub const MAX: Instant = Instant(u64::MAX);
+
+    /// The current time on the platform's monotonic clock (see
+    /// [`Driver`](super::Driver)).
+    #[inline]
+    pub fn now() -> Instant {
+        super::driver::now()
+    }
+
+    /// Time since `self` (zero if `self` is in the future).
+    #[inline]
+    pub fn elapsed(&self) -> Duration {
+        Instant::now().saturating_duration_since(*self)
+    }
 
     /// Wraps a raw monotonic nanosecond count.
     #[inline]

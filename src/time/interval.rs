@@ -1,182 +1,116 @@
-//! A pure periodic schedule: which tick is due, and when the next one is.
-//!
-//! The `interval` future (reactor side) keeps one of these plus a timer
-//! handle; this part has no clock and no waker, so its policy is host-testable.
+//! [`interval`]: a periodic timer on the [schedule](super::schedule) policy.
 
-use core::time::Duration;
+use super::schedule::{MissedTickBehavior, Schedule};
+use super::sleep::{Sleep, sleep_until};
+use super::{Duration, Instant};
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
 
-use super::Instant;
-use super::instant::duration_nanos_saturating;
-
-/// What an [`Interval`] does when ticks were missed (the task was late).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum MissedTickBehavior {
-    /// Fire every missed tick back to back, then continue on the original grid.
-    /// (tokio's default.) After a long stall this is a burst of instant ticks.
-    Burst,
-    /// Restart the period from the moment the late tick is taken: the next
-    /// deadline is `now + period`. The grid drifts.
-    Delay,
-    /// **bitwake's default.** Fire once for the missed ticks, then continue with
-    /// the next tick of the original grid that is still in the future.
-    ///
-    /// Why: a runtime that may sit suspended (QEMU paused, laptop asleep) should
-    /// not wake a task hundreds of times in a row to "catch up", and periodic
-    /// work such as a status line wants to stay on its grid rather than drift.
-    #[default]
-    Skip,
+/// Ticks every `period`, the first tick at once. Missed ticks are skipped by
+/// default (see [`MissedTickBehavior`]). A zero period, which would tick
+/// forever without time passing, gives `None`.
+pub fn interval(period: Duration) -> Option<Interval> {
+    interval_at(Instant::now(), period)
 }
 
-/// A periodic schedule starting at `start` with a fixed `period`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Ticks every `period`, the first tick at `start`; `None` for a zero period.
+pub fn interval_at(start: Instant, period: Duration) -> Option<Interval> {
+    Some(Interval {
+        schedule: Schedule::new(start, period)?,
+    })
+}
+
+/// A periodic timer; see [`interval`].
+///
+/// `Unpin`: each [`tick`](Interval::tick) future carries its own timer entry,
+/// so the interval itself can be kept anywhere and moved freely.
+#[derive(Debug)]
 pub struct Interval {
-    next: Instant,
-    period_ns: u64,
-    behavior: MissedTickBehavior,
+    schedule: Schedule,
 }
 
 impl Interval {
-    /// First tick at `start`, then every `period`, with
-    /// [`MissedTickBehavior::Skip`]. Returns `None` for a zero period (which
-    /// would tick forever without time passing; tokio panics there instead).
-    ///
-    /// Periods beyond ~584 years saturate, i.e. only the first tick happens.
-    pub fn new(start: Instant, period: Duration) -> Option<Self> {
-        let period_ns = duration_nanos_saturating(period);
-        (period_ns != 0).then_some(Interval {
-            next: start,
-            period_ns,
-            behavior: MissedTickBehavior::Skip,
-        })
-    }
-
-    /// The same schedule with another missed-tick policy.
-    pub const fn with_missed_tick_behavior(mut self, behavior: MissedTickBehavior) -> Self {
-        self.behavior = behavior;
-        self
-    }
-
-    /// The active missed-tick policy.
-    pub const fn missed_tick_behavior(&self) -> MissedTickBehavior {
-        self.behavior
+    /// Waits for the next tick and returns the instant it was scheduled for
+    /// (which may be earlier than now when the task was late). Dropping the
+    /// returned future before it completes consumes no tick.
+    pub fn tick(&mut self) -> Tick<'_> {
+        let deadline = self.schedule.next_deadline();
+        Tick {
+            interval: self,
+            sleep: sleep_until(deadline),
+        }
     }
 
     /// The period.
-    pub const fn period(&self) -> Duration {
-        Duration::from_nanos(self.period_ns)
+    pub fn period(&self) -> Duration {
+        self.schedule.period()
     }
 
-    /// When the next tick is due: the deadline to put in the timer queue.
-    pub const fn next_deadline(&self) -> Instant {
-        self.next
+    /// What happens when ticks were missed.
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.schedule.missed_tick_behavior()
     }
 
-    /// If a tick is due at `now`, consumes it and returns its scheduled instant
-    /// (which may be earlier than `now`); otherwise returns `None`.
-    pub fn poll_tick(&mut self, now: Instant) -> Option<Instant> {
-        if now < self.next {
-            return None;
-        }
-        let scheduled = self.next;
-        let next = self.next.as_nanos().saturating_add(self.period_ns);
-        let n = now.as_nanos();
-        self.next = Instant::from_nanos(match self.behavior {
-            MissedTickBehavior::Burst => next,
-            MissedTickBehavior::Delay => n.saturating_add(self.period_ns),
-            MissedTickBehavior::Skip if next > n => next,
-            MissedTickBehavior::Skip => {
-                // Smallest grid point strictly after `now`, in O(1).
-                let behind = n - scheduled.as_nanos();
-                let steps = behind / self.period_ns + 1;
-                scheduled
-                    .as_nanos()
-                    .saturating_add(steps.saturating_mul(self.period_ns))
-            }
-        });
-        Some(scheduled)
+    /// Sets what happens when ticks were missed.
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.schedule = self.schedule.with_missed_tick_behavior(behavior);
     }
 
-    /// Restarts the schedule so that the next tick is at `at`.
-    pub fn reset(&mut self, at: Instant) {
-        self.next = at;
+    /// Restarts the grid: the next tick is one period from now.
+    pub fn reset(&mut self) {
+        self.reset_after(self.period());
+    }
+
+    /// Restarts the grid: the next tick is now.
+    pub fn reset_immediately(&mut self) {
+        self.schedule.reset(Instant::now());
+    }
+
+    /// Restarts the grid: the next tick is `after` from now.
+    pub fn reset_after(&mut self, after: Duration) {
+        self.schedule.reset(Instant::now().saturating_add(after));
+    }
+
+    /// Restarts the grid: the next tick is at `deadline`.
+    pub fn reset_at(&mut self, deadline: Instant) {
+        self.schedule.reset(deadline);
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The future returned by [`Interval::tick`]. `!Unpin` (it holds a timer
+/// entry while it waits).
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct Tick<'a> {
+    interval: &'a mut Interval,
+    sleep: Sleep,
+}
 
-    fn t(n: u64) -> Instant {
-        Instant::from_nanos(n)
-    }
-    fn iv(b: MissedTickBehavior) -> Interval {
-        Interval::new(t(100), Duration::from_nanos(10))
-            .unwrap()
-            .with_missed_tick_behavior(b)
-    }
+impl Future for Tick<'_> {
+    type Output = Instant;
 
-    #[test]
-    fn zero_period_rejected() {
-        assert!(Interval::new(t(0), Duration::ZERO).is_none());
-        assert_eq!(
-            Interval::new(t(0), Duration::from_nanos(1))
-                .unwrap()
-                .missed_tick_behavior(),
-            MissedTickBehavior::Skip
-        );
-    }
-
-    #[test]
-    fn on_time_ticks_are_the_same_for_all_policies() {
-        for b in [
-            MissedTickBehavior::Burst,
-            MissedTickBehavior::Delay,
-            MissedTickBehavior::Skip,
-        ] {
-            let mut i = iv(b);
-            assert_eq!(i.poll_tick(t(99)), None);
-            assert_eq!(i.poll_tick(t(100)), Some(t(100)));
-            assert_eq!(i.poll_tick(t(100)), None);
-            assert_eq!(i.next_deadline(), t(110));
-            assert_eq!(i.poll_tick(t(110)), Some(t(110)));
-            assert_eq!(i.period(), Duration::from_nanos(10));
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Instant> {
+        // SAFETY: `sleep` is structurally pinned (never moved out of a pinned
+        // `Tick`, which has no `Drop` of its own); `interval` is a plain
+        // reference and not pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above.
+        let mut sleep = unsafe { Pin::new_unchecked(&mut this.sleep) };
+        loop {
+            let now = Instant::now();
+            if let Some(at) = this.interval.schedule.poll_tick(now) {
+                return Poll::Ready(at);
+            }
+            // A reset between ticks moves the deadline.
+            let next = this.interval.schedule.next_deadline();
+            if sleep.deadline() != next {
+                sleep.as_mut().reset(next);
+            }
+            match sleep.as_mut().poll_at(now, cx) {
+                Poll::Ready(()) => continue,
+                Poll::Pending => return Poll::Pending,
+            }
         }
-    }
-
-    #[test]
-    fn burst_catches_up() {
-        let mut i = iv(MissedTickBehavior::Burst);
-        let got: Vec<_> = core::iter::from_fn(|| i.poll_tick(t(135))).collect();
-        assert_eq!(got, [t(100), t(110), t(120), t(130)]);
-        assert_eq!(i.next_deadline(), t(140));
-    }
-
-    #[test]
-    fn delay_drifts() {
-        let mut i = iv(MissedTickBehavior::Delay);
-        assert_eq!(i.poll_tick(t(135)), Some(t(100)));
-        assert_eq!(i.poll_tick(t(135)), None);
-        assert_eq!(i.next_deadline(), t(145));
-    }
-
-    #[test]
-    fn skip_stays_on_grid() {
-        let mut i = iv(MissedTickBehavior::Skip);
-        assert_eq!(i.poll_tick(t(135)), Some(t(100)));
-        assert_eq!(i.poll_tick(t(135)), None);
-        assert_eq!(i.next_deadline(), t(140));
-        // Exactly on a grid point: that point is "now", so the next is later.
-        assert_eq!(i.poll_tick(t(160)), Some(t(140)));
-        assert_eq!(i.next_deadline(), t(170));
-        i.reset(t(1000));
-        assert_eq!(i.poll_tick(t(999)), None);
-        assert_eq!(i.poll_tick(t(1000)), Some(t(1000)));
-    }
-
-    #[test]
-    fn saturates_near_max() {
-        let mut i = Interval::new(t(u64::MAX - 5), Duration::from_nanos(10)).unwrap();
-        assert_eq!(i.poll_tick(Instant::MAX), Some(t(u64::MAX - 5)));
-        assert_eq!(i.next_deadline(), Instant::MAX);
     }
 }

@@ -1,29 +1,31 @@
-//! Time building blocks for the reactor: a monotonic [`Instant`], the
-//! static-capacity [`TimerQueue`] and the pure [`Interval`] schedule.
+//! Time, written once for every platform: [`Instant`], [`Duration`],
+//! [`sleep`], [`sleep_until`], [`timeout`], [`timeout_at`] and [`interval`].
 //!
-//! Nothing here reads a clock. The reactor samples `CLOCK_MONOTONIC`, wraps the
-//! nanoseconds in [`Instant::from_nanos`], and drives the queue with them; that
-//! keeps this module OS-agnostic and fully testable on the host with made-up
-//! times.
+//! The names and meanings follow tokio's `time` module. What differs:
+//! [`Sleep`] cannot fail and needs no capacity (each timer lives in its own
+//! future, see `queue.rs`); [`interval`] with a zero period is `None` rather
+//! than a panic; missed interval ticks are skipped by default.
+//!
+//! Below these sits the platform's [`Driver`] (a clock and an alarm, see
+//! [`driver`]): the Linux reactor, or `bitwake-mcu`'s SysTick / `mtime`
+//! timer.
 //!
 //! [`Duration`] is `core::time::Duration` re-exported: it is `no_std`, `Copy`,
-//! has `const` constructors and is what every Rust user already knows, so a
-//! bitwake-specific type would only add conversions.
+//! has `const` constructors and is what every Rust user already knows.
 
+pub mod driver;
 mod instant;
 mod interval;
+mod lock;
 mod queue;
+mod schedule;
+mod sleep;
+mod timeout;
 
 pub use core::time::Duration;
+pub use driver::Driver;
 pub use instant::Instant;
-pub use interval::{Interval, MissedTickBehavior};
-pub use queue::{TimerError, TimerHandle, TimerQueue};
-
-/// On Linux the timer futures run on the reactor's queue.
-#[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
-pub use crate::reactor::{
-    Interval as IntervalTimer, Sleep, Timeout, TimeoutError, interval, sleep, sleep_until, timeout,
-};
+pub use interval::{Interval, Tick, interval, interval_at};
+pub use schedule::MissedTickBehavior;
+pub use sleep::{Sleep, sleep, sleep_until};
+pub use timeout::{Elapsed, Timeout, timeout, timeout_at};

@@ -1,576 +1,479 @@
-//! A static-capacity timer queue: an indexed binary min-heap with stable slots.
+//! The timer queue: an intrusive pairing heap of entries that live in the
+//! waiting futures themselves.
 //!
-//! Layout: `slots[N]` hold the timers (deadline, waker, generation) and never
-//! move, so a [`TimerHandle`] can name one by index; `heap[..len]` is a binary
-//! min-heap of slot indices ordered by `(deadline, seq)`, and every occupied
-//! slot records its own heap position so cancellation can find it in O(1) and
-//! remove it in O(log n). Free slots form an intrusive stack through `next_free`.
+//! A [`Sleep`](super::Sleep) carries its own [`TimerEntry`]: deadline, waker
+//! and three links. While it waits, the entry is linked into the queue; it is
+//! unlinked when it fires, when the sleep completes, and when the sleep is
+//! dropped. So the queue has no capacity and a sleep cannot fail: every timer
+//! brings its own storage, like embassy's integrated timers and tokio's
+//! timer-wheel entries.
 //!
-//! * `seq` is a per-queue insertion counter: equal deadlines fire in insertion
-//!   order (FIFO), which keeps the runtime (and its tests) deterministic.
-//! * `generation` is bumped every time a slot is vacated, so a handle kept by a
-//!   dropped `Sleep` can never cancel the timer that later reuses its slot.
-
-use core::fmt;
-use core::task::Waker;
+//! Why a pairing heap: insertion is O(1), removing the earliest or any entry
+//! is O(log n) amortized, the earliest deadline is the root (O(1)), and the
+//! whole structure is three pointers per entry with no rebalancing code.
+//! Equal deadlines fire in insertion order (a sequence number breaks ties),
+//! which keeps programs and tests deterministic.
+//!
+//! Links are reached through raw pointers. The invariants that make that
+//! sound are the callers' (see each `unsafe fn`): an entry is pinned while it
+//! is queued and is removed before it is dropped, and every access to an
+//! entry's fields happens with exclusive access to the queue (the queue's
+//! lock held).
 
 use super::Instant;
+use core::cell::UnsafeCell;
+use core::marker::PhantomPinned;
+use core::ptr;
+use core::task::Waker;
 
-/// Errors from [`TimerQueue`] operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TimerError {
-    /// All `N` slots are in use; the timer was not inserted.
-    Full,
-    /// The handle no longer names a pending timer: it fired, was cancelled, or
-    /// its slot now belongs to another timer.
-    Stale,
-}
-
-impl fmt::Display for TimerError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TimerError::Full => "timer queue is full",
-            TimerError::Stale => "stale timer handle",
-        })
-    }
-}
-
-impl core::error::Error for TimerError {}
-
-/// Names one pending timer in a [`TimerQueue`]. Cheap to copy; goes stale
-/// (detectably) once its timer fires or is cancelled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct TimerHandle {
-    slot: u32,
-    generation: u32,
-}
-
-impl TimerHandle {
-    /// The slot index (stable while the timer is pending); useful in traces.
-    #[inline]
-    pub const fn slot(self) -> usize {
-        self.slot as usize
-    }
-
-    /// The slot's generation when this handle was issued.
-    #[inline]
-    pub const fn generation(self) -> u32 {
-        self.generation
-    }
-}
-
-/// Marks a slot that is not in the heap (free).
-const NOT_IN_HEAP: u32 = u32::MAX;
-/// Terminates the free list. The list stores `slot + 1` so that an empty
-/// queue is all zero bytes: a large queue inside a `static` then lands in
-/// `.bss` and costs nothing in the binary (any non-zero byte would move the
-/// whole static, e.g. the reactor, into `.data`).
-const NO_SLOT: u32 = 0;
-
-struct Slot {
+/// The part of a timer that the queue links and reads.
+struct Links {
     deadline: u64,
-    /// Insertion sequence number: the FIFO tie-breaker for equal deadlines.
+    /// Insertion order: the tie-breaker for equal deadlines.
     seq: u64,
-    /// `Some` exactly while the slot holds a pending timer.
     waker: Option<Waker>,
-    generation: u32,
-    /// Index into `heap` while pending, `NOT_IN_HEAP` once vacated (a
-    /// never-used slot says 0; it is only read for pending slots).
-    heap_pos: u32,
-    /// Next free slot + 1 while free (`NO_SLOT` ends the list).
-    next_free: u32,
+    /// First child in the heap.
+    child: *mut Links,
+    /// Next sibling.
+    next: *mut Links,
+    /// The parent if this is a first child, else the previous sibling; null
+    /// for the root.
+    prev: *mut Links,
+    queued: bool,
 }
 
-impl Slot {
-    const EMPTY: Slot = Slot {
-        deadline: 0,
-        seq: 0,
-        waker: None,
-        generation: 0,
-        heap_pos: 0,
-        next_free: NO_SLOT,
-    };
+/// One timer's storage, embedded in the future that waits for it. `!Unpin`:
+/// once queued it must not move.
+pub(crate) struct TimerEntry {
+    links: UnsafeCell<Links>,
+    _pinned: PhantomPinned,
 }
 
-/// A fixed-capacity queue of `(deadline, Waker)` timers.
-///
-/// | operation | cost |
-/// |---|---|
-/// | [`insert`](Self::insert), [`cancel`](Self::cancel), [`reschedule`](Self::reschedule), one expiry | O(log n) |
-/// | [`next_deadline`](Self::next_deadline), [`contains`](Self::contains), [`set_waker`](Self::set_waker) | O(1) |
-///
-/// `N` must be below `u32::MAX` (checked at compile time). [`TimerQueue::new`]
-/// is `const`, so a queue can live in a `static` (behind the reactor's lock or
-/// cell of choice).
-pub struct TimerQueue<const N: usize> {
-    slots: [Slot; N],
-    heap: [u32; N],
-    len: usize,
-    free_head: u32,
-    /// Slots `>= fresh` have never been used; they are handed out before the
-    /// free list is needed, which lets `new` stay `const` and O(1)-simple.
-    fresh: u32,
-    next_seq: u64,
-}
+// SAFETY: the fields are only read or written by whoever has exclusive access
+// to the queue the entry belongs to (under its lock), or by the owner while
+// the entry is not queued; the waker inside is `Send + Sync`.
+unsafe impl Send for TimerEntry {}
+// SAFETY: as above: shared references never touch the fields without the
+// queue's lock.
+unsafe impl Sync for TimerEntry {}
 
-impl<const N: usize> Default for TimerQueue<N> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<const N: usize> fmt::Debug for TimerQueue<N> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TimerQueue")
-            .field("len", &self.len)
-            .field("capacity", &N)
-            .field("next_deadline", &self.next_deadline())
-            .finish()
-    }
-}
-
-impl<const N: usize> TimerQueue<N> {
-    /// Slot indices and heap positions are `u32`, with `u32::MAX` as a sentinel.
-    const CAPACITY_OK: () = assert!(N < u32::MAX as usize - 1, "TimerQueue capacity too large");
-
-    /// An empty queue.
-    pub const fn new() -> Self {
-        #[allow(clippy::let_unit_value)]
-        let () = Self::CAPACITY_OK;
-        TimerQueue {
-            slots: [const { Slot::EMPTY }; N],
-            heap: [0; N],
-            len: 0,
-            free_head: NO_SLOT,
-            fresh: 0,
-            next_seq: 0,
+impl TimerEntry {
+    /// An entry that is not queued.
+    pub(crate) const fn new() -> Self {
+        TimerEntry {
+            links: UnsafeCell::new(Links {
+                deadline: 0,
+                seq: 0,
+                waker: None,
+                child: ptr::null_mut(),
+                next: ptr::null_mut(),
+                prev: ptr::null_mut(),
+                queued: false,
+            }),
+            _pinned: PhantomPinned,
         }
     }
 
-    /// The fixed capacity `N`.
-    #[inline]
-    pub const fn capacity(&self) -> usize {
-        N
+    fn raw(&self) -> *mut Links {
+        self.links.get()
+    }
+}
+
+impl core::fmt::Debug for TimerEntry {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The fields may only be read under the queue's lock.
+        f.write_str("TimerEntry")
+    }
+}
+
+/// Whether `a` fires before `b`.
+///
+/// # Safety
+/// Both point to live entries the caller has exclusive access to.
+#[inline]
+unsafe fn before(a: *const Links, b: *const Links) -> bool {
+    // SAFETY: by the contract.
+    unsafe { ((*a).deadline, (*a).seq) < ((*b).deadline, (*b).seq) }
+}
+
+/// Melds two heap roots (either may be null) and returns the new root, whose
+/// `next` and `prev` are null.
+///
+/// # Safety
+/// Non-null arguments are roots of disjoint heaps of live entries the caller
+/// has exclusive access to.
+unsafe fn meld(a: *mut Links, b: *mut Links) -> *mut Links {
+    if a.is_null() {
+        return b;
+    }
+    if b.is_null() {
+        return a;
+    }
+    // SAFETY: by the contract both are live and exclusively ours.
+    unsafe {
+        let (root, sub) = if before(b, a) { (b, a) } else { (a, b) };
+        (*root).next = ptr::null_mut();
+        (*root).prev = ptr::null_mut();
+        (*sub).next = (*root).child;
+        if !(*root).child.is_null() {
+            (*(*root).child).prev = sub;
+        }
+        (*sub).prev = root;
+        (*root).child = sub;
+        root
+    }
+}
+
+/// Melds a sibling list (from `first` along `next`) into one heap with the
+/// standard two passes: pairs left to right, then the pairs right to left.
+/// Iterative, so its stack use does not grow with the number of timers.
+///
+/// # Safety
+/// `first` is null or the head of a sibling list of live entries the caller
+/// has exclusive access to, detached from any parent.
+unsafe fn merge_pairs(first: *mut Links) -> *mut Links {
+    // SAFETY: every pointer followed below is in the list, by the contract.
+    unsafe {
+        // Pass 1: meld pairs; the results form a stack through `next`.
+        let mut stack: *mut Links = ptr::null_mut();
+        let mut cur = first;
+        while !cur.is_null() {
+            let a = cur;
+            let b = (*a).next;
+            let pair = if b.is_null() {
+                cur = ptr::null_mut();
+                (*a).next = ptr::null_mut();
+                (*a).prev = ptr::null_mut();
+                a
+            } else {
+                cur = (*b).next;
+                meld(a, b)
+            };
+            (*pair).next = stack;
+            stack = pair;
+        }
+        // Pass 2: meld the pairs from the last to the first.
+        let mut root: *mut Links = ptr::null_mut();
+        while !stack.is_null() {
+            let p = stack;
+            stack = (*p).next;
+            (*p).next = ptr::null_mut();
+            root = meld(root, p);
+        }
+        root
+    }
+}
+
+/// Pending timers, earliest first. Has no capacity: entries bring their own
+/// storage (see the module docs).
+pub(crate) struct TimerQueue {
+    root: *mut Links,
+    len: usize,
+    seq: u64,
+}
+
+// SAFETY: the queue only holds pointers to entries, which are `Send + Sync`;
+// it is always used behind a lock.
+unsafe impl Send for TimerQueue {}
+
+impl TimerQueue {
+    /// An empty queue (all zero bytes, so a `static` one lands in `.bss`).
+    pub(crate) const fn new() -> Self {
+        TimerQueue {
+            root: ptr::null_mut(),
+            len: 0,
+            seq: 0,
+        }
     }
 
-    /// Number of pending timers.
-    #[inline]
-    pub const fn len(&self) -> usize {
+    /// How many timers are pending.
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    /// `true` if no timer is pending.
-    #[inline]
-    pub const fn is_empty(&self) -> bool {
-        self.len == 0
+    /// The earliest pending deadline.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        // SAFETY: a non-null root is a queued, live entry (queue invariant),
+        // and `&self` is exclusive access to the queue by its lock.
+        (!self.root.is_null()).then(|| Instant::from_nanos(unsafe { (*self.root).deadline }))
     }
 
-    /// `true` if all `N` slots are in use.
-    #[inline]
-    pub const fn is_full(&self) -> bool {
-        self.len == N
-    }
-
-    /// Schedules `waker` to be handed back by [`pop_expired`](Self::pop_expired)
-    /// once `now >= deadline`. Returns [`TimerError::Full`] (and drops nothing
-    /// but the given waker) when all slots are in use.
-    pub fn insert(&mut self, deadline: Instant, waker: Waker) -> Result<TimerHandle, TimerError> {
-        let slot = self.alloc_slot().ok_or(TimerError::Full)?;
-        let seq = self.next_seq;
-        // u64 sequence numbers cannot wrap in practice (2^64 inserts).
-        self.next_seq = self.next_seq.wrapping_add(1);
-        let pos = self.len;
-        let s = &mut self.slots[slot as usize];
-        s.deadline = deadline.as_nanos();
-        s.seq = seq;
-        s.waker = Some(waker);
-        s.heap_pos = pos as u32;
-        self.heap[pos] = slot;
-        self.len += 1;
-        self.sift_up(pos);
-        Ok(TimerHandle {
-            slot,
-            generation: self.slots[slot as usize].generation,
-        })
-    }
-
-    /// `true` if `handle` names a timer that is still pending.
-    #[inline]
-    pub fn contains(&self, handle: TimerHandle) -> bool {
-        self.live_slot(handle).is_some()
-    }
-
-    /// The deadline of a pending timer.
-    pub fn deadline(&self, handle: TimerHandle) -> Result<Instant, TimerError> {
-        let i = self.live_slot(handle).ok_or(TimerError::Stale)?;
-        Ok(Instant::from_nanos(self.slots[i].deadline))
-    }
-
-    /// Removes a pending timer and returns its waker.
-    ///
-    /// A handle whose timer already fired, was cancelled, or whose slot was
-    /// reused gives [`TimerError::Stale`] and touches nothing, so a dropped
-    /// `Sleep` may call this unconditionally.
-    pub fn cancel(&mut self, handle: TimerHandle) -> Result<Waker, TimerError> {
-        let i = self.live_slot(handle).ok_or(TimerError::Stale)?;
-        let pos = self.slots[i].heap_pos as usize;
-        Ok(self.remove_at(pos))
-    }
-
-    /// Replaces the waker of a pending timer unless it would wake the same task
-    /// (a re-polled `Sleep` calls this with its current context's waker).
-    pub fn set_waker(&mut self, handle: TimerHandle, waker: &Waker) -> Result<(), TimerError> {
-        let i = self.live_slot(handle).ok_or(TimerError::Stale)?;
-        let slot_waker = &mut self.slots[i].waker;
-        match slot_waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => *slot_waker = Some(waker.clone()),
-        }
-        Ok(())
-    }
-
-    /// Moves a pending timer to a new deadline in O(log n), keeping its handle.
-    ///
-    /// The timer counts as newly inserted for FIFO tie-breaking, exactly as if
-    /// it had been cancelled and inserted again.
-    pub fn reschedule(&mut self, handle: TimerHandle, deadline: Instant) -> Result<(), TimerError> {
-        let i = self.live_slot(handle).ok_or(TimerError::Stale)?;
-        let seq = self.next_seq;
-        self.next_seq = self.next_seq.wrapping_add(1);
-        self.slots[i].deadline = deadline.as_nanos();
-        self.slots[i].seq = seq;
-        let pos = self.slots[i].heap_pos as usize;
-        // The key grew or shrank; only one of the two sifts moves it.
-        let pos = self.sift_up(pos);
-        self.sift_down(pos);
-        Ok(())
-    }
-
-    /// The earliest pending deadline: what the reactor turns into its
-    /// `epoll_pwait` timeout.
-    #[inline]
-    pub fn next_deadline(&self) -> Option<Instant> {
-        if self.len == 0 {
-            None
-        } else {
-            self.slot_at(0).map(|s| Instant::from_nanos(s.deadline))
-        }
-    }
-
-    /// Removes the earliest timer if its deadline is `<= now`, returning its
-    /// (now stale) handle and its waker.
-    pub fn pop_expired_one(&mut self, now: Instant) -> Option<(TimerHandle, Waker)> {
-        if self.len == 0 {
-            return None;
-        }
-        let slot = *self.heap.first()?;
-        let s = self.slots.get(slot as usize)?;
-        if s.deadline > now.as_nanos() {
-            return None;
-        }
-        let handle = TimerHandle {
-            slot,
-            generation: s.generation,
-        };
-        Some((handle, self.remove_at(0)))
-    }
-
-    /// Removes every timer whose deadline is `<= now`, in deadline order (FIFO
-    /// among equal deadlines), passing each waker to `f`. Returns how many fired.
-    ///
-    /// Each timer is removed *before* `f` sees its waker, so `f` may wake the
-    /// task right away; it must not touch this queue (it is borrowed mutably),
-    /// which a bit-setting bitwake waker never does.
-    pub fn pop_expired(&mut self, now: Instant, mut f: impl FnMut(Waker)) -> usize {
-        let mut n = 0;
-        while let Some((_, waker)) = self.pop_expired_one(now) {
-            f(waker);
-            n += 1;
-        }
-        n
-    }
-
-    /// Removes all timers, dropping their wakers. Outstanding handles go stale.
-    pub fn clear(&mut self) {
-        while self.len > 0 {
-            drop(self.remove_at(self.len - 1));
-        }
-    }
-
-    // ----- internals -------------------------------------------------------
-
-    /// The slot index of `handle` if it names a pending timer.
-    #[inline]
-    fn live_slot(&self, handle: TimerHandle) -> Option<usize> {
-        let i = handle.slot as usize;
-        let s = self.slots.get(i)?;
-        (s.waker.is_some() && s.generation == handle.generation).then_some(i)
-    }
-
-    fn alloc_slot(&mut self) -> Option<u32> {
-        if self.free_head != NO_SLOT {
-            let slot = self.free_head - 1;
-            self.free_head = self.slots[slot as usize].next_free;
-            Some(slot)
-        } else if (self.fresh as usize) < N {
-            let slot = self.fresh;
-            self.fresh += 1;
-            Some(slot)
-        } else {
-            None
-        }
-    }
-
-    /// Takes the timer at heap position `pos` out of the heap, frees its slot
-    /// (bumping the generation) and returns its waker.
-    fn remove_at(&mut self, pos: usize) -> Waker {
-        debug_assert!(pos < self.len);
-        // `pos < len <= N` and heap entries are slot indices below `N`; the
-        // `get`s that say so again cost a compare each, where indexing would
-        // also leave a panic site (and its location) in every program.
-        let (Some(&slot), Some(&moved)) = (self.heap.get(pos), self.heap.get(self.len - 1)) else {
-            return unreachable_waker();
-        };
-        self.len -= 1;
-        if pos != self.len {
-            if let Some(p) = self.heap.get_mut(pos) {
-                *p = moved;
-            }
-            self.set_heap_pos(pos);
-            // The moved element may belong above or below `pos`.
-            let p = self.sift_up(pos);
-            self.sift_down(p);
-        }
-        let Some(s) = self.slots.get_mut(slot as usize) else {
-            return unreachable_waker();
-        };
-        s.heap_pos = NOT_IN_HEAP;
-        // Wrapping: a slot would need 2^32 reuses while one old handle is still
-        // held for a stale handle to alias; accepted and documented.
-        s.generation = s.generation.wrapping_add(1);
-        s.next_free = self.free_head;
-        self.free_head = slot + 1;
-        // `waker` is Some for every slot in the heap (invariant of `insert`).
-        s.waker.take().unwrap_or_else(unreachable_waker)
-    }
-
-    /// The slot of the timer at heap position `pos`. Always `Some` for
-    /// `pos < len` (heap entries are slot indices below `N`); a lookup
-    /// instead of indexing keeps the heap code free of panic sites.
-    #[inline]
-    fn slot_at(&self, pos: usize) -> Option<&Slot> {
-        self.slots.get(*self.heap.get(pos)? as usize)
-    }
-
-    /// `(deadline, seq)` of the timer at heap position `pos`.
-    #[inline]
-    fn key(&self, pos: usize) -> (u64, u64) {
-        self.slot_at(pos)
-            .map_or((u64::MAX, u64::MAX), |s| (s.deadline, s.seq))
-    }
-
-    /// Records `pos` as the heap position of the timer stored there.
-    #[inline]
-    fn set_heap_pos(&mut self, pos: usize) {
-        let slot = self.heap.get(pos).map_or(usize::MAX, |&i| i as usize);
-        if let Some(s) = self.slots.get_mut(slot) {
-            s.heap_pos = pos as u32;
-        }
-    }
-
-    #[inline]
-    fn swap(&mut self, a: usize, b: usize) {
-        if a < N && b < N {
-            self.heap.swap(a, b);
-        }
-        self.set_heap_pos(a);
-        self.set_heap_pos(b);
-    }
-
-    /// Moves the element at `pos` up while it is smaller than its parent;
-    /// returns its final position.
-    fn sift_up(&mut self, mut pos: usize) -> usize {
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            if self.key(pos) < self.key(parent) {
-                self.swap(pos, parent);
-                pos = parent;
-            } else {
-                break;
-            }
-        }
-        pos
-    }
-
-    /// Moves the element at `pos` down while a child is smaller.
-    fn sift_down(&mut self, mut pos: usize) {
-        loop {
-            let l = 2 * pos + 1;
-            if l >= self.len {
-                break;
-            }
-            let r = l + 1;
-            let child = if r < self.len && self.key(r) < self.key(l) {
-                r
-            } else {
-                l
-            };
-            if self.key(child) < self.key(pos) {
-                self.swap(pos, child);
-                pos = child;
-            } else {
-                break;
-            }
-        }
-    }
-
-    /// Checks every structural invariant; host tests call this after each step.
+    /// Whether `entry` is queued.
     #[cfg(test)]
-    pub(crate) fn check_invariants(&self) {
-        for pos in 0..self.len {
-            let slot = self.heap[pos] as usize;
-            assert_eq!(self.slots[slot].heap_pos as usize, pos);
-            assert!(self.slots[slot].waker.is_some());
-            if pos > 0 {
-                assert!(self.key((pos - 1) / 2) <= self.key(pos));
+    ///
+    /// # Safety
+    /// `entry` is live; the caller holds the queue's lock (so no one else
+    /// touches the entry's fields).
+    pub(crate) unsafe fn is_queued(&self, entry: &TimerEntry) -> bool {
+        // SAFETY: by the contract.
+        unsafe { (*entry.raw()).queued }
+    }
+
+    /// Queues `entry` for `deadline`, to wake `waker`; if it is queued
+    /// already it is moved to the new deadline. Returns whether it is now the
+    /// earliest timer (the platform's alarm must then be moved).
+    ///
+    /// # Safety
+    /// `entry` stays at its address and is [`remove`](Self::remove)d from
+    /// this queue before it is dropped or moved (it is pinned); it is never
+    /// queued in another queue; the caller holds the queue's lock.
+    pub(crate) unsafe fn insert(
+        &mut self,
+        entry: &TimerEntry,
+        deadline: Instant,
+        waker: &Waker,
+    ) -> bool {
+        let e = entry.raw();
+        // SAFETY: by the contract the entry is live, and ours under the lock.
+        unsafe {
+            if (*e).queued {
+                self.unlink(e);
+            }
+            self.seq = self.seq.wrapping_add(1);
+            (*e).deadline = deadline.as_nanos();
+            (*e).seq = self.seq;
+            match &mut (*e).waker {
+                Some(w) if w.will_wake(waker) => {}
+                slot => *slot = Some(waker.clone()),
+            }
+            (*e).child = ptr::null_mut();
+            (*e).next = ptr::null_mut();
+            (*e).prev = ptr::null_mut();
+            (*e).queued = true;
+            self.len += 1;
+            self.root = meld(self.root, e);
+            self.root == e
+        }
+    }
+
+    /// Replaces the waker of a queued `entry`; returns `false` (and does
+    /// nothing) if it is not queued.
+    ///
+    /// # Safety
+    /// As [`is_queued`](Self::is_queued).
+    pub(crate) unsafe fn set_waker(&mut self, entry: &TimerEntry, waker: &Waker) -> bool {
+        let e = entry.raw();
+        // SAFETY: by the contract.
+        unsafe {
+            if !(*e).queued {
+                return false;
+            }
+            match &mut (*e).waker {
+                Some(w) if w.will_wake(waker) => {}
+                slot => *slot = Some(waker.clone()),
             }
         }
-        let live = self.slots.iter().filter(|s| s.waker.is_some()).count();
-        assert_eq!(live, self.len);
+        true
     }
-}
 
-/// Never called: every slot in the heap holds a waker. Returning a no-op waker
-/// instead of panicking keeps `remove_at` total without `unsafe` or `unwrap`.
-#[cold]
-fn unreachable_waker() -> Waker {
-    debug_assert!(false, "timer slot in heap without a waker");
-    Waker::noop().clone()
+    /// Unlinks `entry` if it is queued and drops its waker; returns whether
+    /// it was queued.
+    ///
+    /// # Safety
+    /// As [`is_queued`](Self::is_queued), and a queued `entry` is in this
+    /// queue.
+    pub(crate) unsafe fn remove(&mut self, entry: &TimerEntry) -> bool {
+        let e = entry.raw();
+        // SAFETY: by the contract.
+        unsafe {
+            if !(*e).queued {
+                (*e).waker = None;
+                return false;
+            }
+            self.unlink(e);
+            (*e).waker = None;
+        }
+        true
+    }
+
+    /// Takes the earliest timer if its deadline is at or before `now`:
+    /// unlinks it and returns its waker for the caller to wake (outside the
+    /// lock where it can).
+    pub(crate) fn pop_expired(&mut self, now: Instant) -> Option<Waker> {
+        let root = self.root;
+        // SAFETY: a non-null root is a live queued entry, ours under the
+        // lock (queue invariant: entries are removed before they are dropped).
+        unsafe {
+            if root.is_null() || (*root).deadline > now.as_nanos() {
+                return None;
+            }
+            self.unlink(root);
+            (*root).waker.take()
+        }
+    }
+
+    /// Unlinks a queued entry.
+    ///
+    /// # Safety
+    /// `e` is a live entry queued in this queue; the caller holds the lock.
+    unsafe fn unlink(&mut self, e: *mut Links) {
+        // SAFETY: every pointer followed is a live entry of this heap (the
+        // heap only links queued entries, and queued entries are live).
+        unsafe {
+            let rest = merge_pairs((*e).child);
+            if e == self.root {
+                self.root = rest;
+            } else {
+                let prev = (*e).prev;
+                let next = (*e).next;
+                if (*prev).child == e {
+                    (*prev).child = next;
+                } else {
+                    (*prev).next = next;
+                }
+                if !next.is_null() {
+                    (*next).prev = prev;
+                }
+                self.root = meld(self.root, rest);
+            }
+            (*e).child = ptr::null_mut();
+            (*e).next = ptr::null_mut();
+            (*e).prev = ptr::null_mut();
+            (*e).queued = false;
+            self.len -= 1;
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
+    use std::boxed::Box;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::Wake;
+    use std::vec::Vec;
 
-    /// A waker that logs its id into a shared vector when woken.
-    struct Tag(u32, Arc<Mutex<Vec<u32>>>);
+    /// A waker that records which timer woke, in order.
+    struct Tag(usize, Arc<std::sync::Mutex<Vec<usize>>>);
     impl Wake for Tag {
         fn wake(self: Arc<Self>) {
             self.1.lock().unwrap().push(self.0);
         }
     }
-    fn tag(id: u32, log: &Arc<Mutex<Vec<u32>>>) -> Waker {
-        Waker::from(Arc::new(Tag(id, log.clone())))
-    }
+
     fn t(n: u64) -> Instant {
         Instant::from_nanos(n)
     }
 
-    #[test]
-    fn orders_by_deadline_then_fifo() {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let mut q = TimerQueue::<8>::new();
-        for (id, d) in [(0, 30), (1, 10), (2, 20), (3, 10), (4, 20), (5, 10)] {
-            q.insert(t(d), tag(id, &log)).unwrap();
-            q.check_invariants();
+    /// A tiny deterministic generator (no dependency needed).
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
         }
-        assert_eq!(q.next_deadline(), Some(t(10)));
-        assert_eq!(q.pop_expired(t(9), |w| w.wake()), 0);
-        assert_eq!(q.pop_expired(t(20), |w| w.wake()), 5);
-        q.check_invariants();
-        assert_eq!(*log.lock().unwrap(), [1, 3, 5, 2, 4]);
-        assert_eq!(q.next_deadline(), Some(t(30)));
-        assert_eq!(q.pop_expired(Instant::MAX, |w| w.wake()), 1);
-        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn fires_in_deadline_order_then_insertion_order() {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let entries: Vec<Box<TimerEntry>> = (0..6).map(|_| Box::new(TimerEntry::new())).collect();
+        let deadlines = [30, 10, 20, 10, 5, 30];
+        let mut q = TimerQueue::new();
+        for (i, (e, d)) in entries.iter().zip(deadlines).enumerate() {
+            let w = Waker::from(Arc::new(Tag(i, log.clone())));
+            // SAFETY: boxed entries do not move and are removed below.
+            unsafe { q.insert(e, t(d), &w) };
+        }
+        assert_eq!(q.next_deadline(), Some(t(5)));
+        assert!(q.pop_expired(t(4)).is_none());
+        while let Some(w) = q.pop_expired(t(100)) {
+            w.wake();
+        }
+        assert_eq!(*log.lock().unwrap(), [4, 1, 3, 2, 0, 5]);
+        assert_eq!(q.len(), 0);
+        for e in &entries {
+            // SAFETY: as above.
+            assert!(!unsafe { q.is_queued(e) });
+        }
+    }
+
+    #[test]
+    fn insert_reports_a_new_earliest_and_reinsert_moves() {
+        let w = Waker::noop();
+        let (a, b) = (Box::new(TimerEntry::new()), Box::new(TimerEntry::new()));
+        let mut q = TimerQueue::new();
+        // SAFETY: boxed entries, removed before the end of the test.
+        unsafe {
+            assert!(q.insert(&a, t(50), w));
+            assert!(!q.insert(&b, t(60), w));
+            assert!(q.insert(&b, t(40), w), "moved earlier: new earliest");
+            assert_eq!(q.len(), 2);
+            assert!(!q.insert(&b, t(70), w));
+            assert_eq!(q.next_deadline(), Some(t(50)));
+            assert!(q.remove(&a));
+            assert!(!q.remove(&a));
+            assert_eq!(q.next_deadline(), Some(t(70)));
+            assert!(q.remove(&b));
+        }
         assert_eq!(q.next_deadline(), None);
     }
 
+    /// Random inserts, removals, re-inserts and expiries against a sorted
+    /// model: same order, same lengths, same earliest deadline.
     #[test]
-    fn cancel_and_stale_handles() {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let mut q = TimerQueue::<2>::new();
-        let a = q.insert(t(5), tag(0, &log)).unwrap();
-        let b = q.insert(t(6), tag(1, &log)).unwrap();
-        assert!(q.cancel(a).is_ok());
-        assert_eq!(q.cancel(a).err(), Some(TimerError::Stale));
-        q.check_invariants();
-        // Slot of `a` is reused; the old handle must not reach the new timer.
-        let c = q.insert(t(1), tag(2, &log)).unwrap();
-        assert_eq!(c.slot(), a.slot());
-        assert_ne!(c.generation(), a.generation());
-        assert_eq!(q.cancel(a).err(), Some(TimerError::Stale));
-        assert!(!q.contains(a));
-        assert!(q.contains(c));
-        assert_eq!(q.deadline(c), Ok(t(1)));
-        // Fired handles go stale too.
-        assert_eq!(q.pop_expired(t(1), |w| w.wake()), 1);
-        assert_eq!(q.cancel(c).err(), Some(TimerError::Stale));
-        assert_eq!(q.deadline(c), Err(TimerError::Stale));
-        assert!(q.contains(b));
-        assert_eq!(*log.lock().unwrap(), [2]);
-        // Forged out-of-range handle.
-        let forged = TimerHandle {
-            slot: 99,
-            generation: 0,
-        };
-        assert_eq!(q.cancel(forged).err(), Some(TimerError::Stale));
-    }
-
-    #[test]
-    fn full_queue_is_an_error() {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let mut q = TimerQueue::<3>::new();
-        for i in 0..3 {
-            q.insert(t(i), tag(i as u32, &log)).unwrap();
+    fn differential_against_a_sorted_model() {
+        const N: usize = 64;
+        let rounds = if cfg!(miri) { 400 } else { 20_000 };
+        let fired = Arc::new(AtomicUsize::new(usize::MAX));
+        struct Id(usize, Arc<AtomicUsize>);
+        impl Wake for Id {
+            fn wake(self: Arc<Self>) {
+                self.1.store(self.0, Ordering::SeqCst);
+            }
         }
-        assert!(q.is_full());
-        assert_eq!(q.insert(t(0), tag(9, &log)), Err(TimerError::Full));
-        let mut zero = TimerQueue::<0>::new();
-        assert_eq!(zero.insert(t(0), tag(9, &log)), Err(TimerError::Full));
-        assert_eq!(zero.next_deadline(), None);
-        assert!(zero.pop_expired_one(Instant::MAX).is_none());
-        q.pop_expired_one(t(0)).unwrap();
-        assert!(q.insert(t(0), tag(3, &log)).is_ok());
-        q.clear();
-        assert!(q.is_empty());
-        q.check_invariants();
-    }
-
-    #[test]
-    fn reschedule_and_set_waker() {
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let mut q = TimerQueue::<4>::new();
-        let a = q.insert(t(10), tag(0, &log)).unwrap();
-        let b = q.insert(t(20), tag(1, &log)).unwrap();
-        q.reschedule(a, t(30)).unwrap();
-        q.check_invariants();
-        assert_eq!(q.next_deadline(), Some(t(20)));
-        q.reschedule(a, t(20)).unwrap(); // ties with b, but later in FIFO order
-        q.set_waker(b, &tag(7, &log)).unwrap();
-        q.pop_expired(t(100), |w| w.wake());
-        assert_eq!(*log.lock().unwrap(), [7, 0]);
-        assert_eq!(q.reschedule(a, t(1)), Err(TimerError::Stale));
-        assert_eq!(q.set_waker(a, Waker::noop()), Err(TimerError::Stale));
-    }
-
-    #[test]
-    fn pop_one_returns_stale_handle() {
-        let mut q = TimerQueue::<2>::new();
-        let a = q.insert(t(3), Waker::noop().clone()).unwrap();
-        let (h, _) = q.pop_expired_one(t(3)).unwrap();
-        assert_eq!(h, a);
-        assert!(!q.contains(a));
-    }
-
-    #[test]
-    fn const_static_construction() {
-        static Q: Mutex<TimerQueue<16>> = Mutex::new(TimerQueue::new());
-        let mut q = Q.lock().unwrap();
-        q.insert(t(1), Waker::noop().clone()).unwrap();
-        assert_eq!(q.len(), 1);
-        assert_eq!(q.capacity(), 16);
-        assert!(format!("{:?}", *q).contains("len: 1"));
+        let wakers: Vec<Waker> = (0..N)
+            .map(|i| Waker::from(Arc::new(Id(i, fired.clone()))))
+            .collect();
+        let entries: Vec<Box<TimerEntry>> = (0..N).map(|_| Box::new(TimerEntry::new())).collect();
+        // Model: (deadline, seq, id) of queued timers.
+        let mut model: Vec<(u64, u64, usize)> = Vec::new();
+        let mut seq = 0u64;
+        let mut now = 0u64;
+        let mut q = TimerQueue::new();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..rounds {
+            let id = (rng.next() % N as u64) as usize;
+            match rng.next() % 4 {
+                0 | 1 => {
+                    let d = now + rng.next() % 50;
+                    // SAFETY: boxed entries outlive the queue use; all are
+                    // removed at the end.
+                    let earliest = unsafe { q.insert(&entries[id], t(d), &wakers[id]) };
+                    model.retain(|m| m.2 != id);
+                    seq += 1;
+                    model.push((d, seq, id));
+                    model.sort();
+                    assert_eq!(earliest, model[0].2 == id);
+                }
+                2 => {
+                    // SAFETY: as above.
+                    let was = unsafe { q.remove(&entries[id]) };
+                    let had = model.iter().any(|m| m.2 == id);
+                    model.retain(|m| m.2 != id);
+                    assert_eq!(was, had);
+                }
+                _ => {
+                    now += rng.next() % 20;
+                    while let Some(w) = q.pop_expired(t(now)) {
+                        w.wake();
+                        let (d, _, id) = model.remove(0);
+                        assert!(d <= now);
+                        assert_eq!(fired.load(Ordering::SeqCst), id);
+                    }
+                    assert!(model.first().is_none_or(|m| m.0 > now));
+                }
+            }
+            assert_eq!(q.len(), model.len());
+            assert_eq!(q.next_deadline(), model.first().map(|m| t(m.0)));
+        }
+        for e in &entries {
+            // SAFETY: as above.
+            unsafe { q.remove(e) };
+        }
+        assert_eq!(q.len(), 0);
     }
 }

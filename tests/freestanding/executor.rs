@@ -175,7 +175,7 @@ bitwake::task! {
 
 fn default_executor_parks_in_the_reactor() -> Outcome {
     // `rt::block_on` is the default executor with the reactor's park.
-    let r = bitwake::rt::block_on(async { bitwake::rt::spawn(on_default(21)).unwrap().await });
+    let r = bitwake::block_on(async { bitwake::spawn(on_default(21)).unwrap().await });
     check_eq!(r, Ok(42));
     Ok(())
 }

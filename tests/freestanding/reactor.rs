@@ -10,11 +10,11 @@ use bitwake::io::{self, Error};
 use bitwake::net::{SocketAddrV4, TcpListener, TcpStream};
 use bitwake::reactor::reactor;
 use bitwake::rt::testing::{self, Failure, Outcome};
-use bitwake::rt::{block_on, spawn};
 use bitwake::sys::{self, Errno};
 use bitwake::time::{
-    Duration, Instant, MissedTickBehavior, TimeoutError, interval, sleep, timeout,
+    self, Duration, Elapsed, Instant, MissedTickBehavior, interval, sleep, timeout,
 };
+use bitwake::{block_on, spawn};
 use bitwake::{cases, check, check_eq};
 use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
@@ -59,7 +59,7 @@ fn pipe_read_waits_for_the_writer() -> Outcome {
             Ok::<_, Error>((n, buf[0]))
         };
         let writer = async {
-            sleep(ms(20)).await.ok();
+            sleep(ms(20)).await;
             w.write(b"z").await
         };
         let (got, wrote) = join(reader, writer).await;
@@ -80,7 +80,7 @@ fn edge_triggered_rearm_after_eagain() -> Outcome {
         check_eq!(r.read(&mut buf).await.map_err(io_err)?, 2);
         // ...then EAGAIN arms the wait, and only new data ends it.
         let late_writer = async {
-            sleep(ms(30)).await.ok();
+            sleep(ms(30)).await;
             w.write(b"x").await
         };
         let start = Instant::now();
@@ -126,10 +126,10 @@ fn many_fds_at_once() -> Outcome {
             let _ = handles.push(h);
         }
         // Let every reader block, then write in reverse order.
-        sleep(ms(10)).await.ok();
+        sleep(ms(10)).await;
         for (i, w) in writers.iter().enumerate().rev() {
             w.write(&[i as u8]).await.map_err(io_err)?;
-            sleep(ms(1)).await.ok();
+            sleep(ms(1)).await;
         }
         for (i, h) in handles.into_iter().enumerate() {
             match h.await {
@@ -260,10 +260,9 @@ fn eintr_during_park_is_a_spurious_wakeup() -> Outcome {
     let old = sys::rt_sigaction(sys::SIGALRM, &sys::SigAction::handler(on_alarm, 0))?;
     set_alarm_ms(20)?;
     let start = Instant::now();
-    let r = block_on(sleep(ms(80)));
+    block_on(sleep(ms(80)));
     let elapsed = start.elapsed();
     sys::rt_sigaction(sys::SIGALRM, &old)?;
-    check!(r.is_ok(), "sleep failed: {r:?}");
     check_eq!(ALARMS.load(Ordering::Relaxed), 1);
     check!(elapsed >= ms(80), "sleep ended early after {elapsed:?}");
     Ok(())
@@ -326,7 +325,7 @@ fn wake_from_a_signal_handler_unparks_epoll() -> Outcome {
             let _ = set_alarm_ms(30);
             // Park far longer than the alarm: only the handler's wake
             // (through the eventfd) can end the wait early.
-            sleep(ms(5000)).await.ok();
+            sleep(ms(5000)).await;
             false
         };
         match select(flag, arm).await {
@@ -375,7 +374,7 @@ fn timers_fire_in_deadline_order() -> Outcome {
 
 fn sleep_waits_at_least_its_duration() -> Outcome {
     let start = Instant::now();
-    block_on(sleep(ms(30))).map_err(|e| Failure::new(format_args!("{e}")))?;
+    block_on(sleep(ms(30)));
     let e = start.elapsed();
     check!(e >= ms(30) && e < ms(2000), "slept {e:?}");
     Ok(())
@@ -383,14 +382,14 @@ fn sleep_waits_at_least_its_duration() -> Outcome {
 
 fn dropped_sleep_cancels_its_timer() -> Outcome {
     block_on(async {
-        let before = reactor().timers();
+        let before = time::driver::pending_timers();
         // The long sleep registers a timer on its first poll, then loses the
         // race and is dropped: its timer must go with it.
         match select(sleep(ms(10_000)), sleep(ms(5))).await {
             Either::Right(_) => {}
             Either::Left(_) => check!(false, "10 s sleep won"),
         }
-        check_eq!(reactor().timers(), before);
+        check_eq!(time::driver::pending_timers(), before);
         Ok(())
     })
 }
@@ -398,23 +397,23 @@ fn dropped_sleep_cancels_its_timer() -> Outcome {
 fn timeout_fires_on_a_slow_future() -> Outcome {
     let start = Instant::now();
     let r = block_on(timeout(ms(20), sleep(ms(5000))));
-    check!(matches!(r, Err(TimeoutError::Elapsed)), "got {r:?}");
+    check!(matches!(r, Err(Elapsed)), "got {r:?}");
     check!(
         start.elapsed() < ms(2000),
         "timeout took {:?}",
         start.elapsed()
     );
-    check_eq!(reactor().timers(), 0);
+    check_eq!(time::driver::pending_timers(), 0);
     Ok(())
 }
 
 fn timeout_passes_a_fast_future_through() -> Outcome {
     let r = block_on(timeout(ms(5000), async {
-        sleep(ms(5)).await.ok();
+        sleep(ms(5)).await;
         42
     }));
     check_eq!(r, Ok(42));
-    check_eq!(reactor().timers(), 0);
+    check_eq!(time::driver::pending_timers(), 0);
     Ok(())
 }
 
@@ -427,16 +426,10 @@ fn interval_ticks_on_schedule() -> Outcome {
         // instants stay exactly one period apart whatever the machine does.
         iv.set_missed_tick_behavior(MissedTickBehavior::Burst);
         let start = Instant::now();
-        let first = iv
-            .tick()
-            .await
-            .map_err(|e| Failure::new(format_args!("{e}")))?;
+        let first = iv.tick().await;
         let mut last = first;
         for _ in 0..3 {
-            let t = iv
-                .tick()
-                .await
-                .map_err(|e| Failure::new(format_args!("{e}")))?;
+            let t = iv.tick().await;
             check_eq!(t.duration_since(last), ms(20));
             last = t;
         }

@@ -8,7 +8,7 @@
 
 use bitwake::eprintln;
 use bitwake::net::{TcpListener, TcpStream};
-use bitwake::rt::{block_on, spawn};
+use bitwake::{block_on, spawn};
 use bitwake::time::{Duration, sleep};
 use core::net::{Ipv4Addr, SocketAddrV4};
 

@@ -9,7 +9,7 @@
 
 use bitwake::executor::JoinHandle;
 use bitwake::println;
-use bitwake::rt::{block_on, spawn};
+use bitwake::{block_on, spawn};
 use bitwake::time::{Duration, Instant, sleep_until};
 
 bitwake::main!(main);

@@ -17,8 +17,8 @@ mod delay;
 use bitwake::eprintln;
 use bitwake::net::TcpStream;
 use bitwake::println;
-use bitwake::rt::{block_on, spawn};
 use bitwake::sys;
+use bitwake::{block_on, spawn};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 bitwake::main!(main);

@@ -5,8 +5,8 @@
 #![no_std]
 #![no_main]
 
+use bitwake::block_on;
 use bitwake::http::{GetError, Http, HttpResponse};
-use bitwake::rt::block_on;
 use bitwake::time::Instant;
 use bitwake::{eprintln, print, println};
 
@@ -61,7 +61,7 @@ async fn async_main() -> Result<(), GetError> {
         "/400/five",
     ];
     let start = Instant::now();
-    let handles = PATHS.map(|path| match bitwake::rt::spawn(fetch(path, start)) {
+    let handles = PATHS.map(|path| match bitwake::spawn(fetch(path, start)) {
         Ok(h) => Some(h),
         Err(e) => {
             eprintln!("demo: cannot spawn {path}: {e}");

@@ -1,0 +1,132 @@
+//! One entry point on every platform: [`block_on`] and [`spawn`] run on the
+//! [default executor](crate::executor::DEFAULT), which sleeps the platform's
+//! way when idle. Nothing here can silently busy-poll: on a platform bitwake
+//! does not know, these functions do not exist.
+//!
+//! | platform | idle executor sleeps in | set up by |
+//! |---|---|---|
+//! | freestanding Linux (feature `linux`) | `epoll_pwait` (the reactor) | bitwake itself |
+//! | microcontroller (`target_os = "none"`) | `WFI` | the platform crate (`bitwake-mcu`), through [`platform_init!`](crate::platform_init) |
+//! | host with feature `std` (tests) | a mutex and condvar | bitwake itself |
+
+use crate::executor::{self, JoinHandle, SpawnError, SpawnToken};
+use core::future::Future;
+
+#[cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod imp {
+    use crate::executor::{Awake, DEFAULT_PARK};
+    use crate::reactor::reactor;
+    use core::sync::atomic::{AtomicBool, Ordering};
+
+    fn park(timeout_ns: Option<u64>, awake: &Awake<'_>) {
+        // The executor is marked awake before the reactor wakes tasks, so the
+        // events of this park cost no eventfd write (see executor/park.rs).
+        // An error here (EBADF if someone closed our epoll fd, ENOMEM) has no
+        // caller to go to; the executor will simply poll again, and the next
+        // I/O call reports the problem to the task that owns it.
+        let _ = reactor().park_then_dispatch(timeout_ns, || awake.mark());
+    }
+
+    fn unpark() {
+        reactor().unpark();
+    }
+
+    /// Connects the default executor's park seam to the reactor (idempotent).
+    pub(super) fn init() {
+        static INSTALLED: AtomicBool = AtomicBool::new(false);
+        if !INSTALLED.load(Ordering::Acquire) && !INSTALLED.swap(true, Ordering::AcqRel) {
+            DEFAULT_PARK.install(park, unpark);
+            #[cfg(feature = "rt")]
+            crate::rt::install_trace_from_env();
+        }
+    }
+}
+
+#[cfg(all(
+    target_os = "none",
+    not(any(target_arch = "x86_64", target_arch = "aarch64"))
+))]
+mod imp {
+    unsafe extern "Rust" {
+        safe fn __bitwake_platform_init();
+    }
+
+    /// The platform crate's set-up (park, timers, interrupts).
+    #[inline]
+    pub(super) fn init() {
+        __bitwake_platform_init()
+    }
+}
+
+#[cfg(all(
+    feature = "std",
+    not(all(
+        target_os = "none",
+        not(any(target_arch = "x86_64", target_arch = "aarch64"))
+    )),
+    not(all(
+        any(feature = "linux", all(test, target_os = "linux")),
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))
+))]
+mod imp {
+    extern crate std;
+    use crate::executor::{Awake, DEFAULT_PARK, Park, StdPark};
+    use core::sync::atomic::{AtomicBool, Ordering};
+
+    static PARK: StdPark = StdPark::new();
+
+    fn park(timeout_ns: Option<u64>, _: &Awake<'_>) {
+        PARK.park(timeout_ns)
+    }
+
+    fn unpark() {
+        PARK.unpark()
+    }
+
+    pub(super) fn init() {
+        static INSTALLED: AtomicBool = AtomicBool::new(false);
+        if !INSTALLED.swap(true, Ordering::AcqRel) {
+            DEFAULT_PARK.install(park, unpark);
+        }
+    }
+}
+
+/// Registers a microcontroller platform's set-up:
+/// `bitwake::platform_init!(my_init);` where `my_init: fn()` installs the
+/// platform's park in [`DEFAULT_PARK`](crate::executor::DEFAULT_PARK) and
+/// starts its timers. [`block_on`] and [`spawn`] call it (it must be
+/// idempotent). `bitwake-mcu` does this for the boards it supports; a program
+/// that uses neither gets a link error naming `__bitwake_platform_init`.
+#[macro_export]
+macro_rules! platform_init {
+    ($init:path) => {
+        #[doc(hidden)]
+        #[unsafe(no_mangle)]
+        fn __bitwake_platform_init() {
+            $init()
+        }
+    };
+}
+
+/// Runs `future` to completion on the default executor, with the tasks
+/// spawned on it; when nothing is ready the thread sleeps (see the
+/// [module docs](self)). The program's main future: `bitwake::block_on(main())`.
+///
+/// # Panics
+/// If the default executor is already running (a nested or concurrent
+/// `block_on`).
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    imp::init();
+    executor::DEFAULT.block_on(future)
+}
+
+/// Starts a task (made by a [`task!`](crate::task) function) on the default
+/// executor; callable before or during [`block_on`], from any thread.
+pub fn spawn<T>(token: SpawnToken<T>) -> Result<JoinHandle<T>, SpawnError> {
+    imp::init();
+    executor::DEFAULT.spawn(token)
+}
