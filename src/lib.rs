@@ -35,6 +35,15 @@ pub mod trace;
 
 #[cfg(feature = "rt")]
 pub mod rt;
+// On a microcontroller `main!` and the print macros forward to the platform
+// crate (`bitwake-mcu`): same program source as on Linux.
+#[cfg(all(
+    not(feature = "rt"),
+    target_os = "none",
+    not(any(target_arch = "x86_64", target_arch = "aarch64"))
+))]
+#[path = "rt/mcu.rs"]
+mod mcu_rt;
 
 pub mod executor;
 pub mod http;

@@ -3,6 +3,11 @@
 //! ten times, while the executor sleeps in `WFI` in between; then the
 //! program exits through semihosting (so it terminates under QEMU).
 //!
+//! It uses the API of every platform (`bitwake::block_on`, `bitwake::spawn`,
+//! `bitwake::time::sleep`) but declares its entry and panic handler itself,
+//! with no formatting code: the smallest image. `portable` (built from
+//! `programs/src/bin/portable.rs`) shows `bitwake::main!` and `println!`.
+//!
 //! `cargo run --example blinky --target <triple>` runs it under QEMU through
 //! `cargo xtask qemu-runner` (the cargo runner of the MCU targets).
 #![cfg_attr(target_os = "none", no_std, no_main)]
@@ -12,7 +17,7 @@ fn main() {}
 
 #[cfg(target_os = "none")]
 mod firmware {
-    use bitwake_mcu::time::{Duration, sleep};
+    use bitwake::time::{Duration, sleep};
     use core::sync::atomic::{AtomicBool, Ordering};
 
     /// Stands in for a GPIO pin: the example stays board-independent.
@@ -33,17 +38,17 @@ mod firmware {
     #[cfg_attr(target_arch = "arm", cortex_m_rt::entry)]
     #[cfg_attr(target_arch = "riscv32", riscv_rt::entry)]
     fn main() -> ! {
-        let blinks = bitwake_mcu::block_on(async {
-            match bitwake::executor::spawn(blink(10)) {
+        let blinks = bitwake::block_on(async {
+            match bitwake::spawn(blink(10)) {
                 Ok(h) => h.await.unwrap_or(0),
                 Err(_) => 0,
             }
         });
-        semihosting::process::exit(if blinks == 10 { 0 } else { 1 })
+        bitwake_mcu::rt::exit(if blinks == 10 { 0 } else { 1 })
     }
 
     #[panic_handler]
     fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-        semihosting::process::exit(101)
+        bitwake_mcu::rt::exit(101)
     }
 }

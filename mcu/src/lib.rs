@@ -1,22 +1,31 @@
 //! bitwake on microcontrollers: the platform layer for Cortex-M and RISC-V.
 //!
 //! bitwake's core (`bitwake::executor`, `bitwake::time`) is OS-agnostic: it
-//! parks through a seam ([`bitwake::executor::Park`]) and keeps timers in a
-//! static queue without reading any clock. This crate supplies the
-//! microcontroller side of both:
+//! parks through a seam ([`bitwake::executor::Park`]) and runs its timers
+//! over a clock and an alarm ([`bitwake::time::Driver`]). This crate supplies
+//! the microcontroller side of both, so a program uses the same API as on
+//! Linux — `bitwake::block_on`, `bitwake::spawn`, `bitwake::time::{sleep,
+//! timeout, interval}`, `bitwake::main!`, `bitwake::println!`:
 //!
 //! * [`PARK`] / [`WfiPark`]: the executor sleeps in `WFI` when no task is
 //!   ready; any interrupt handler that wakes a task (sets its ready bit) ends
 //!   the sleep. [`init`] installs it as the park of bitwake's default
-//!   executor, so `bitwake::executor::block_on` / `spawn` just work.
-//! * [`time`]: `now`, `sleep`, `sleep_until`, `timeout` on a hardware timer —
-//!   SysTick on Cortex-M (1 kHz tick), `mtime`/`mtimecmp` on RISC-V
-//!   (tickless). Timers fire from the timer interrupt handler.
+//!   executor; it is registered with `bitwake::platform_init!`, so
+//!   `bitwake::block_on` and `bitwake::spawn` call it by themselves.
+//! * [`time::McuClock`]: bitwake's time driver on a hardware timer —
+//!   SysTick on Cortex-M (1 kHz tick that checks the armed deadline),
+//!   `mtime`/`mtimecmp` on RISC-V (tickless). Registered with
+//!   `bitwake::time_driver!`; the timer interrupt handler calls
+//!   `bitwake::time::driver::on_alarm`, which wakes the expired timers.
+//! * [`main!`] and [`rt`]: what `bitwake::main!` and the print macros expand
+//!   to on a microcontroller (a `cortex-m-rt` / `riscv-rt` entry, exit and
+//!   console through semihosting).
 //! * [`Signal`]: how an interrupt handler wakes a task; [`swi`]: a software
 //!   interrupt (PendSV / machine software interrupt).
 //! * `critical-section` comes from the `cortex-m` / `riscv` crates
 //!   (single-core implementations); bitwake's `portable-atomic` uses it on
-//!   cores without compare-and-swap (thumbv6m).
+//!   cores without compare-and-swap (thumbv6m), and its timer queue is
+//!   guarded by it.
 //!
 //! # Why a separate crate
 //!
@@ -24,9 +33,9 @@
 //! `cortex-m`/`riscv`/`-rt` dependencies and of interrupt handler symbols
 //! (`SysTick`, `PendSV`, `MachineTimer`, `MachineSoft` are defined here, and
 //! a program can only have one of each): a firmware that wants its own time
-//! driver links `bitwake` alone. It also gives the on-target test suites and
-//! the size example a home whose build script owns the board's linker
-//! script, generated from `targets/<board>.toml`.
+//! driver links `bitwake` alone and registers its own. It also gives the
+//! on-target test suites and the examples a home whose build script owns the
+//! board's linker script, generated from `targets/<board>.toml`.
 //!
 //! # Resources taken
 //!
@@ -47,9 +56,17 @@ mod arch;
 mod arch;
 
 mod park;
+pub mod rt;
 mod signal;
 pub mod swi;
 pub mod time;
+
+// The runtime crate provides the vector table and the reset handler: linked
+// here, so a program that names only `bitwake` and `bitwake-mcu` boots.
+#[cfg(target_arch = "arm")]
+use cortex_m_rt as _;
+#[cfg(target_arch = "riscv32")]
+use riscv_rt as _;
 
 pub use park::{PARK, WfiPark, parks, sleeping};
 pub use signal::{Signal, Wait};
@@ -81,8 +98,12 @@ const fn parse_u64(s: &str) -> u64 {
 static INITIALISED: AtomicBool = AtomicBool::new(false);
 
 /// Starts the time driver and the software interrupt, and installs [`PARK`]
-/// in bitwake's default executor. Call once at start-up, from thread mode,
-/// before using [`time`]; later calls do nothing.
+/// in bitwake's default executor; later calls do nothing.
+///
+/// `bitwake::block_on` and `bitwake::spawn` call it (it is the platform's
+/// `bitwake::platform_init!`), and so does the entry of [`main!`]. Call it
+/// yourself, from thread mode, only to read the clock before either: on
+/// Cortex-M the clock counts from here.
 pub fn init() {
     if INITIALISED.load(Ordering::Acquire) {
         return;
@@ -93,8 +114,4 @@ pub fn init() {
     arch::init_timer();
 }
 
-/// [`init`], then runs `future` on bitwake's default executor.
-pub fn block_on<F: core::future::Future>(future: F) -> F::Output {
-    init();
-    bitwake::executor::block_on(future)
-}
+bitwake::platform_init!(init);

@@ -3,8 +3,10 @@
 //! the hardware timer interrupt, sleep accuracy, fairness of yields, and a
 //! task woken by an interrupt handler while the executor sleeps in `WFI`.
 //!
-//! Every test runs the real executor (`bitwake::executor::block_on`, with the
-//! platform's `WFI` park installed by `bitwake_mcu::init`).
+//! Every test runs the real default executor through the one API of every
+//! platform (`bitwake::block_on`, `bitwake::spawn`, `bitwake::time`), with
+//! the platform's `WFI` park and time driver set up by `bitwake_mcu::init`
+//! (which `bitwake::block_on` calls through `bitwake::platform_init!`).
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(not(target_os = "none"))]
@@ -127,10 +129,23 @@ mod support {
         pool_size = 5;
         /// Sleeps `ms`, then records its position in the finishing order.
         pub async fn sleeper(id: u32, ms: u64) {
-            bitwake_mcu::time::sleep(core::time::Duration::from_millis(ms)).await;
+            bitwake::time::sleep(core::time::Duration::from_millis(ms)).await;
             let pos = FINISHED.load(Ordering::Relaxed);
             FINISHED.store(pos + 1, Ordering::Relaxed);
             ORDER[pos as usize].store(id, Ordering::Relaxed);
+        }
+    }
+
+    /// More timers at once than the fixed-size queue this crate once had
+    /// (16 slots): timers now live in the sleeping futures.
+    pub const MANY: usize = 24;
+
+    bitwake::task! {
+        pool_size = MANY;
+        /// Sleeps `ms` milliseconds, then returns when it woke.
+        pub async fn napper(ms: u64) -> bitwake::time::Instant {
+            bitwake::time::sleep(core::time::Duration::from_millis(ms)).await;
+            bitwake::time::Instant::now()
         }
     }
 
@@ -138,7 +153,7 @@ mod support {
         pool_size = 1;
         /// Sleeps, then returns how many timer-interrupt wakes had happened.
         pub async fn nap(ms: u64) -> u32 {
-            bitwake_mcu::time::sleep(core::time::Duration::from_millis(ms)).await;
+            bitwake::time::sleep(core::time::Duration::from_millis(ms)).await;
             bitwake_mcu::time::interrupt_wakes()
         }
     }
@@ -148,8 +163,9 @@ mod support {
 #[embedded_test::tests(default_timeout = 10)]
 mod tests {
     use crate::support::*;
-    use bitwake::executor::{JoinError, SpawnError, spawn};
-    use bitwake_mcu::time::{self, Duration};
+    use bitwake::executor::{JoinError, SpawnError};
+    use bitwake::time::{self, Duration, Instant};
+    use bitwake::{block_on, spawn};
     use core::future::Future;
     use core::pin::pin;
     use core::sync::atomic::{AtomicBool, Ordering};
@@ -157,12 +173,13 @@ mod tests {
 
     #[init]
     fn init() {
+        // The clock counts from here (tests read it before `block_on`).
         bitwake_mcu::init();
     }
 
     #[test]
     fn spawn_and_join() {
-        let sum = bitwake::executor::block_on(async {
+        let sum = block_on(async {
             let a = spawn(add(1, 2)).unwrap();
             let b = spawn(add(10, 20)).unwrap();
             let c = spawn(add(100, 200)).unwrap();
@@ -174,7 +191,7 @@ mod tests {
 
     #[test]
     fn abort_drops_the_task_and_frees_its_slot() {
-        bitwake::executor::block_on(async {
+        block_on(async {
             let h = spawn(forever()).unwrap();
             bitwake::executor::yield_now().await;
             assert!(!h.is_finished());
@@ -194,7 +211,7 @@ mod tests {
 
     #[test]
     fn full_pool_returns_spawn_error_then_recovers() {
-        bitwake::executor::block_on(async {
+        block_on(async {
             let a = spawn(forever()).unwrap();
             let b = spawn(forever()).unwrap();
             assert_eq!(spawn(forever()).err(), Some(SpawnError::Full));
@@ -211,9 +228,9 @@ mod tests {
     #[test]
     fn timer_interrupt_wakes_a_sleeping_task() {
         let parks_before = bitwake_mcu::parks();
-        let wakes_before = time::interrupt_wakes();
+        let wakes_before = bitwake_mcu::time::interrupt_wakes();
         let wakes_after =
-            bitwake::executor::block_on(async { spawn(nap(5)).unwrap().await.unwrap() });
+            block_on(async { spawn(nap(5)).unwrap().await.unwrap() });
         // The task's bit was set by the timer interrupt handler, and the
         // executor slept (parked) while it waited.
         assert!(wakes_after > wakes_before, "no wake from the timer handler");
@@ -222,12 +239,12 @@ mod tests {
 
     #[test]
     fn sleep_is_never_early_and_rarely_late() {
-        bitwake::executor::block_on(async {
+        block_on(async {
             for ms in [1u64, 3, 10, 25, 50] {
                 let want = Duration::from_millis(ms);
-                let start = time::now();
+                let start = Instant::now();
                 time::sleep(want).await;
-                let took = time::now() - start;
+                let took = Instant::now() - start;
                 assert!(took >= want, "sleep({ms} ms) woke after {took:?}");
                 // Tick granularity (1 ms on SysTick) plus the wake-up path.
                 // Emulated time is deterministic under `-icount ...,sleep=off`
@@ -262,9 +279,9 @@ mod tests {
         if let Some(shift) = option_env!("BITWAKE_MCU_ICOUNT_SHIFT") {
             let shift: u32 = shift.parse().unwrap();
             let want = 500_000u64 << shift;
-            let start = time::now();
+            let start = Instant::now();
             spin_two_instructions(250_000);
-            let got = (time::now() - start).as_nanos() as u64;
+            let got = (Instant::now() - start).as_nanos() as u64;
             assert!(
                 got >= want && got <= want + want / 50,
                 "500000 instructions took {got} ns on our clock, QEMU counts {want} ns"
@@ -276,7 +293,7 @@ mod tests {
             use semihosting::sys::arm_compat::{sys_elapsed, sys_tickfreq};
             let freq = sys_tickfreq().unwrap() as u64;
             let host_ms = || sys_elapsed().unwrap() * 1000 / freq;
-            bitwake::executor::block_on(async {
+            block_on(async {
                 let h0 = host_ms();
                 time::sleep(Duration::from_millis(300)).await;
                 let dh = host_ms() - h0;
@@ -290,11 +307,11 @@ mod tests {
 
     #[test]
     fn timeout_fires_or_passes_the_result_through() {
-        bitwake::executor::block_on(async {
-            let start = time::now();
+        block_on(async {
+            let start = Instant::now();
             let r = time::timeout(Duration::from_millis(10), core::future::pending::<()>()).await;
             assert_eq!(r, Err(time::Elapsed));
-            assert!(time::now() - start >= Duration::from_millis(10));
+            assert!(Instant::now() - start >= Duration::from_millis(10));
             let r = time::timeout(Duration::from_millis(200), async {
                 time::sleep(Duration::from_millis(2)).await;
                 7
@@ -306,7 +323,7 @@ mod tests {
 
     #[test]
     fn timers_fire_in_deadline_order() {
-        bitwake::executor::block_on(async {
+        block_on(async {
             let delays = [25u64, 5, 15, 10, 20];
             let mut hs = [const { None }; 5];
             for (id, ms) in delays.iter().enumerate() {
@@ -321,8 +338,44 @@ mod tests {
     }
 
     #[test]
+    fn timers_have_no_capacity_limit() {
+        block_on(async {
+            let start = Instant::now();
+            let mut hs = [const { None }; MANY];
+            for (i, h) in hs.iter_mut().enumerate() {
+                *h = Some(spawn(napper(1 + (i as u64 * 7) % 10)).unwrap());
+            }
+            // Let every napper start its sleep.
+            bitwake::executor::yield_now().await;
+            assert_eq!(time::driver::pending_timers(), MANY);
+            for (i, h) in hs.iter_mut().enumerate() {
+                let woke = h.take().unwrap().await.unwrap();
+                let want = Duration::from_millis(1 + (i as u64 * 7) % 10);
+                assert!(woke - start >= want, "napper {i} woke early");
+            }
+            assert_eq!(time::driver::pending_timers(), 0);
+        });
+    }
+
+    #[test]
+    fn interval_ticks_on_the_timer_interrupt() {
+        block_on(async {
+            let period = Duration::from_millis(5);
+            let mut every = time::interval(period).unwrap();
+            let first = every.tick().await;
+            for n in 1..=4u32 {
+                let at = every.tick().await;
+                assert_eq!(at - first, period * n, "tick {n} off the grid");
+                let late = Instant::now() - at;
+                // SysTick granularity plus the wake-up path, as for sleep.
+                assert!(late <= Duration::from_millis(2), "tick {n} late by {late:?}");
+            }
+        });
+    }
+
+    #[test]
     fn yields_are_fair() {
-        bitwake::executor::block_on(async {
+        block_on(async {
             let mut hs = [const { None }; FAIR_TASKS];
             for (id, h) in hs.iter_mut().enumerate() {
                 *h = Some(spawn(fair(id)).unwrap());
@@ -364,7 +417,7 @@ mod tests {
     fn interrupt_wakes_a_task_while_the_executor_is_in_wfi() {
         bitwake_mcu::swi::set_handler(on_swi);
         let parks_before = bitwake_mcu::parks();
-        bitwake::executor::block_on(async {
+        block_on(async {
             // Arm a timer whose waker raises the software interrupt: in 5 ms
             // the timer handler pends it, and its handler signals the task.
             let mut alarm = pin!(time::sleep(Duration::from_millis(5)));
@@ -400,7 +453,7 @@ mod tests {
     #[test]
     fn a_task_spawned_from_an_interrupt_handler_runs() {
         bitwake_mcu::swi::set_handler(spawn_from_swi);
-        let out = bitwake::executor::block_on(async {
+        let out = block_on(async {
             // As above: the timer handler pends the software interrupt while
             // the executor sleeps; its handler spawns `add` and signals.
             let mut alarm = pin!(time::sleep(Duration::from_millis(3)));
@@ -422,7 +475,7 @@ mod tests {
     #[should_panic]
     fn a_panicking_test_is_reported_as_a_panic() {
         // Checks the runner's should_panic handling end to end.
-        bitwake::executor::block_on(async { panic!("on purpose") });
+        block_on(async { panic!("on purpose") });
     }
 
     #[test]
@@ -430,7 +483,7 @@ mod tests {
     #[timeout(30)]
     fn soak_many_short_sleeps() {
         // Long; run with `cargo xtask qemu-runner ELF --include-ignored`.
-        bitwake::executor::block_on(async {
+        block_on(async {
             for i in 0..2000u64 {
                 time::sleep(Duration::from_micros(500 + (i * 7919) % 1500)).await;
             }

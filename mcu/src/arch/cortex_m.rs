@@ -10,7 +10,7 @@
 //! [`now_ns`] adds the cycles elapsed within the current tick, so the clock
 //! has core-cycle resolution while timers fire with 1 ms granularity. The
 //! tick handler costs a compare per millisecond and only touches the timer
-//! queue when the earliest deadline has passed. (A tickless variant that
+//! queue when the armed deadline has passed. (A tickless variant that
 //! reprograms the reload is possible; it trades this constant small cost
 //! for drift handling on every reprogram, and is not worth it here.)
 
@@ -69,9 +69,13 @@ pub(crate) fn now_ns() -> u64 {
     })
 }
 
-/// Arms the timer interrupt for `deadline_ns` (the tick handler checks it).
+/// Arms the timer interrupt for `deadline_ns`, unless an earlier deadline
+/// is armed already (see the `time` module: only the handler disarms).
 pub(crate) fn set_alarm(deadline_ns: u64) {
-    critical_section::with(|cs| ALARM.borrow(cs).set(deadline_ns));
+    critical_section::with(|cs| {
+        let alarm = ALARM.borrow(cs);
+        alarm.set(alarm.get().min(deadline_ns));
+    });
 }
 
 /// SysTick exception handler (the symbol cortex-m-rt's vector table names).
@@ -83,8 +87,15 @@ pub unsafe extern "C" fn SysTick() {
     let due = critical_section::with(|cs| {
         let t = TICKS.borrow(cs);
         t.set(t.get() + 1);
-        // The tick boundary just passed: `now` is at least this.
-        t.get() * NS_PER_TICK >= ALARM.borrow(cs).get()
+        // The tick boundary just passed: `now` is at least this. A due
+        // alarm is disarmed here, in the same critical section, so a timer
+        // inserted from now on arms it again.
+        let alarm = ALARM.borrow(cs);
+        let due = t.get() * NS_PER_TICK >= alarm.get();
+        if due {
+            alarm.set(u64::MAX);
+        }
+        due
     });
     if due {
         crate::time::on_timer_interrupt();

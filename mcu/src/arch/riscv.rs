@@ -10,7 +10,9 @@
 //! deadline that is already past when it is programmed fires at once — there
 //! is no window in which a wake-up can be lost.
 
+use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, Ordering};
+use critical_section::Mutex;
 
 /// CLINT register addresses on QEMU `virt` (hart 0).
 const MSIP: *mut u32 = 0x0200_0000 as *mut u32;
@@ -100,14 +102,26 @@ pub(crate) fn now_ns() -> u64 {
     ticks_to_ns(mtime())
 }
 
-/// Programs the timer interrupt for `deadline_ns` (`u64::MAX`: none).
+/// What `mtimecmp` holds (`u64::MAX`: disarmed), so arming compares
+/// without an MMIO read. Changed only inside a critical section.
+static ARMED: Mutex<Cell<u64>> = Mutex::new(Cell::new(u64::MAX));
+
+/// Programs the timer interrupt for `deadline_ns`, unless an earlier
+/// deadline is armed already (see the `time` module: only the handler
+/// disarms).
 pub(crate) fn set_alarm(deadline_ns: u64) {
     let ticks = if deadline_ns == u64::MAX {
         u64::MAX
     } else {
         ns_to_ticks_ceil(deadline_ns)
     };
-    critical_section::with(|_| write_mtimecmp(ticks));
+    critical_section::with(|cs| {
+        let armed = ARMED.borrow(cs);
+        if ticks < armed.get() {
+            armed.set(ticks);
+            write_mtimecmp(ticks);
+        }
+    });
 }
 
 /// Machine timer interrupt handler (the symbol riscv-rt's dispatcher calls).
@@ -115,7 +129,10 @@ pub(crate) fn set_alarm(deadline_ns: u64) {
 pub extern "C" fn MachineTimer() {
     // Silence the level-triggered interrupt first; `on_timer_interrupt`
     // re-arms it for the next deadline.
-    write_mtimecmp(u64::MAX);
+    critical_section::with(|cs| {
+        ARMED.borrow(cs).set(u64::MAX);
+        write_mtimecmp(u64::MAX);
+    });
     crate::time::on_timer_interrupt();
 }
 
