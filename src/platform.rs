@@ -113,8 +113,9 @@ macro_rules! platform_init {
 }
 
 /// Runs `future` to completion on the default executor, with the tasks
-/// spawned on it; when nothing is ready the thread sleeps (see the
-/// [module docs](self)). The program's main future: `bitwake::block_on(main())`.
+/// spawned on it; when nothing is ready the thread sleeps (`epoll_pwait` on
+/// Linux, `WFI` on a microcontroller). The program's main future:
+/// `bitwake::block_on(main())`.
 ///
 /// # Panics
 /// If the default executor is already running (a nested or concurrent

@@ -104,7 +104,9 @@ impl<W: semihosting::io::Write> Console<W> {
     fn flush(&mut self) {
         // Printing has nowhere to report failure (like std's print!, minus
         // the panic).
-        let _ = self.out.write_all(self.buf.get(..self.len).unwrap_or_default());
+        let _ = self
+            .out
+            .write_all(self.buf.get(..self.len).unwrap_or_default());
         self.len = 0;
     }
 }

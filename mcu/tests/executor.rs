@@ -229,8 +229,7 @@ mod tests {
     fn timer_interrupt_wakes_a_sleeping_task() {
         let parks_before = bitwake_mcu::parks();
         let wakes_before = bitwake_mcu::time::interrupt_wakes();
-        let wakes_after =
-            block_on(async { spawn(nap(5)).unwrap().await.unwrap() });
+        let wakes_after = block_on(async { spawn(nap(5)).unwrap().await.unwrap() });
         // The task's bit was set by the timer interrupt handler, and the
         // executor slept (parked) while it waited.
         assert!(wakes_after > wakes_before, "no wake from the timer handler");
@@ -368,7 +367,10 @@ mod tests {
                 assert_eq!(at - first, period * n, "tick {n} off the grid");
                 let late = Instant::now() - at;
                 // SysTick granularity plus the wake-up path, as for sleep.
-                assert!(late <= Duration::from_millis(2), "tick {n} late by {late:?}");
+                assert!(
+                    late <= Duration::from_millis(2),
+                    "tick {n} late by {late:?}"
+                );
             }
         });
     }

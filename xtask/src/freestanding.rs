@@ -8,7 +8,7 @@
 
 use crate::cargo_build::{self, BuildOptions};
 use crate::elf::{ET_EXEC, Elf};
-use crate::process::run_with_timeout;
+use crate::process::{Output, run_with_timeout};
 use crate::summary::Summary;
 use crate::targets::Target;
 use crate::tools::ensure_program;
@@ -134,6 +134,46 @@ pub fn test_target(
                 r,
             );
         }
+    }
+    if let Some(p) = names.iter().position(|n| n == "portable") {
+        for (mode, native) in modes(target) {
+            let r = run_with_timeout(
+                cargo_build::run_command(target, &elfs[p], native),
+                Duration::from_secs(30),
+            )
+            .and_then(|o| check_portable(&o));
+            summary.record(
+                &format!("[{tag}/{mode}] portable prints the lines it prints on every target"),
+                r,
+            );
+        }
+    }
+}
+
+/// What `portable` (programs/src/bin/portable.rs) prints, line for line, on
+/// every target: the Linux ones here and the MCU boards (`mcu.rs`).
+pub const PORTABLE_LINES: [&str; 8] = [
+    "tick 1",
+    "tick 2",
+    "tick 3",
+    "join: 3 + 4 = 7",
+    "select: the 5 ms sleep won",
+    "timeout: elapsed",
+    "timeout: 42",
+    "portable: ok",
+];
+
+/// `portable` printed exactly [`PORTABLE_LINES`] on stdout and exited 0.
+pub fn check_portable(out: &Output) -> Result<(), String> {
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    if lines == PORTABLE_LINES && out.code == Some(0) {
+        Ok(())
+    } else {
+        Err(format!(
+            "printed {lines:?}, {} (want {PORTABLE_LINES:?}, exit 0); stderr: {}",
+            out.describe_exit(),
+            out.stderr.trim()
+        ))
     }
 }
 
@@ -382,4 +422,30 @@ pub fn build_only(
     programs: &[String],
 ) -> Result<Vec<PathBuf>, String> {
     cargo_build::build_programs(root, target, programs, &BuildOptions::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(stdout: &str, code: i32) -> Output {
+        Output {
+            code: Some(code),
+            timed_out: false,
+            stdout: stdout.to_owned(),
+            stderr: String::new(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn portable_output_must_match_line_for_line() {
+        let good = PORTABLE_LINES.join("\n") + "\n";
+        assert!(check_portable(&output(&good, 0)).is_ok());
+        assert!(check_portable(&output(&good, 1)).is_err());
+        let missing_tick = good.replacen("tick 3\n", "", 1);
+        assert!(check_portable(&output(&missing_tick, 0)).is_err());
+        let extra = good.clone() + "more\n";
+        assert!(check_portable(&output(&extra, 0)).is_err());
+    }
 }

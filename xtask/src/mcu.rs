@@ -1,7 +1,8 @@
 //! The microcontroller boards (`kind = "qemu-system"` in `targets/`): build
 //! the `mcu/` crate's on-target suites and run them under QEMU, one boot per
 //! test (see `qemu_runner`); run the blinky example; check its size against
-//! `targets/size-baselines.txt`.
+//! `targets/size-baselines.txt`; run `portable` (the same source as the
+//! Linux program) and check it prints what it prints everywhere.
 
 use crate::elf32::{Elf32, Sizes32};
 use crate::process::run_with_timeout;
@@ -15,6 +16,8 @@ use std::time::{Duration, Instant};
 
 const PACKAGE: &str = "bitwake-mcu";
 const SIZE_EXAMPLE: &str = "blinky";
+/// The one-source program of every target (`programs/src/bin/portable.rs`).
+const PORTABLE: &str = "portable";
 const BASELINES: &str = "targets/size-baselines.txt";
 /// A size may grow this much (percent) over its baseline before the test fails…
 const SIZE_TOLERANCE_PCT: u64 = 5;
@@ -113,24 +116,25 @@ pub fn build_tests(root: &Path, board: &Target) -> Result<Vec<PathBuf>, String> 
     Ok(elfs)
 }
 
-/// Builds the size example in release mode and returns its ELF.
-pub fn build_example(root: &Path, board: &Target) -> Result<PathBuf, String> {
+/// Builds example `name` of the `mcu` crate for `board` in release mode and
+/// returns its ELF.
+pub fn build_example(root: &Path, board: &Target, name: &str) -> Result<PathBuf, String> {
     ensure_rust_target(board.triple())?;
-    say(format!("building {SIZE_EXAMPLE} for {}", board.name));
+    say(format!("building {name} for {}", board.name));
     let status = cargo(
         root,
         board,
-        &["build", "--release", "--quiet", "--example", SIZE_EXAMPLE],
+        &["build", "--release", "--quiet", "--example", name],
     )
     .status()
     .map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {
-        return Err(format!("building {SIZE_EXAMPLE} for {} failed", board.name));
+        return Err(format!("building {name} for {} failed", board.name));
     }
     Ok(board_target_dir(root, board)
         .join(board.triple())
         .join("release/examples")
-        .join(SIZE_EXAMPLE))
+        .join(name))
 }
 
 /// `cargo xtask test` for one board: every test of every suite, the example
@@ -184,7 +188,7 @@ pub fn test_board(root: &Path, board: &Target, summary: &mut Summary) {
             }
         }
     }
-    match build_example(root, board) {
+    match build_example(root, board, SIZE_EXAMPLE) {
         Err(e) => summary.record(&format!("{tag} build {SIZE_EXAMPLE}"), Err(e)),
         Ok(elf) => {
             summary.record(
@@ -196,6 +200,14 @@ pub fn test_board(root: &Path, board: &Target, summary: &mut Summary) {
                 check_size(root, board, &elf),
             );
         }
+    }
+
+    match build_example(root, board, PORTABLE) {
+        Err(e) => summary.record(&format!("{tag} build {PORTABLE}"), Err(e)),
+        Ok(elf) => summary.record(
+            &format!("{tag} {PORTABLE} prints the lines it prints on every target"),
+            run_portable(board, &elf),
+        ),
     }
     say(format!(
         "{} done in {:.1}s",
@@ -213,6 +225,14 @@ fn run_example(board: &Target, elf: &Path) -> Result<(), String> {
     } else {
         Err(format!("{} {}", out.describe_exit(), out.stderr.trim()))
     }
+}
+
+/// Boots `portable` and compares its output with the Linux targets' (see
+/// `freestanding::PORTABLE_LINES`).
+fn run_portable(board: &Target, elf: &Path) -> Result<(), String> {
+    let path = elf.to_string_lossy().into_owned();
+    let cmd = qemu_runner::qemu_command(board, elf, &[&path]);
+    crate::freestanding::check_portable(&run_with_timeout(cmd, BLINKY_TIMEOUT)?)
 }
 
 /// One line of the baselines file: board, program, text, data, bss.
@@ -290,7 +310,7 @@ pub fn size(root: &Path, only: Option<&Target>, update: bool) -> Result<bool, St
         "board", "triple", "text", "data", "bss"
     );
     for b in &boards {
-        let s = Elf32::read(&build_example(root, b)?)?.sizes();
+        let s = Elf32::read(&build_example(root, b, SIZE_EXAMPLE)?)?.sizes();
         let base = baselines
             .iter()
             .find(|(n, p, _)| n == &b.name && p == SIZE_EXAMPLE)
