@@ -6,8 +6,13 @@
 //! then the program's `main`, and [`exit`]s through semihosting with the
 //! status `main` reports ([`Termination`]), so under QEMU the process exit
 //! status is the program's. The console is semihosting stdout and stderr.
+//!
+//! Semihosting needs a host on the other end — QEMU, or a debug probe: on a
+//! board running without one, the `BKPT` / `EBREAK` of a semihosting call
+//! traps. Firmware for such a board prints through its own driver.
 
 use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 #[cfg(target_arch = "arm")]
 #[doc(hidden)]
@@ -68,14 +73,23 @@ impl<E: fmt::Debug> Termination for Result<(), E> {
     }
 }
 
-/// Ends the program with `status` (semihosting `SYS_EXIT`: under QEMU, the
-/// emulator's exit status).
+/// Ends the program with `status` (semihosting `SYS_EXIT`). QEMU exits with
+/// it as far as the call carries it: on these 32-bit cores, 0 for 0 and 1
+/// for any other status.
 pub fn exit(status: i32) -> ! {
     semihosting::process::exit(status)
 }
 
+/// Set by the first panic: a panic while printing a panic exits at once.
+/// Load/store only (thumbv6m has no swap); panics happen on one core.
+static PANICKING: AtomicBool = AtomicBool::new(false);
+
 /// Prints `panicked at FILE:LINE:COL:\nMESSAGE` to stderr and exits with 101.
 pub fn handle_panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    if PANICKING.load(Ordering::Relaxed) {
+        exit(101);
+    }
+    PANICKING.store(true, Ordering::Relaxed);
     match info.location() {
         Some(loc) => _print(
             2,

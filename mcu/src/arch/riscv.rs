@@ -51,7 +51,9 @@ fn write_mtimecmp(value: u64) {
 }
 
 pub(crate) fn init_timer() {
-    write_mtimecmp(u64::MAX);
+    // Whatever was armed so far (nothing, unless a timer was polled before
+    // `init`) stays armed.
+    critical_section::with(|cs| write_mtimecmp(ARMED.borrow(cs).get()));
     // SAFETY: enables the machine timer interrupt and interrupts globally;
     // the handler below is ready, and nothing runs in a critical section yet.
     unsafe {
