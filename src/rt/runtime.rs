@@ -49,7 +49,11 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
 
 /// Starts a task (created by a [`task!`](crate::task) function) on the
 /// default executor.
-pub fn spawn<T>(token: SpawnToken<T>) -> Result<JoinHandle<T>, SpawnError> {
+pub fn spawn<F>(token: SpawnToken<F>) -> Result<JoinHandle<F::Output>, SpawnError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     install_reactor_park();
     executor::spawn(token)
 }
