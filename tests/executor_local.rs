@@ -12,7 +12,9 @@ struct Noisy(u32);
 static LOG: Mutex<Vec<(u32, std::thread::ThreadId)>> = Mutex::new(Vec::new());
 impl Drop for Noisy {
     fn drop(&mut self) {
-        LOG.lock().unwrap().push((self.0, std::thread::current().id()));
+        LOG.lock()
+            .unwrap()
+            .push((self.0, std::thread::current().id()));
     }
 }
 

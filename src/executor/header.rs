@@ -6,10 +6,11 @@
 //! and slot): the [registry](super::registry) turns the index into the
 //! header, the ready words follow it, and `exec` names the executor to rouse.
 
-use super::atomic::{AtomicPtr, AtomicU16, AtomicU32, AtomicUsize, Ordering};
+use super::atomic::{AtomicPtr, AtomicU8, AtomicU16, AtomicU32, AtomicUsize, Ordering};
 use super::atomic_waker::AtomicWaker;
 use super::exec_core::ExecCore;
 use super::ready;
+use super::task_id::MAX_CAPACITY;
 use core::ptr;
 
 /// Functions of one concrete pool type, installed at its first spawn.
@@ -36,19 +37,19 @@ pub(crate) struct Header {
     /// The next pool bound to the same executor (null: the last). Set once,
     /// when this pool is appended to its executor's list (see `run.rs`).
     pub(crate) next: AtomicPtr<Header>,
-    /// Registry index + 1 (0: not yet registered).
-    pub(crate) index: AtomicUsize,
     /// The pool's functions (null until its first task is created).
     pub(crate) vt: AtomicPtr<PoolVTable>,
     /// Number of ready words that follow the header (at most `usize::BITS`).
     /// Zero until the pool is first used, so that an unused pool is all zero
     /// bytes and lands in `.bss` rather than in the file (see
     /// [`Header::init`]).
-    pub(crate) words: AtomicU16,
+    pub(crate) words: AtomicU8,
     /// A pool's free-slot hint: the `used` word its `claim` looks at first
-    /// (see `pool.rs`). Shares the word with `words` and `capacity`, so it
-    /// costs no bytes.
-    pub(crate) hint: AtomicU16,
+    /// (see `pool.rs`). Shares a word with `words`, `capacity` and `index`,
+    /// so it costs no bytes.
+    pub(crate) hint: AtomicU8,
+    /// Registry index + 1 (0: not yet registered; at most `MAX_POOLS`).
+    pub(crate) index: AtomicU16,
     /// Number of slots (bits) that are valid (at most `MAX_CAPACITY`); zero
     /// until first use, which makes every id of a never-used pool out of
     /// range.
@@ -58,6 +59,8 @@ pub(crate) struct Header {
     pub(crate) foreign: AtomicWaker,
 }
 
+// The sizes fit their fields.
+const _: () = assert!(usize::BITS <= u8::MAX as u32 && MAX_CAPACITY <= u32::MAX as usize);
 // The ready words follow the header with no padding.
 const _: () =
     assert!(core::mem::size_of::<Header>().is_multiple_of(core::mem::align_of::<AtomicUsize>()));
@@ -70,10 +73,10 @@ impl Header {
             summary: AtomicUsize::new(0),
             exec: AtomicPtr::new(ptr::null_mut()),
             next: AtomicPtr::new(ptr::null_mut()),
-            index: AtomicUsize::new(0),
             vt: AtomicPtr::new(ptr::null_mut()),
-            words: AtomicU16::new(0),
-            hint: AtomicU16::new(0),
+            words: AtomicU8::new(0),
+            hint: AtomicU8::new(0),
+            index: AtomicU16::new(0),
             capacity: AtomicU32::new(0),
             foreign: AtomicWaker::new(AtomicUsize::new(0)),
         }
@@ -85,7 +88,7 @@ impl Header {
     /// values.
     #[inline]
     pub(crate) fn init(&self, words: usize, capacity: usize) {
-        self.words.store(words as u16, Ordering::Relaxed);
+        self.words.store(words as u8, Ordering::Relaxed);
         self.capacity.store(capacity as u32, Ordering::Relaxed);
     }
 
@@ -98,7 +101,7 @@ impl Header {
     /// Registry index (meaningful once registered; for traces and ids).
     #[inline]
     pub(crate) fn index(&self) -> usize {
-        self.index.load(Ordering::Relaxed).wrapping_sub(1)
+        (self.index.load(Ordering::Relaxed) as usize).wrapping_sub(1)
     }
 }
 

@@ -83,7 +83,7 @@ pub(crate) unsafe fn release_slot(h: *const Header, slot: usize) {
         // sees this one's last writes.
         used.fetch_and(!(1usize << (slot % BITS)), Release);
         if w > 1 {
-            (*h).hint.store((slot / BITS) as u16, Relaxed);
+            (*h).hint.store((slot / BITS) as u8, Relaxed);
         }
     }
 }

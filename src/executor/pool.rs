@@ -11,10 +11,10 @@
 //! | `used`  | slot taken (from token creation until the output is gone) | spawn / release |
 //! | `local` | re-queued by the task's own `Context` waker, or woken by the executor itself (joiners) | executor only (plain) |
 //!
-//! The per-slot metadata word holds the lifecycle flags (`SPAWNED`, `DONE`,
-//! `DETACHED`, `ABORT`, `CANCELLED`, `PANICKED`) and the joiner's waker id.
-//! The executor polls a ready slot only if it is `SPAWNED` and not `DONE`, so
-//! a stale wake of a free or merely claimed slot polls nothing.
+//! The per-slot metadata word holds the lifecycle flags and the joiner
+//! (`slot_state.rs`). The executor polls a ready slot only if it is
+//! `SPAWNED` and not `DONE`, so a stale wake of a free or merely claimed slot
+//! polls nothing.
 //!
 //! Spawn finds a free slot with `trailing_zeros` on `!used` (one `fetch_or`
 //! claims it), starting at the word named by a `hint` (the word of the last
@@ -26,7 +26,7 @@
 //! indirect call per pool per pass) with the word loop, the slot loop and
 //! the task's `poll` inlined. The type-erased paths (join handles, spawn,
 //! re-queueing a joiner) reach `meta`, `used` and `local` at offsets computed
-//! from `W` alone (`layout`), not through the table.
+//! from `W` alone (`layout.rs`), not through the table.
 
 use super::align::{Align, Alignment};
 use super::atomic::{AtomicU32, AtomicUsize, Ordering::*};
@@ -268,7 +268,7 @@ where
                 let prev = self.used[w].fetch_or(bit, Acquire);
                 if prev & bit == 0 {
                     if w != start {
-                        self.header.hint.store(w as u16, Relaxed);
+                        self.header.hint.store(w as u8, Relaxed);
                     }
                     return Some(w * BITS + b);
                 }
@@ -347,7 +347,7 @@ where
         self.meta[slot].store(0, Relaxed);
         self.used[slot / BITS].fetch_and(!(1usize << (slot % BITS)), Release);
         if W > 1 {
-            self.header.hint.store((slot / BITS) as u16, Relaxed);
+            self.header.hint.store((slot / BITS) as u8, Relaxed);
         }
     }
 

@@ -6,9 +6,8 @@
 //! and never reused (pools are `'static`). Executors are not in it: their
 //! `block_on` future's wakers point at the executor itself.
 //!
-//! [`MAX_POOLS`] entries: 1024 on 64-bit targets (8 KiB of `.bss`, of which
-//! a program touches only the first entries' page) and 64 on 32-bit
-//! microcontrollers (256 bytes). A program that creates tasks in more pools
+//! [`MAX_POOLS`] entries: 512 on 64-bit targets (4 KiB of `.bss`, one page)
+//! and 64 on 32-bit microcontrollers (256 bytes of RAM). A program that creates tasks in more pools
 //! than that gets [`SpawnError::TooManyPools`] from the extra pools' task
 //! functions (an error value; nothing panics).
 
@@ -22,13 +21,15 @@ use core::ptr;
 /// How many task pools (task functions with at least one task created) a
 /// program can have in total.
 #[cfg(target_pointer_width = "64")]
-pub const MAX_POOLS: usize = 1024;
+pub const MAX_POOLS: usize = 512;
 /// How many task pools (task functions with at least one task created) a
 /// program can have in total.
 #[cfg(not(target_pointer_width = "64"))]
 pub const MAX_POOLS: usize = 64;
 
-// Every id fits a waker's word and a slot's joiner field.
+// Every index + 1 fits the header's field; every id fits a waker's word and
+// a slot's joiner field.
+const _: () = assert!(MAX_POOLS < u16::MAX as usize);
 const _: () = assert!(TaskId::new(MAX_POOLS - 1, MAX_CAPACITY - 1).to_bits() < TASK_CODES);
 
 static TABLE: [AtomicPtr<Header>; MAX_POOLS] =
@@ -45,7 +46,7 @@ pub(crate) unsafe fn register(h: *const Header) -> Result<usize, SpawnError> {
     let hdr = unsafe { &*h };
     let i = hdr.index.load(Ordering::Acquire);
     if i != 0 {
-        return Ok(i - 1);
+        return Ok(i as usize - 1);
     }
     let mut next = NEXT.load(Ordering::Relaxed);
     loop {
@@ -60,11 +61,11 @@ pub(crate) unsafe fn register(h: *const Header) -> Result<usize, SpawnError> {
     TABLE[next].store(h.cast_mut(), Ordering::Release);
     match hdr
         .index
-        .compare_exchange(0, next + 1, Ordering::AcqRel, Ordering::Acquire)
+        .compare_exchange(0, next as u16 + 1, Ordering::AcqRel, Ordering::Acquire)
     {
         Ok(_) => Ok(next),
         // Another thread registered it first: our entry stays unused.
-        Err(i) => Ok(i - 1),
+        Err(i) => Ok(i as usize - 1),
     }
 }
 

@@ -23,8 +23,8 @@
 //! would make the clone's `wake` the self-wake fast path too, which is sound
 //! only on the executor's own thread (no cheap test for that without
 //! `thread_local!`) or with a locked read-modify-write on every poll to
-//! close the race with another thread (about 2 ns each on the x86 bench
-//! host), which costs more than the re-clone it saves.
+//! close the race with another thread, which costs more than the re-clone
+//! it saves.
 //!
 //! # Why the local fast path is sound without `thread_local!`
 //!
