@@ -10,7 +10,8 @@ pub enum SpawnError {
     Full,
     /// The program already has [`MAX_POOLS`](super::MAX_POOLS) pools: this
     /// task function's pool could not be registered. Permanent for this
-    /// pool; pools that got an entry keep working.
+    /// pool; pools that got an entry keep working. On 32-bit targets the
+    /// crate feature `many-pools` raises the limit.
     TooManyPools,
     /// The pool is bound to another executor.
     OtherExecutor,

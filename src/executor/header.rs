@@ -127,7 +127,11 @@ pub(crate) unsafe fn ready_words<'a>(h: *const Header) -> &'a [AtomicUsize] {
 ///
 /// # Safety
 /// As [`mark_slot`].
-#[inline]
+// Inlined into the remote waker on 64-bit hosts (a wake is one frame);
+// one shared copy on 32-bit microcontrollers, where flash is the scarcer
+// resource.
+#[cfg_attr(target_pointer_width = "64", inline)]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
 pub(crate) unsafe fn wake_slot(h: *const Header, slot: usize) {
     // SAFETY: forwarded contract.
     unsafe { mark_slot(h, slot) };

@@ -72,9 +72,10 @@
 //! # Limits
 //!
 //! A pool has at most [`MAX_CAPACITY`] slots (a compile-time error beyond).
-//! A program can have [`MAX_POOLS`] task pools (512 on 64-bit targets, 64
-//! on 32-bit ones); the task functions of any further pool return tokens
-//! that carry [`SpawnError::TooManyPools`]. Executors do not count, and
+//! A program can have [`MAX_POOLS`] task pools (512 on 64-bit targets; 32
+//! on 32-bit ones, or 512 with the crate feature `many-pools`); the task
+//! functions of any further pool return tokens that carry
+//! [`SpawnError::TooManyPools`]. Executors do not count, and
 //! `block_on` needs no registration, so it never fails for a limit.
 //!
 //! # Footprint

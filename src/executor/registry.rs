@@ -6,8 +6,9 @@
 //! and never reused (pools are `'static`). Executors are not in it: their
 //! `block_on` future's wakers point at the executor itself.
 //!
-//! [`MAX_POOLS`] entries: 512 on 64-bit targets (4 KiB of `.bss`, one page)
-//! and 64 on 32-bit microcontrollers (256 bytes of RAM). A program that creates tasks in more pools
+//! [`MAX_POOLS`] entries: 512 on 64-bit targets (4 KiB of `.bss`, one page);
+//! 32 on 32-bit microcontrollers (128 bytes of RAM), or 512 there too with
+//! the crate feature `many-pools`. A program that creates tasks in more pools
 //! than that gets [`SpawnError::TooManyPools`] from the extra pools' task
 //! functions (an error value; nothing panics).
 
@@ -19,13 +20,13 @@ use super::task_id::{MAX_CAPACITY, TaskId};
 use core::ptr;
 
 /// How many task pools (task functions with at least one task created) a
-/// program can have in total.
-#[cfg(target_pointer_width = "64")]
-pub const MAX_POOLS: usize = 512;
-/// How many task pools (task functions with at least one task created) a
-/// program can have in total.
-#[cfg(not(target_pointer_width = "64"))]
-pub const MAX_POOLS: usize = 64;
+/// program can have in total: 512 on 64-bit targets or with the crate
+/// feature `many-pools`, 32 otherwise.
+pub const MAX_POOLS: usize = if cfg!(any(target_pointer_width = "64", feature = "many-pools")) {
+    512
+} else {
+    32
+};
 
 // Every index + 1 fits the header's field; every id fits a waker's word and
 // a slot's joiner field.
