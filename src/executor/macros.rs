@@ -33,8 +33,8 @@
 /// task ever put in it has exactly the inner function's future type, which is
 /// what makes the typed (monomorphised, inlinable) poll sound.
 ///
-/// Rules: arguments are `name: Type` (no patterns), no generics; arguments
-/// must be `'static`. Capacity is 1..=4096.
+/// Rules: at most 16 arguments, each `name: Type` (no patterns), no
+/// generics; arguments must be `'static`. Capacity is 1..=4096.
 ///
 /// # `Send`
 ///

@@ -205,16 +205,21 @@ impl Executor {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.start(token)
+        // SAFETY: the future and its output are `Send`: any thread may start
+        // the task, poll it and take its output.
+        unsafe { self.start(token) }
     }
 
     /// [`spawn`](Self::spawn) without the `Send` bounds.
     ///
-    /// The caller must make sure that a future which is not `Send` is
-    /// started only on the thread running this executor, from within the run
-    /// in which the task will be polled (`LocalSpawner` checks the epoch).
+    /// # Safety
+    /// If `F` or its output is not `Send`, the caller must be on the thread
+    /// running this executor, within the run that will poll and drop the
+    /// task (what `LocalSpawner` checks with the run's epoch), and the token
+    /// must have been created on this thread (a token is `Send` only if `F`
+    /// is).
     #[inline]
-    pub(crate) fn start<F: Future>(
+    pub(crate) unsafe fn start<F: Future>(
         &'static self,
         token: SpawnToken<F>,
     ) -> Result<JoinHandle<F::Output>, SpawnError> {

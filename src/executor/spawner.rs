@@ -58,11 +58,12 @@ impl LocalSpawner {
             drop(token);
             return Err(SpawnError::NotRunning);
         }
-        // The spawner is not `Send`, so this thread is the one that received
-        // it from its run, which is still going on: this thread runs the
-        // executor, and will poll and drop the task. The token is here too,
-        // so the future was created on this thread (or is `Send`).
-        self.exec.start(token)
+        // SAFETY: the spawner is not `Send`, so this thread is the one that
+        // received it from its run, which is still going on (epoch checked
+        // above): this thread runs the executor, and that run will poll and
+        // drop the task. The token is here too, so a future that is not
+        // `Send` was created on this thread.
+        unsafe { self.exec.start(token) }
     }
 
     /// The executor this spawner starts tasks on.

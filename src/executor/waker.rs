@@ -109,14 +109,15 @@ pub(crate) enum Owner {
 /// Who `w` wakes, if it is a bitwake waker.
 #[inline]
 pub(crate) fn owner(w: &Waker) -> Owner {
+    // The lent wakers first: a join handle awaited directly sees one of them.
     let vt = w.vtable();
-    if ptr::eq(vt, &REMOTE) {
-        Owner::Task(TaskId::from_bits(w.data().addr()))
-    } else if ptr::eq(vt, &LOCAL) {
+    if ptr::eq(vt, &LOCAL) {
         // SAFETY: LOCAL data is always a `'static` ExecCore.
         Owner::Task(unsafe { &*w.data().cast::<ExecCore>() }.current())
-    } else if ptr::eq(vt, &MAIN) || ptr::eq(vt, &LOCAL_MAIN) {
+    } else if ptr::eq(vt, &LOCAL_MAIN) || ptr::eq(vt, &MAIN) {
         Owner::Main(w.data().cast())
+    } else if ptr::eq(vt, &REMOTE) {
+        Owner::Task(TaskId::from_bits(w.data().addr()))
     } else {
         Owner::Foreign
     }
