@@ -13,6 +13,11 @@
 //! thread proves that this thread is the executor's; and since a run drops
 //! all its tasks before it ends, a local task never outlives its thread's
 //! run. No thread-local storage is involved.
+//!
+//! The epoch is a counter that saturates instead of wrapping (two steps per
+//! run), so an old spawner can never match a later run; on a 32-bit target
+//! an executor run about 2^31 times stops accepting local spawns
+//! ([`SpawnError::NotRunning`]) rather than risk that.
 
 use super::error::SpawnError;
 use super::handle::JoinHandle;
