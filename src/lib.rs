@@ -63,4 +63,4 @@ pub mod time;
         any(target_arch = "x86_64", target_arch = "aarch64")
     )
 ))]
-pub use platform::{block_on, spawn};
+pub use platform::{block_on, block_on_local, spawn};

@@ -1,4 +1,4 @@
-//! Executor checks for `cargo xtask test` (issue 3): the core must build
+//! Executor checks for `cargo xtask test`: the core must build
 //! unchanged for bare-metal and microcontroller targets, and run under Miri
 //! and loom. Each check is one line in the summary.
 //!
@@ -37,6 +37,7 @@ const TESTS: &[&str] = &[
     "executor_panic",
     "executor_interop",
     "executor_alloc",
+    "executor_local",
 ];
 
 use crate::tools::cargo;

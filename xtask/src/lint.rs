@@ -80,6 +80,7 @@ pub fn run(root: &Path, summary: &mut Summary) {
     c.current_dir(root).args(["fmt", "--all", "--check"]);
     let fmt = ensure_cargo_tool("fmt", "rustfmt").and_then(|()| succeeds(c));
     summary.record("[lint] rustfmt --check", fmt);
+    crate::module_graph::run(root, summary);
     if let Err(e) = ensure_cargo_tool("clippy", "clippy") {
         summary.record("[lint] clippy", Err(e));
         return;

@@ -11,6 +11,7 @@ mod freestanding;
 mod host_tests;
 mod lint;
 mod mcu;
+mod module_graph;
 mod process;
 mod qemu_runner;
 mod run;
