@@ -12,7 +12,6 @@
 //!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
 //! * `reactor` (Linux only): epoll readiness and timers; `io` and `net`:
 //!   async fds, pipes, stdio, TCP, with `embedded-io-async` traits.
-//! * `http`: the book's small HTTP/1.1 client and the delay-server protocol.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
 //!   point macro `main!`, argv/envp, printing, the panic handler and the
 //!   freestanding test harness.
@@ -37,7 +36,6 @@ pub mod trace;
 pub mod rt;
 
 pub mod executor;
-pub mod http;
 #[cfg(any(
     all(
         target_os = "none",

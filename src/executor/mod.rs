@@ -121,7 +121,6 @@ pub use token::SpawnToken;
 #[cfg(any(test, feature = "std"))]
 pub use park::StdPark;
 
-use core::future::Future;
 
 /// The park hook of the [default executor](DEFAULT). The platform installs
 /// its park/unpark here the first time [`crate::block_on`] or

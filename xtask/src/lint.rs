@@ -8,7 +8,7 @@
 //! ```text
 //! cargo fmt --all --check
 //! cargo clippy --workspace --all-targets --features bitwake/rt -- -D warnings
-//! RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p bitwake --features rt
+//! RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p bitwake -p bitwake-http --features bitwake/rt
 //! ```
 
 use crate::process::succeeds;
@@ -37,7 +37,14 @@ const CONFIGS: &[Config] = &[
         label: "host",
         triple: None,
         clippy: &["--workspace", "--all-targets", "--features", "bitwake/rt"],
-        doc: &["-p", "bitwake", "--features", "rt"],
+        doc: &[
+            "-p",
+            "bitwake",
+            "-p",
+            "bitwake-http",
+            "--features",
+            "bitwake/rt",
+        ],
         board: None,
     },
     Config {
@@ -49,6 +56,8 @@ const CONFIGS: &[Config] = &[
             "-p",
             "bitwake-arch",
             "-p",
+            "bitwake-http",
+            "-p",
             "bitwake-programs",
             "--features",
             "bitwake/rt",
@@ -58,6 +67,8 @@ const CONFIGS: &[Config] = &[
             "bitwake",
             "-p",
             "bitwake-arch",
+            "-p",
+            "bitwake-http",
             "--features",
             "bitwake/rt",
         ],
