@@ -317,7 +317,10 @@ bitwake::task! {
 #[test]
 fn default_block_on_and_spawn() {
     let r = bitwake::executor::DEFAULT.block_on(async {
-        bitwake::executor::DEFAULT.spawn(default_task()).unwrap().await
+        bitwake::executor::DEFAULT
+            .spawn(default_task())
+            .unwrap()
+            .await
     });
     assert_eq!(r, Ok("ok"));
 }

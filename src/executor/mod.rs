@@ -121,7 +121,6 @@ pub use token::SpawnToken;
 #[cfg(any(test, feature = "std"))]
 pub use park::StdPark;
 
-
 /// The park hook of the [default executor](DEFAULT). The platform installs
 /// its park/unpark here the first time [`crate::block_on`] or
 /// [`crate::spawn`] is called (until then it spins).
