@@ -4,7 +4,7 @@ fn main() {
     let f = bitwake::executor::footprint();
     println!("task overhead: {} bytes", f.task_overhead);
     println!(
-        "executor static size (64-task pool): {} bytes (futures excluded: pool {} fixed + 64 x {} per slot, executor {}, id registry {})",
+        "executor static size (64-task pool): {} bytes (futures excluded: pool {} fixed + 64 x {} per slot, executor {}, pool registry {})",
         f.static_for_64(),
         f.pool64_fixed,
         f.task_overhead,

@@ -12,7 +12,6 @@
 //!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
 //! * `reactor` (Linux only): epoll readiness and timers; `io` and `net`:
 //!   async fds, pipes, stdio, TCP, with `embedded-io-async` traits.
-//! * `http`: the book's small HTTP/1.1 client and the delay-server protocol.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
 //!   point macro `main!`, argv/envp, printing, the panic handler and the
 //!   freestanding test harness.
@@ -46,7 +45,6 @@ pub mod rt;
 mod mcu_rt;
 
 pub mod executor;
-pub mod http;
 #[cfg(any(
     all(
         target_os = "none",
@@ -72,4 +70,4 @@ pub mod time;
         any(target_arch = "x86_64", target_arch = "aarch64")
     )
 ))]
-pub use platform::{block_on, spawn};
+pub use platform::{block_on, block_on_local, spawn};

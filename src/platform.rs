@@ -9,7 +9,7 @@
 //! | microcontroller (`target_os = "none"`) | `WFI` | the platform crate (`bitwake-mcu`), through [`platform_init!`](crate::platform_init) |
 //! | host with feature `std` (tests) | a mutex and condvar | bitwake itself |
 
-use crate::executor::{self, JoinHandle, SpawnError, SpawnToken};
+use crate::executor::{self, JoinHandle, LocalSpawner, SpawnError, SpawnToken};
 use core::future::Future;
 
 #[cfg(all(
@@ -125,9 +125,21 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     executor::DEFAULT.block_on(future)
 }
 
+/// [`block_on`] that also hands the main future a [`LocalSpawner`], which
+/// starts tasks whose futures are not `Send` (they stay on this thread).
+pub fn block_on_local<F: Future>(make: impl FnOnce(LocalSpawner) -> F) -> F::Output {
+    imp::init();
+    executor::DEFAULT.block_on_local(make)
+}
+
 /// Starts a task (made by a [`task!`](crate::task) function) on the default
-/// executor; callable before or during [`block_on`], from any thread.
-pub fn spawn<T>(token: SpawnToken<T>) -> Result<JoinHandle<T>, SpawnError> {
+/// executor; callable before or during [`block_on`], from any thread. A task
+/// whose future is not `Send` goes through [`block_on_local`]'s spawner.
+pub fn spawn<F>(token: SpawnToken<F>) -> Result<JoinHandle<F::Output>, SpawnError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     imp::init();
     executor::DEFAULT.spawn(token)
 }

@@ -316,8 +316,11 @@ bitwake::task! {
 
 #[test]
 fn default_block_on_and_spawn() {
-    let r = bitwake::executor::block_on(async {
-        bitwake::executor::spawn(default_task()).unwrap().await
+    let r = bitwake::executor::DEFAULT.block_on(async {
+        bitwake::executor::DEFAULT
+            .spawn(default_task())
+            .unwrap()
+            .await
     });
     assert_eq!(r, Ok("ok"));
 }

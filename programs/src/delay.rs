@@ -2,11 +2,11 @@
 //! per-connection handler — shared by the `delayserver` program and the
 //! fault-injection tests, which drive the very same code in-process.
 
-use bitwake::http::{BAD_REQUEST, RequestParser, format_ok};
 use bitwake::io::Error;
 use bitwake::net::{TcpListener, TcpStream};
 use bitwake::sys::{self, Errno};
 use bitwake::time::{Duration, sleep, timeout};
+use bitwake_http::{BAD_REQUEST, RequestParser, format_ok};
 
 /// Longest delay the server agrees to (longer requests get 400).
 pub const MAX_DELAY_MS: u64 = 120_000;

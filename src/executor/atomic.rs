@@ -9,5 +9,5 @@
 #[cfg(loom)]
 pub(crate) use portable_atomic::fence;
 pub(crate) use portable_atomic::{
-    AtomicBool, AtomicPtr, AtomicU16, AtomicU32, AtomicUsize, Ordering,
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU16, AtomicU32, AtomicUsize, Ordering,
 };

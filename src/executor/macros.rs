@@ -13,7 +13,8 @@
 /// }
 ///
 /// // `double(21)` creates the task in its pool (no allocation) and returns a
-/// // `SpawnToken<u32>`; spawning it gives a `JoinHandle<u32>`.
+/// // `SpawnToken<impl Future<Output = u32>>`; spawning it gives a
+/// // `JoinHandle<u32>`.
 /// let h = EXEC.spawn(double(21))?;      // Err(SpawnError::Full) if 8 are alive
 /// assert_eq!(h.await, Ok(42));
 /// ```
@@ -23,17 +24,26 @@
 /// An `async fn`'s future type cannot be written down, but a `static` needs a
 /// type. The macro keeps the body as a private inner `async fn`, and computes
 /// the size and alignment of its future (joined with the output: a slot holds
-/// one, then the other) in a `const fn` that is generic over
-/// `F: Fn(args..) -> Fut` and is called with the function item. Those numbers
+/// one, then the other) with a `const fn` of bitwake that is generic over
+/// `F: Fn(args..) -> Fut` (up to 16 arguments) and is called with the
+/// function item. Those numbers
 /// become const parameters of a byte-array pool
 /// ([`RawPool`](crate::executor::RawPool)), declared as a `static` *inside*
 /// the generated function. Because nothing else can name that static, every
 /// task ever put in it has exactly the inner function's future type, which is
 /// what makes the typed (monomorphised, inlinable) poll sound.
 ///
-/// Rules: arguments are `name: Type` (no patterns), no generics; arguments
-/// and the future must be `Send + 'static` (tasks may be spawned from any
-/// thread). Capacity is 1..=4096.
+/// Rules: at most 16 arguments, each `name: Type` (no patterns), no
+/// generics; arguments must be `'static`. Capacity is 1..=4096.
+///
+/// # `Send`
+///
+/// The function returns `SpawnToken<impl Future<Output = T>>`: the opaque
+/// future type leaks its auto traits, so the token is `Send` exactly when
+/// the task's future is. [`Executor::spawn`](crate::executor::Executor::spawn)
+/// (callable from any thread) requires it; a task that holds an `Rc` across
+/// an `.await` is started with a [`LocalSpawner`](crate::executor::LocalSpawner)
+/// instead, on the thread that runs the executor.
 #[macro_export]
 macro_rules! task {
     (
@@ -42,13 +52,12 @@ macro_rules! task {
         $vis:vis async fn $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) $(-> $ret:ty)? $body:block
     ) => {
         $(#[$attr])*
-        $vis fn $name($($arg: $ty),*) -> $crate::executor::SpawnToken<$crate::__task_ret!($($ret)?)> {
+        $vis fn $name($($arg: $ty),*) -> $crate::executor::SpawnToken<
+            impl ::core::future::Future<Output = $crate::__task_ret!($($ret)?)>
+        > {
             type __Out = $crate::__task_ret!($($ret)?);
             async fn __task($($arg: $ty),*) -> __Out $body
-            const fn __layout<__Fut, __F: Fn($($ty),*) -> __Fut>(_: &__F) -> (usize, usize) {
-                $crate::executor::__private::slot_layout::<__Fut, __Out>()
-            }
-            const __L: (usize, usize) = __layout(&__task);
+            const __L: (usize, usize) = $crate::executor::__private::task_layout(&__task);
             const __N: usize = $n;
             static __POOL: $crate::executor::RawPool<
                 { __L.0.next_multiple_of(__L.1) },

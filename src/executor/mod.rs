@@ -38,86 +38,97 @@
 //! assert_eq!(total, 6);
 //! ```
 //!
-//! Each file holds one idea: `ready.rs` (wake-vs-scan protocol), `waker.rs`
-//! (vtables, fast-path soundness), `registry.rs` (id to pool), `header.rs`
-//! (type-erased head), `pool.rs` (slots and bitmaps), `join.rs` (tokens and
-//! handles), `run.rs` (run loop), `park.rs` (the seam), `futures.rs`
-//! (`yield_now`/`join`/`select`), `align.rs`, `macros.rs`.
+//! Tasks whose future is not `Send` (it holds an `Rc` across an `.await`)
+//! are started through the [`LocalSpawner`] that
+//! [`Executor::block_on_local`] hands to its future; they are created,
+//! polled and dropped on the executor's thread only.
+//!
+//! # Layout
+//!
+//! One idea per file, and no two files import each other, even indirectly
+//! (`cargo xtask lint` checks it). From the bottom up:
+//!
+//! | file | what |
+//! |---|---|
+//! | `atomic.rs`, `align.rs` | the atomics used (`portable-atomic`), alignment as a const generic |
+//! | `task_id.rs` | `TaskId`: the one encoding of (pool index, slot) in a waker's word |
+//! | `slot_state.rs` | a slot's metadata word: lifecycle flags and the joiner |
+//! | `ready.rs` | the wake-versus-scan-versus-park protocol on a ready bitmap (loom-checked) |
+//! | `atomic_waker.rs` | one-waker cell for foreign joiners |
+//! | `park.rs` | the [`Park`] seam |
+//! | `error.rs` | [`SpawnError`], [`JoinError`] |
+//! | `exec_core.rs` | `ExecCore`: the part of an executor that wakers reach |
+//! | `header.rs` | the type-erased head of every pool, `wake_slot` |
+//! | `registry.rs` | the table from a task id's pool index to the pool |
+//! | `layout.rs` | a pool's fields without its type (offsets from its word count) |
+//! | `waker.rs` | the waker vtables and the local fast path's soundness |
+//! | `joiner.rs` | waking a finished task's joiner from its executor |
+//! | `token.rs`, `handle.rs` | [`SpawnToken`], [`JoinHandle`] |
+//! | `pool.rs` | [`RawPool`]: slots, bitmaps, the typed poll loop |
+//! | `run.rs` | [`Executor`]: `block_on`, `spawn`, the run loop, bound pools, shutdown |
+//! | `spawner.rs` | [`LocalSpawner`], [`Executor::block_on_local`] |
+//! | `futures.rs`, `macros.rs` | `yield_now`/`join`/`select`, [`task!`](crate::task) |
+//!
+//! # Limits
+//!
+//! A pool has at most [`MAX_CAPACITY`] slots (a compile-time error beyond).
+//! A program can have [`MAX_POOLS`] task pools (512 on 64-bit targets; 32
+//! on 32-bit ones, or 512 with the crate feature `many-pools`); the task
+//! functions of any further pool return tokens that carry
+//! [`SpawnError::TooManyPools`]. Executors do not count, and
+//! `block_on` needs no registration, so it never fails for a limit.
 //!
 //! # Footprint
 //!
 //! A slot is exactly `max(size_of future, size_of output)` plus one 4-byte
-//! metadata word (done/detached/abort flags and the joiner's id) plus 4 bits
-//! in bitmaps: see [`footprint`].
+//! metadata word (flags and the joiner) plus 4 bits in bitmaps: see
+//! [`footprint`].
 
 mod align;
 mod atomic;
 mod atomic_waker;
+mod error;
+mod exec_core;
 mod futures;
+mod handle;
 mod header;
-mod join;
+mod joiner;
+mod layout;
 mod macros;
 pub mod park;
 mod pool;
 mod ready;
 mod registry;
 mod run;
+mod slot_state;
+mod spawner;
+mod task_id;
+mod token;
 mod waker;
 
 pub use align::{Align, Alignment};
+pub use error::{JoinError, SpawnError};
 pub use futures::{Either, Join, Select, YieldNow, join, select, yield_now};
-pub use join::{JoinError, JoinHandle, SpawnToken};
+pub use handle::JoinHandle;
 pub use park::{Awake, HookPark, Park, ParkFn, SpinPark};
 pub use pool::RawPool;
-pub use registry::{MAX_CAPACITY, MAX_POOLS};
+pub use registry::MAX_POOLS;
 pub use run::Executor;
+pub use spawner::LocalSpawner;
+pub use task_id::MAX_CAPACITY;
+pub use token::SpawnToken;
 
 #[cfg(any(test, feature = "std"))]
 pub use park::StdPark;
 
-use core::fmt;
-use core::future::Future;
-
-/// Why a task could not be spawned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpawnError {
-    /// Every slot of the task's pool is taken. Retry after one frees (a task
-    /// finishes and its output is taken or its handle dropped).
-    Full,
-    /// The program already has [`MAX_POOLS`] pools and executors.
-    TooManyPools,
-    /// The pool is bound to another executor.
-    OtherExecutor,
-}
-
-impl fmt::Display for SpawnError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SpawnError::Full => "task pool is full",
-            SpawnError::TooManyPools => "too many task pools and executors",
-            SpawnError::OtherExecutor => "task pool is bound to another executor",
-        })
-    }
-}
-
-impl core::error::Error for SpawnError {}
-
-/// The park hook of the [default executor](DEFAULT): install the platform's
-/// park/unpark here at start-up (until then it spins).
+/// The park hook of the [default executor](DEFAULT). The platform installs
+/// its park/unpark here the first time [`crate::block_on`] or
+/// [`crate::spawn`] is called (until then it spins).
 pub static DEFAULT_PARK: HookPark = HookPark::new();
 
-/// The default executor, used by [`block_on`] and [`spawn`].
+/// The default executor: what [`crate::block_on`] and [`crate::spawn`] run
+/// on, parked the platform's way.
 pub static DEFAULT: Executor = Executor::new(&DEFAULT_PARK);
-
-/// Runs `fut` to completion on the [default executor](DEFAULT).
-pub fn block_on<F: Future>(fut: F) -> F::Output {
-    DEFAULT.block_on(fut)
-}
-
-/// Starts a task on the [default executor](DEFAULT).
-pub fn spawn<T>(token: SpawnToken<T>) -> Result<JoinHandle<T>, SpawnError> {
-    DEFAULT.spawn(token)
-}
 
 /// Static sizes of the executor (see [`footprint`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +141,7 @@ pub struct Footprint {
     pub pool64_fixed: usize,
     /// Bytes of one [`Executor`].
     pub executor: usize,
-    /// Bytes of the global id registry.
+    /// Bytes of the global pool registry ([`MAX_POOLS`] pointers).
     pub registry: usize,
 }
 
@@ -160,7 +171,7 @@ pub const fn footprint() -> Footprint {
 
 #[doc(hidden)]
 pub mod __private {
-    pub use super::pool::{slot_layout, words_for};
+    pub use super::pool::{TaskFn, slot_layout, task_layout, words_for};
 }
 
 #[cfg(test)]
@@ -168,7 +179,7 @@ mod tests {
     #[test]
     fn footprint_is_within_budget() {
         let f = super::footprint();
-        // Goal of issue 3: at most 4 bytes per slot beyond the future.
+        // At most 4 bytes per slot beyond the future.
         assert!(f.task_overhead <= 4, "{f:?}");
         // The fixed part of a pool is its header plus four bitmaps.
         assert!(f.pool64_fixed <= 128, "{f:?}");

@@ -53,7 +53,7 @@
 //!   default executor uses, so a platform layer can plug in without generics.
 //! * `StdPark` (feature `std` or host unit tests): mutex + condvar, for tests.
 //!
-//! Plugging in (reactor, issue 4):
+//! Plugging in (as the reactor does):
 //!
 //! ```ignore
 //! struct EpollPark;

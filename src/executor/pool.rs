@@ -11,10 +11,10 @@
 //! | `used`  | slot taken (from token creation until the output is gone) | spawn / release |
 //! | `local` | re-queued by the task's own `Context` waker, or woken by the executor itself (joiners) | executor only (plain) |
 //!
-//! The per-slot metadata word holds the lifecycle flags (`SPAWNED`, `DONE`,
-//! `DETACHED`, `ABORT`, `CANCELLED`, `PANICKED`) and the joiner's waker id.
-//! The executor polls a ready slot only if it is `SPAWNED` and not `DONE`, so
-//! a stale wake of a free or merely claimed slot polls nothing.
+//! The per-slot metadata word holds the lifecycle flags and the joiner
+//! (`slot_state.rs`). The executor polls a ready slot only if it is
+//! `SPAWNED` and not `DONE`, so a stale wake of a free or merely claimed slot
+//! polls nothing.
 //!
 //! Spawn finds a free slot with `trailing_zeros` on `!used` (one `fetch_or`
 //! claims it), starting at the word named by a `hint` (the word of the last
@@ -26,15 +26,20 @@
 //! indirect call per pool per pass) with the word loop, the slot loop and
 //! the task's `poll` inlined. The type-erased paths (join handles, spawn,
 //! re-queueing a joiner) reach `meta`, `used` and `local` at offsets computed
-//! from `W` alone (`layout`), not through the table.
+//! from `W` alone (`layout.rs`), not through the table.
 
 use super::align::{Align, Alignment};
 use super::atomic::{AtomicU32, AtomicUsize, Ordering::*};
+use super::error::SpawnError;
+use super::exec_core::ExecCore;
 use super::header::{Header, PoolVTable};
-use super::join::{self, SpawnToken};
+use super::joiner;
+use super::layout;
 use super::ready::{self, BITS};
 use super::registry;
-use super::run::ExecCore;
+use super::slot_state::{ABORT, CANCELLED, DETACHED, DONE, JOINER_SHIFT, PANICKED, SPAWNED};
+use super::task_id::{MAX_CAPACITY, TaskId};
+use super::token::SpawnToken;
 use super::waker;
 use core::cell::UnsafeCell;
 use core::future::Future;
@@ -57,6 +62,58 @@ pub const fn slot_layout<F, T>() -> (usize, usize) {
         core::mem::size_of::<Slot<F, T>>(),
         core::mem::align_of::<Slot<F, T>>(),
     )
+}
+
+/// The future type of a task function taking the argument tuple `Args`:
+/// lets [`task_layout`] name the future of an `async fn` item.
+#[doc(hidden)]
+pub trait TaskFn<Args> {
+    /// The function's future.
+    type Fut: Future;
+}
+
+macro_rules! task_fn {
+    ($($a:ident),*) => {
+        impl<Func, Fut: Future, $($a),*> TaskFn<($($a,)*)> for Func
+        where
+            Func: Fn($($a),*) -> Fut,
+        {
+            type Fut = Fut;
+        }
+    };
+}
+task_fn!();
+task_fn!(A0);
+task_fn!(A0, A1);
+task_fn!(A0, A1, A2);
+task_fn!(A0, A1, A2, A3);
+task_fn!(A0, A1, A2, A3, A4);
+task_fn!(A0, A1, A2, A3, A4, A5);
+task_fn!(A0, A1, A2, A3, A4, A5, A6);
+task_fn!(A0, A1, A2, A3, A4, A5, A6, A7);
+task_fn!(A0, A1, A2, A3, A4, A5, A6, A7, A8);
+task_fn!(A0, A1, A2, A3, A4, A5, A6, A7, A8, A9);
+task_fn!(A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
+task_fn!(A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
+task_fn!(A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
+task_fn!(A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13);
+task_fn!(
+    A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14
+);
+task_fn!(
+    A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12, A13, A14, A15
+);
+
+/// [`slot_layout`] of the future of the task function `f` and its output.
+/// Used by [`task!`](crate::task) in const context: a generic function of
+/// this crate rather than one the macro defines, so that evaluating the
+/// pool's size never needs the program's own function bodies (with an
+/// `impl Future` return type that would be a query cycle in optimised
+/// builds).
+#[doc(hidden)]
+pub const fn task_layout<Func: TaskFn<Args>, Args>(f: &Func) -> (usize, usize) {
+    let _ = f;
+    slot_layout::<Func::Fut, <Func::Fut as Future>::Output>()
 }
 
 /// Number of bitmap words for `n` slots.
@@ -87,123 +144,23 @@ where
     slots: [UnsafeCell<MaybeUninit<[u8; SIZE]>>; N],
 }
 
-// SAFETY: slots are accessed by one party at a time, handed over through the
+// SAFETY: a slot is used by one party at a time, handed over through the
 // `used` bitmap and the metadata word (Acquire/Release); `local` and
-// `local_sum` only by the thread running the bound executor. Futures and
-// outputs stored are `Send` (checked in `spawn_token`).
+// `local_sum` are used only by the thread running the bound executor. A
+// slot's future is written by the thread that creates its token, then
+// polled and dropped by the thread running the executor; the two differ
+// only if the token crossed threads, which needs the future to be `Send`
+// (`SpawnToken<F>: Send` only if `F: Send`), or if `Executor::spawn` started
+// it, which needs `F: Send` too. A `LocalSpawner` starts a task only on the
+// thread of the run it belongs to, and that run drops the task before it
+// ends. The output is written on the executor's thread and read or dropped
+// by the `JoinHandle`, which crosses threads only if the output is `Send`
+// (or, detached, by the executor's thread).
 unsafe impl<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize> Sync
     for RawPool<SIZE, ALIGN, N, W>
 where
     Align<ALIGN>: Alignment,
 {
-}
-
-/// Metadata word flags (low bits); the joiner id + 1 sits above them.
-pub(crate) const SPAWNED: u32 = 32;
-pub(crate) const DONE: u32 = 1;
-pub(crate) const DETACHED: u32 = 2;
-pub(crate) const ABORT: u32 = 4;
-pub(crate) const CANCELLED: u32 = 8;
-pub(crate) const PANICKED: u32 = 16;
-pub(crate) const FLAGS: u32 = 63;
-pub(crate) const JOINER_SHIFT: u32 = 6;
-/// Joiner value meaning "a foreign waker, stored in the header's cell".
-pub(crate) const FOREIGN: u32 = u32::MAX >> JOINER_SHIFT;
-
-/// Byte offsets of the parts of any `RawPool<_, _, _, W>`, from `W` alone
-/// (`header.words`): the `repr(C)` fields before the slots are all
-/// word-sized except `meta`, so nothing depends on the future type. The
-/// type-erased paths (join handles, spawn, the executor re-queueing a
-/// joiner) use them instead of an indirect call through the pool's table;
-/// [`RawPool::LAYOUT`] checks them against `offset_of!` for every pool type.
-mod layout {
-    use super::Header;
-    use core::mem::size_of;
-    const WORD: usize = size_of::<usize>();
-    pub(super) const fn used(w: usize) -> usize {
-        size_of::<Header>() + w * WORD
-    }
-    pub(super) const fn local(w: usize) -> usize {
-        size_of::<Header>() + 2 * w * WORD
-    }
-    pub(super) const fn local_sum(w: usize) -> usize {
-        size_of::<Header>() + 3 * w * WORD
-    }
-    pub(super) const fn meta(w: usize) -> usize {
-        size_of::<Header>() + (3 * w + 1) * WORD
-    }
-}
-
-/// `h` plus `off` bytes, as a `*const T`.
-///
-/// # Safety
-/// `h` carries provenance for a whole pool and `off` is one of its
-/// [`layout`] offsets (plus an in-bounds element offset).
-#[inline(always)]
-unsafe fn at<T>(h: *const Header, off: usize) -> *const T {
-    // SAFETY: by the caller's contract the result stays inside the pool.
-    unsafe { h.cast::<u8>().add(off).cast::<T>() }
-}
-
-/// Number of bitmap words of the pool behind `h`.
-///
-/// # Safety
-/// `h` is a pool header whose first task has been created (`words` set).
-#[inline(always)]
-unsafe fn words_of(h: *const Header) -> usize {
-    // SAFETY: a live static header.
-    unsafe { (*h).words.load(Relaxed) as usize }
-}
-
-/// The metadata word of `slot` in the pool behind `h`, without knowing the
-/// pool's type.
-///
-/// # Safety
-/// `h` is a pool header (full provenance, from a `'static` pool) whose first
-/// task has been created, and `slot < capacity`.
-#[inline]
-pub(crate) unsafe fn meta_of<'a>(h: *const Header, slot: usize) -> &'a AtomicU32 {
-    // SAFETY: by the contract, `meta[slot]` exists at this offset.
-    unsafe { &*at::<AtomicU32>(h, layout::meta(words_of(h))).add(slot) }
-}
-
-/// Frees `slot` (as `RawPool::release`) without knowing the pool's type.
-///
-/// # Safety
-/// As [`meta_of`]; the slot holds nothing live any more and the caller owns
-/// it.
-#[inline]
-pub(crate) unsafe fn release_slot(h: *const Header, slot: usize) {
-    // SAFETY: forwarded contract; `used[slot / BITS]` exists since
-    // `slot < capacity <= W * BITS`.
-    unsafe {
-        let w = words_of(h);
-        meta_of(h, slot).store(0, Relaxed);
-        let used = &*at::<AtomicUsize>(h, layout::used(w)).add(slot / BITS);
-        used.fetch_and(!(1usize << (slot % BITS)), Release);
-        if w > 1 {
-            (*h).hint.store((slot / BITS) as u16, Relaxed);
-        }
-    }
-}
-
-/// Marks `slot` ready in the executor-private bitmap (`local`, `local_sum`)
-/// without knowing the pool's type.
-///
-/// # Safety
-/// As [`meta_of`], and only the thread running the executor the pool is
-/// bound to may call it (it owns `local` and `local_sum`).
-#[inline]
-pub(crate) unsafe fn wake_local(h: *const Header, slot: usize) {
-    // SAFETY: forwarded contract: the cells exist at these offsets, and only
-    // this thread accesses them.
-    unsafe {
-        let w = words_of(h);
-        let word = &*at::<UnsafeCell<usize>>(h, layout::local(w)).add(slot / BITS);
-        let sum = &*at::<UnsafeCell<usize>>(h, layout::local_sum(w));
-        *word.get() |= 1usize << (slot % BITS);
-        *sum.get() |= 1usize << (slot / BITS);
-    }
 }
 
 impl<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize>
@@ -235,10 +192,7 @@ where
     pub const fn new() -> Self {
         #[allow(clippy::let_unit_value)]
         let () = Self::LAYOUT;
-        assert!(
-            N > 0 && N <= registry::MAX_CAPACITY,
-            "pool capacity must be 1..=4096"
-        );
+        assert!(N > 0 && N <= MAX_CAPACITY, "pool capacity must be 1..=4096");
         assert!(
             W == words_for(N) && W <= BITS,
             "W must be ceil(N / usize::BITS)"
@@ -314,7 +268,7 @@ where
                 let prev = self.used[w].fetch_or(bit, Acquire);
                 if prev & bit == 0 {
                     if w != start {
-                        self.header.hint.store(w as u16, Relaxed);
+                        self.header.hint.store(w as u8, Relaxed);
                     }
                     return Some(w * BITS + b);
                 }
@@ -338,10 +292,10 @@ where
     /// it by keeping the pool private to the task function.
     #[doc(hidden)]
     #[inline]
-    pub unsafe fn spawn_token<F, T>(&'static self, make: impl FnOnce() -> F) -> SpawnToken<T>
+    pub unsafe fn spawn_token<F, T>(&'static self, make: impl FnOnce() -> F) -> SpawnToken<F>
     where
-        F: Future<Output = T> + Send + 'static,
-        T: Send + 'static,
+        F: Future<Output = T> + 'static,
+        T: 'static,
     {
         const {
             assert!(core::mem::size_of::<Slot<F, T>>() <= SIZE);
@@ -351,7 +305,7 @@ where
         if self.header.vt.load(Relaxed).is_null() {
             // First use: sizes go in now, not in `new`, so that the pool's
             // initial value is all zero (`.bss`, not file bytes). They are
-            // stored before `index_of` publishes the header.
+            // stored before `register` publishes the header.
             self.header.init(W, N);
             let vt: &'static PoolVTable = const {
                 &PoolVTable {
@@ -366,11 +320,11 @@ where
                 .store((vt as *const PoolVTable).cast_mut(), Release);
         }
         // SAFETY: `h` is this static pool's header, with full provenance.
-        if let Err(e) = unsafe { registry::index_of(h) } {
+        if let Err(e) = unsafe { registry::register(h) } {
             return SpawnToken::err(e);
         }
         let Some(slot) = self.claim() else {
-            return SpawnToken::err(super::SpawnError::Full);
+            return SpawnToken::err(SpawnError::Full);
         };
         // SAFETY: the slot is ours (claimed), sized and aligned for `Slot<F, T>`
         // (const-asserted above).
@@ -393,7 +347,7 @@ where
         self.meta[slot].store(0, Relaxed);
         self.used[slot / BITS].fetch_and(!(1usize << (slot % BITS)), Release);
         if W > 1 {
-            self.header.hint.store((slot / BITS) as u16, Relaxed);
+            self.header.hint.store((slot / BITS) as u8, Relaxed);
         }
     }
 
@@ -416,7 +370,7 @@ where
         debug_assert_eq!(prev & (DONE | CANCELLED | PANICKED), 0);
         crate::trace!(
             "task {}:{slot} {}",
-            self.header.index.load(Relaxed).wrapping_sub(1),
+            self.header.index(),
             match flags {
                 0 => "finished",
                 CANCELLED => "cancelled",
@@ -430,7 +384,9 @@ where
             }
             self.release(slot);
         } else {
-            join::wake_joiner(&self.header, prev >> JOINER_SHIFT, Some(core));
+            // SAFETY: completions run on the thread of the executor this
+            // pool is bound to, which is `core`.
+            unsafe { joiner::wake_joiner(&self.header, prev >> JOINER_SHIFT, core) };
         }
     }
 
@@ -439,7 +395,7 @@ where
     unsafe fn run<F: Future<Output = T>, T>(h: *const Header, core: &ExecCore) -> bool {
         // SAFETY: vtable contract.
         let pool = unsafe { Self::from_hdr(h) };
-        let index = pool.header.index.load(Relaxed).wrapping_sub(1);
+        let index = pool.header.index();
         // The words with executor-private re-queue bits. A word's private
         // bits are taken when the pass reaches it (words go in increasing
         // order), and a task re-queues itself only after its word has been
@@ -512,7 +468,7 @@ where
             return false;
         }
         crate::trace!("poll task {index}:{slot}");
-        core.begin_poll(registry::id(index, slot));
+        core.begin_poll(TaskId::new(index, slot));
         let waker = waker::local(core.as_static());
         let mut cx = Context::from_waker(&waker);
         let guard = PanicGuard::<F, T, SIZE, ALIGN, N, W> {

@@ -1,22 +1,37 @@
-//! The global table from a waker id to its ready set.
+//! The global table from a task id's pool index to the pool's header.
 //!
-//! A waker's data word is an *id*: `registry index << SLOT_BITS | slot`. No
-//! pointer, no reference count: cloning copies the word, dropping does nothing.
-//! The table holds one pointer per pool or executor, assigned on first use and
-//! never reused (pools and executors are `'static`). There are `usize::BITS`
-//! entries (64 on x86-64, 32 on 32-bit microcontrollers: 256 / 128 bytes).
+//! A remote waker's data word is a [`TaskId`]: no pointer, no reference
+//! count, so cloning copies the word and dropping does nothing. The table
+//! holds one pointer per pool, assigned when the pool's first task is created
+//! and never reused (pools are `'static`). Executors are not in it: their
+//! `block_on` future's wakers point at the executor itself.
+//!
+//! [`MAX_POOLS`] entries: 512 on 64-bit targets (4 KiB of `.bss`, one page);
+//! 32 on 32-bit microcontrollers (128 bytes of RAM), or 512 there too with
+//! the crate feature `many-pools`. A program that creates tasks in more pools
+//! than that gets [`SpawnError::TooManyPools`] from the extra pools' task
+//! functions (an error value; nothing panics).
 
-use super::SpawnError;
 use super::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use super::header::Header;
+use super::error::SpawnError;
+use super::header::{self, Header};
+use super::slot_state::TASK_CODES;
+use super::task_id::{MAX_CAPACITY, TaskId};
 use core::ptr;
 
-/// Bits of a waker id that hold the slot; pools have at most `1 << SLOT_BITS` slots.
-pub(crate) const SLOT_BITS: u32 = 12;
-/// Largest pool capacity.
-pub const MAX_CAPACITY: usize = 1 << SLOT_BITS;
-/// How many pools and executors a program can have in total.
-pub const MAX_POOLS: usize = usize::BITS as usize;
+/// How many task pools (task functions with at least one task created) a
+/// program can have in total: 512 on 64-bit targets or with the crate
+/// feature `many-pools`, 32 otherwise.
+pub const MAX_POOLS: usize = if cfg!(any(target_pointer_width = "64", feature = "many-pools")) {
+    512
+} else {
+    32
+};
+
+// Every index + 1 fits the header's field; every id fits a waker's word and
+// a slot's joiner field.
+const _: () = assert!(MAX_POOLS < u16::MAX as usize);
+const _: () = assert!(TaskId::new(MAX_POOLS - 1, MAX_CAPACITY - 1).to_bits() < TASK_CODES);
 
 static TABLE: [AtomicPtr<Header>; MAX_POOLS] =
     [const { AtomicPtr::new(ptr::null_mut()) }; MAX_POOLS];
@@ -25,13 +40,14 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 /// The registry index of `h`, registering it on first use.
 ///
 /// # Safety
-/// `h` points to a `'static` header as described in [`super::header::ready_words`].
-pub(crate) unsafe fn index_of(h: *const Header) -> Result<usize, SpawnError> {
+/// `h` points to a `'static` pool header as described in
+/// [`header::ready_words`], with its sizes set.
+pub(crate) unsafe fn register(h: *const Header) -> Result<usize, SpawnError> {
     // SAFETY: `h` is a live static header.
     let hdr = unsafe { &*h };
     let i = hdr.index.load(Ordering::Acquire);
     if i != 0 {
-        return Ok(i - 1);
+        return Ok(i as usize - 1);
     }
     let mut next = NEXT.load(Ordering::Relaxed);
     loop {
@@ -46,43 +62,35 @@ pub(crate) unsafe fn index_of(h: *const Header) -> Result<usize, SpawnError> {
     TABLE[next].store(h.cast_mut(), Ordering::Release);
     match hdr
         .index
-        .compare_exchange(0, next + 1, Ordering::AcqRel, Ordering::Acquire)
+        .compare_exchange(0, next as u16 + 1, Ordering::AcqRel, Ordering::Acquire)
     {
         Ok(_) => Ok(next),
         // Another thread registered it first: our entry stays unused.
-        Err(i) => Ok(i - 1),
+        Err(i) => Ok(i as usize - 1),
     }
 }
 
-/// The header registered at `index`, or null.
+/// The header of the pool `id` names, and the slot, if that pool is
+/// registered and has the slot. Unknown ids (never registered, slot out of
+/// range) give `None`: a stale or foreign id never touches memory outside
+/// the registered pools.
 #[inline]
-pub(crate) fn get(index: usize) -> *const Header {
-    match TABLE.get(index) {
-        Some(p) => p.load(Ordering::Acquire),
-        None => ptr::null(),
-    }
-}
-
-/// Waker id of `slot` in the set registered at `index`.
-#[inline]
-pub(crate) const fn id(index: usize, slot: usize) -> usize {
-    (index << SLOT_BITS) | slot
-}
-
-/// Wakes the task named by `id`. Unknown ids (never registered, slot out of
-/// range) are ignored: a foreign or forged id never panics or touches memory
-/// outside the registered sets.
-#[inline]
-pub(crate) fn wake_id(id: usize) {
-    let h = get(id >> SLOT_BITS);
+pub(crate) fn lookup(id: TaskId) -> Option<(*const Header, usize)> {
+    let h = TABLE.get(id.index())?.load(Ordering::Acquire);
     if h.is_null() {
-        return;
+        return None;
     }
-    let slot = id & (MAX_CAPACITY - 1);
+    let slot = id.slot();
     // SAFETY: registered headers are `'static` and registered with full
-    // provenance (see `index_of`).
-    if slot < unsafe { (*h).capacity() } {
-        // SAFETY: as above, and `slot < capacity`.
-        unsafe { super::header::wake_slot(h, slot) };
+    // provenance (see `register`).
+    (slot < unsafe { (*h).capacity() }).then_some((h.cast_const(), slot))
+}
+
+/// Wakes the task `id` names (from any thread); unknown ids are ignored.
+#[inline]
+pub(crate) fn wake(id: TaskId) {
+    if let Some((h, slot)) = lookup(id) {
+        // SAFETY: a registered static pool, and `slot < capacity`.
+        unsafe { header::wake_slot(h, slot) };
     }
 }

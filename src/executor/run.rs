@@ -1,113 +1,27 @@
-//! The executor: `block_on`, `spawn`, the run loop and shutdown.
+//! The executor: `block_on`, `spawn`, the run loop, the list of bound pools
+//! and shutdown.
+//!
+//! An executor keeps the pools bound to it in an intrusive list through
+//! their headers (`Header::next`): pools are `'static` and bound at most
+//! once, never unbound, so the list only ever grows at its tail (a
+//! compare-and-swap on the last link; no removal, hence no ABA), and any
+//! number of pools can be bound. Each pass walks the list in bind order.
 
-use super::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use super::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
+use super::error::SpawnError;
+use super::exec_core::ExecCore;
+use super::handle::JoinHandle;
 use super::header::{self, Header};
-use super::join::{JoinHandle, SpawnToken};
-use super::park::{Awake, Park};
-use super::pool::{self, SPAWNED};
-use super::registry;
-use super::{SpawnError, ready, waker};
-use core::cell::UnsafeCell;
+use super::layout;
+use super::park::Park;
+use super::ready;
+use super::slot_state::SPAWNED;
+use super::token::SpawnToken;
+use super::waker;
 use core::future::Future;
 use core::pin::pin;
 use core::ptr;
 use core::task::{Context, Poll};
-
-/// The shared part of an executor that wakers reach (through the registry
-/// and the pools' `exec` pointer). `#[repr(C)]` with the header first: the
-/// executor's `block_on` future is slot 0 of its own one-word ready set.
-#[repr(C)]
-pub(crate) struct ExecCore {
-    header: Header,
-    main_ready: [AtomicUsize; 1],
-    parked: AtomicBool,
-    running: AtomicBool,
-    self_woken: AtomicBool,
-    current: AtomicUsize,
-    /// Registry indexes of the pools bound to this executor.
-    bound: AtomicUsize,
-    park: &'static dyn Park,
-    /// Executor thread only: the `block_on` future was woken from the
-    /// executor itself (its own `Context`, or a task it awaits finished).
-    main_local: UnsafeCell<bool>,
-}
-
-impl ExecCore {
-    /// Id of the task being polled (read by the local waker's `clone`).
-    #[inline]
-    pub(crate) fn current(&self) -> usize {
-        self.current.load(Relaxed)
-    }
-    /// The local waker's `wake`: an idempotent store, see `waker.rs`.
-    #[inline]
-    pub(crate) fn set_self_woken(&self) {
-        self.self_woken.store(true, Relaxed);
-    }
-    #[inline]
-    pub(crate) fn begin_poll(&self, id: usize) {
-        self.current.store(id, Relaxed);
-        self.self_woken.store(false, Relaxed);
-    }
-    #[inline]
-    pub(crate) fn take_self_woken(&self) -> bool {
-        self.self_woken.load(Relaxed)
-    }
-    /// After a remote wake of one of this executor's sets.
-    #[inline]
-    pub(crate) fn notify(&self) {
-        if ready::should_unpark(&self.parked) {
-            crate::trace!("unpark executor");
-            self.park.unpark();
-        }
-    }
-    #[inline]
-    pub(crate) fn as_static(&self) -> &'static ExecCore {
-        // SAFETY: an `ExecCore` only exists inside an `Executor`, and every
-        // method that reaches here takes `&'static Executor`.
-        unsafe { &*(self as *const ExecCore) }
-    }
-    fn hdr(&self) -> *const Header {
-        (self as *const Self).cast()
-    }
-
-    /// Wakes task `id` from this executor's own thread (inside its run loop):
-    /// tasks bound to this executor, and its `block_on` future, are re-queued
-    /// in executor-private bitmaps with plain stores; anything else takes the
-    /// atomic path.
-    #[inline]
-    pub(crate) fn wake_from_executor(&self, id: usize) {
-        // The common joiner: this executor's `block_on` future (slot 0 of
-        // its own set).
-        if id == registry::id(self.header.index.load(Relaxed).wrapping_sub(1), 0) {
-            // SAFETY: executor thread only.
-            unsafe { *self.main_local.get() = true };
-            return;
-        }
-        let h = registry::get(id >> registry::SLOT_BITS);
-        if h.is_null() {
-            return;
-        }
-        let slot = id & (registry::MAX_CAPACITY - 1);
-        // SAFETY: registered headers are static.
-        let hdr = unsafe { &*h };
-        if slot >= hdr.capacity() {
-            return;
-        }
-        if ptr::eq(hdr.exec.load(Relaxed), self) {
-            if ptr::eq(h, self.hdr()) {
-                // SAFETY: executor thread only.
-                unsafe { *self.main_local.get() = true };
-            } else {
-                // SAFETY: a pool bound to this executor (so a task was
-                // created in it), on its thread; `slot < capacity`.
-                unsafe { pool::wake_local(h, slot) };
-            }
-        } else {
-            // SAFETY: registered static header, `slot < capacity`.
-            unsafe { header::wake_slot(h, slot) };
-        }
-    }
-}
 
 /// A single-threaded executor for tasks in static pools. Lives in a `static`.
 ///
@@ -118,29 +32,34 @@ impl ExecCore {
 /// ```
 ///
 /// One thread at a time runs it (`block_on` panics if it is already running);
-/// `spawn`, wakers and join handles work from any thread or interrupt.
+/// `spawn` (of `Send` tasks), wakers and join handles work from any thread or
+/// interrupt. Tasks that are not `Send` are started through the
+/// [`LocalSpawner`](super::LocalSpawner) that
+/// [`block_on_local`](Executor::block_on_local) hands to its future.
 pub struct Executor {
     core: ExecCore,
+    /// The first pool bound to this executor (null: none yet).
+    pools: AtomicPtr<Header>,
+    running: AtomicBool,
+    /// Names the current run (see `spawner.rs`): changed at the start of
+    /// every `block_on` and at the start of its shutdown, only by the thread
+    /// that holds `running`. Saturates at `usize::MAX`, which names no run.
+    epoch: AtomicUsize,
 }
 
-// SAFETY: see `ExecCore`: shared fields are atomic; `park` is `Sync`.
+// SAFETY: the executor's shared fields are atomic; the core's
+// executor-thread-only cells are used only by the thread holding `running`;
+// `park` is `Sync`.
 unsafe impl Sync for Executor {}
 
 impl Executor {
     /// A new executor that sleeps through `park` when idle.
     pub const fn new(park: &'static dyn Park) -> Self {
         Self {
-            core: ExecCore {
-                header: Header::new(1, 1),
-                main_ready: [AtomicUsize::new(0)],
-                parked: AtomicBool::new(false),
-                running: AtomicBool::new(false),
-                self_woken: AtomicBool::new(false),
-                current: AtomicUsize::new(0),
-                bound: AtomicUsize::new(0),
-                park,
-                main_local: UnsafeCell::new(false),
-            },
+            core: ExecCore::new(park),
+            pools: AtomicPtr::new(ptr::null_mut()),
+            running: AtomicBool::new(false),
+            epoch: AtomicUsize::new(0),
         }
     }
 
@@ -148,56 +67,45 @@ impl Executor {
     /// in between, and returns its output. The future needs no pool slot.
     ///
     /// When it returns (or unwinds), tasks still running on this executor are
-    /// dropped in place (pool by pool, slot by slot); their handles yield
-    /// `Err(JoinError::Cancelled)`. The executor can then be used again.
+    /// dropped in place (pool by pool, in the order the pools were bound,
+    /// slot by slot); their handles yield `Err(JoinError::Cancelled)`. The
+    /// executor can then be used again.
     ///
     /// # Panics
-    /// If this executor is already running (re-entrant or concurrent call), or
-    /// if more than [`MAX_POOLS`](super::MAX_POOLS) pools and executors exist.
+    /// If this executor is already running (re-entrant or concurrent call).
     pub fn block_on<F: Future>(&'static self, fut: F) -> F::Output {
-        let core = &self.core;
+        self.run(move |_| fut)
+    }
+
+    /// The run loop: `make` builds the main future from the run's epoch.
+    #[inline]
+    pub(crate) fn run<F: Future>(&'static self, make: impl FnOnce(usize) -> F) -> F::Output {
         assert!(
-            !core.running.swap(true, Acquire),
+            !self.running.swap(true, Acquire),
             "bitwake: executor is already running"
         );
+        let epoch = self.next_epoch();
         let _guard = Shutdown(self);
-        // SAFETY: the core's header is at offset 0 of a static `repr(C)` struct
-        // followed by its one ready word.
-        let registered = unsafe { registry::index_of(core.hdr()) };
-        // A plain panic with the message `expect` would print (the error can
-        // only be `TooManyPools`): `expect` pulled `unwrap_failed` and the
-        // error's `Debug` into every program (384 bytes in the demo).
-        let Ok(index) = registered else {
-            panic!("bitwake: too many pools and executors: TooManyPools");
-        };
-        core.header
-            .exec
-            .store(ptr::from_ref(core).cast_mut(), Release);
-        let main_id = registry::id(index, 0);
-        let lw = waker::local(core);
+        let core = self.core.as_static();
+        let lw = waker::local_main(core);
         let mut cx = Context::from_waker(&lw);
-        let mut fut = pin!(fut);
-        let main_local = core.main_local.get();
-        // SAFETY: `main_local` is only accessed by the thread running this
-        // executor (so are all accesses below).
-        unsafe { *main_local = true };
+        let mut fut = pin!(make(epoch));
+        // SAFETY: this thread runs the executor (it holds `running`); so do
+        // all the executor-thread-only calls below.
+        unsafe { core.wake_main_local() };
         loop {
             let mut polled = false;
             // SAFETY: see above.
-            let mut run_main = unsafe { main_local.replace(false) };
-            ready::take(&core.main_ready, &core.header.summary, |_, _| {
-                run_main = true
-            });
-            if run_main {
+            if unsafe { core.take_main() } {
                 polled = true;
                 crate::trace!("poll main future");
-                core.begin_poll(main_id);
+                core.begin_poll_main();
                 if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
                     return v;
                 }
                 if core.take_self_woken() {
                     // SAFETY: see above.
-                    unsafe { *main_local = true };
+                    unsafe { core.wake_main_local() };
                 }
             }
             polled |= self.run_pools();
@@ -207,18 +115,36 @@ impl Executor {
         }
     }
 
+    /// Whether `epoch` names the run in progress. On the thread that
+    /// received `epoch` from [`run`](Self::run), true exactly while that run
+    /// lasts (before its shutdown starts).
+    #[inline]
+    pub(crate) fn is_current_run(&self, epoch: usize) -> bool {
+        // Relaxed: if `epoch` came from a run on this thread, that run's own
+        // later stores are the only ones that could make it stale, and this
+        // thread sees its own stores.
+        epoch != usize::MAX && self.epoch.load(Relaxed) == epoch
+    }
+
+    /// Starts a new epoch (the caller holds `running`).
+    fn next_epoch(&self) -> usize {
+        let e = self.epoch.load(Relaxed).saturating_add(1);
+        self.epoch.store(e, Relaxed);
+        e
+    }
+
     /// One pass over every bound pool.
     #[inline]
     fn run_pools(&'static self) -> bool {
-        let mut b = self.core.bound.load(Acquire);
+        let mut h = self.pools.load(Acquire);
         let mut polled = false;
-        while b != 0 {
-            let i = b.trailing_zeros() as usize;
-            b &= b - 1;
-            let h = registry::get(i);
-            // SAFETY: bound pools are registered, have their table, and only
-            // this (running) executor's thread calls `run`.
+        while !h.is_null() {
+            // SAFETY: listed pools are bound to this executor, so their table
+            // is installed, and only this (running) executor's thread calls
+            // `run`.
             polled |= unsafe { (header::vt(h).run)(h, &self.core) };
+            // SAFETY: a static pool header.
+            h = unsafe { (*h).next.load(Acquire) };
         }
         polled
     }
@@ -227,32 +153,76 @@ impl Executor {
     #[cold]
     fn idle(&'static self) {
         let core = &self.core;
-        ready::begin_park(&core.parked);
-        let mut pending = ready::any_pending(&core.main_ready, &core.header.summary);
-        let mut b = core.bound.load(SeqCst);
-        while b != 0 && !pending {
-            let i = b.trailing_zeros() as usize;
-            b &= b - 1;
-            let h = registry::get(i);
-            // SAFETY: bound pools are registered static pool headers.
+        core.begin_park();
+        let mut pending = core.main_pending();
+        let mut h = self.pools.load(SeqCst);
+        while !h.is_null() && !pending {
+            // SAFETY: listed pools are static pool headers with their sizes
+            // set.
             pending = unsafe { ready::any_pending(header::ready_words(h), &(*h).summary) };
+            // SAFETY: as above.
+            h = unsafe { (*h).next.load(SeqCst) };
         }
         if !pending {
-            crate::trace!("executor parks");
-            core.park.park_awake(None, &Awake::new(&core.parked));
+            core.park();
         }
-        ready::end_park(&core.parked);
+        core.end_park();
     }
 
     /// Starts a task created by a [`task!`](crate::task) function on this
     /// executor and returns its handle, or the error the token carries
     /// ([`SpawnError::Full`] when the pool had no free slot). Callable from
-    /// any thread, before or during `block_on`.
+    /// any thread, before or during `block_on`; so the task's future and
+    /// output must be `Send` (see [`LocalSpawner`](super::LocalSpawner) for
+    /// tasks that are not).
     ///
     /// A pool is bound to the first executor that spawns one of its tasks;
     /// spawning its tasks on another executor returns
     /// [`SpawnError::OtherExecutor`] (and drops the task).
-    pub fn spawn<T>(&'static self, token: SpawnToken<T>) -> Result<JoinHandle<T>, SpawnError> {
+    ///
+    /// ```compile_fail
+    /// use bitwake::executor::{Executor, SpinPark};
+    /// use std::rc::Rc;
+    ///
+    /// bitwake::task! {
+    ///     pool_size = 1;
+    ///     async fn holds(rc: Rc<u32>) -> u32 {
+    ///         bitwake::executor::yield_now().await;
+    ///         *rc
+    ///     }
+    /// }
+    ///
+    /// static PARK: SpinPark = SpinPark;
+    /// static EXEC: Executor = Executor::new(&PARK);
+    /// // error: future cannot be sent between threads safely
+    /// let _ = EXEC.spawn(holds(Rc::new(1)));
+    /// ```
+    pub fn spawn<F>(
+        &'static self,
+        token: SpawnToken<F>,
+    ) -> Result<JoinHandle<F::Output>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // SAFETY: the future and its output are `Send`: any thread may start
+        // the task, poll it and take its output.
+        unsafe { self.start(token) }
+    }
+
+    /// [`spawn`](Self::spawn) without the `Send` bounds.
+    ///
+    /// # Safety
+    /// If `F` or its output is not `Send`, the caller must be on the thread
+    /// running this executor, within the run that will poll and drop the
+    /// task (what `LocalSpawner` checks with the run's epoch), and the token
+    /// must have been created on this thread (a token is `Send` only if `F`
+    /// is).
+    #[inline]
+    pub(crate) unsafe fn start<F: Future>(
+        &'static self,
+        token: SpawnToken<F>,
+    ) -> Result<JoinHandle<F::Output>, SpawnError> {
         let (h, slot) = token.into_parts()?;
         let me = ptr::from_ref(&self.core).cast_mut();
         // SAFETY: a token's header is a registered static pool header.
@@ -266,8 +236,7 @@ impl Executor {
                 .compare_exchange(ptr::null_mut(), me, AcqRel, Acquire)
             {
                 Ok(_) => {
-                    let index = hdr.index.load(Acquire) - 1;
-                    self.core.bound.fetch_or(1usize << index, SeqCst);
+                    self.append(h);
                     me
                 }
                 Err(e) => e,
@@ -283,16 +252,30 @@ impl Executor {
         unsafe {
             // Release: the executor's Acquire load of the metadata sees the
             // future.
-            pool::meta_of(h, slot).store(SPAWNED, Release);
+            layout::meta_of(h, slot).store(SPAWNED, Release);
             header::mark_slot(h, slot);
         }
         // The pool is bound to this executor: no need to look it up.
         self.core.notify();
-        crate::trace!(
-            "spawn task {}:{slot}",
-            hdr.index.load(Relaxed).wrapping_sub(1)
-        );
+        crate::trace!("spawn task {}:{slot}", hdr.index());
         Ok(JoinHandle::new(h, slot))
+    }
+
+    /// Appends the pool `h` (just bound to this executor, so not yet listed)
+    /// to the list of bound pools.
+    #[cold]
+    fn append(&self, h: *const Header) {
+        let mut link = &self.pools;
+        loop {
+            // SeqCst: the executor's `idle` either sees the pool (and its
+            // ready bits) or the spawn that follows sees `parked` (see
+            // `ready.rs`).
+            match link.compare_exchange(ptr::null_mut(), h.cast_mut(), SeqCst, Acquire) {
+                Ok(_) => return,
+                // SAFETY: listed entries are static pool headers.
+                Err(next) => link = unsafe { &(*next).next },
+            }
+        }
     }
 }
 
@@ -301,18 +284,21 @@ struct Shutdown(&'static Executor);
 
 impl Drop for Shutdown {
     fn drop(&mut self) {
-        let core = &self.0.core;
-        let mut b = core.bound.load(Acquire);
-        while b != 0 {
-            let i = b.trailing_zeros() as usize;
-            b &= b - 1;
-            let h = registry::get(i);
-            // SAFETY: bound, registered pools; we are the executor's thread.
+        let exec = self.0;
+        // Local spawners of this run stop working before any task is dropped
+        // (a task's `Drop` could try to start a new one).
+        exec.next_epoch();
+        let core = &exec.core;
+        let mut h = exec.pools.load(Acquire);
+        while !h.is_null() {
+            // SAFETY: bound pools with their table; we are the executor's
+            // thread.
             unsafe { (header::vt(h).shutdown)(h, core) };
+            // SAFETY: a static pool header.
+            h = unsafe { (*h).next.load(Acquire) };
         }
-        core.main_ready[0].store(0, Relaxed);
         // SAFETY: executor thread.
-        unsafe { *core.main_local.get() = false };
-        core.running.store(false, Release);
+        unsafe { core.clear_main() };
+        exec.running.store(false, Release);
     }
 }

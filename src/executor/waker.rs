@@ -1,7 +1,8 @@
-//! Wakers are bits: the data word is an id, the vtable is one of two statics.
+//! Wakers are bits: the data word is an id (or the executor), the vtable one of four statics.
 //!
 //! * **Remote** wakers (every `Waker` that can outlive a poll or leave the
-//!   executor's thread): data = id. `wake` = one `fetch_or` on the slot's
+//!   executor's thread) of a pool's task: data = its
+//!   [`TaskId`](super::task_id::TaskId). `wake` = one `fetch_or` on the slot's
 //!   ready word (plus a summary `fetch_or` when the word was empty and its
 //!   summary bit was not still set, see `ready.rs`; and an `unpark` only if
 //!   the executor is parked). `clone` copies the word, `drop` does nothing:
@@ -12,6 +13,9 @@
 //!   the poll the executor re-queues the task in an executor-private bitmap
 //!   with ordinary (non-atomic) instructions. Its `clone` returns a *remote*
 //!   waker for the current task.
+//! * The `block_on` future's wakers: data = the executor's core (the future
+//!   has no pool and no id). Its local waker works like a task's; its remote
+//!   waker's `wake` sets the future's one ready bit and rouses the executor.
 //!
 //! The lent waker never `will_wake`-equals its own clone (different data and
 //! vtable), so a future that caches its waker re-clones it on every poll: a
@@ -19,8 +23,8 @@
 //! would make the clone's `wake` the self-wake fast path too, which is sound
 //! only on the executor's own thread (no cheap test for that without
 //! `thread_local!`) or with a locked read-modify-write on every poll to
-//! close the race with another thread (about 2 ns each on the x86 bench
-//! host), which costs more than the re-clone it saves.
+//! close the race with another thread, which costs more than the re-clone
+//! it saves.
 //!
 //! # Why the local fast path is sound without `thread_local!`
 //!
@@ -49,27 +53,31 @@
 //! bit: the executor masks ready bits with its `run` bitmap, so a freed slot is
 //! never polled, and a reused slot gets at most one spurious poll, which every
 //! `Future` must tolerate. No generation tag is needed, so none is paid for.
-//! Ids that were never registered are ignored. Foreign wakers given to bitwake
+//! Ids that name no registered pool are ignored. Foreign wakers given to bitwake
 //! futures (e.g. `JoinHandle` polled by another executor) are stored and woken
 //! like any `Waker`; bitwake never asks a waker where it came from except to
 //! *recognise its own* (by vtable address) as a cheap path, and never panics
 //! on one it does not recognise.
 
+use super::exec_core::ExecCore;
 use super::registry;
-use super::run::ExecCore;
+use super::task_id::TaskId;
 use core::ptr;
 use core::task::{RawWaker, RawWakerVTable, Waker};
 
-pub(crate) static REMOTE: RawWakerVTable = RawWakerVTable::new(r_clone, r_wake, r_wake, r_drop);
-pub(crate) static LOCAL: RawWakerVTable = RawWakerVTable::new(l_clone, l_wake, l_wake, l_drop);
+static REMOTE: RawWakerVTable = RawWakerVTable::new(r_clone, r_wake, r_wake, r_drop);
+static LOCAL: RawWakerVTable = RawWakerVTable::new(l_clone, l_wake, l_wake, l_drop);
+static LOCAL_MAIN: RawWakerVTable = RawWakerVTable::new(lm_clone, l_wake, l_wake, l_drop);
+static MAIN: RawWakerVTable = RawWakerVTable::new(m_clone, m_wake, m_wake, m_drop);
 
+/// The remote waker of task `id`.
 #[inline]
-pub(crate) fn remote_raw(id: usize) -> RawWaker {
-    RawWaker::new(ptr::without_provenance(id), &REMOTE)
+fn remote_raw(id: TaskId) -> RawWaker {
+    RawWaker::new(ptr::without_provenance(id.to_bits()), &REMOTE)
 }
 
-/// The local waker for the task `core` is about to poll. Only the executor
-/// creates it, and only lends it as `&Waker` for one poll.
+/// The local waker for the tasks `core` polls. Only the executor creates
+/// it, and only lends it as `&Waker` for one poll.
 #[inline]
 pub(crate) fn local(core: &'static ExecCore) -> Waker {
     // SAFETY: LOCAL's functions take the pointer to a `'static` ExecCore and
@@ -77,17 +85,41 @@ pub(crate) fn local(core: &'static ExecCore) -> Waker {
     unsafe { Waker::from_raw(RawWaker::new((core as *const ExecCore).cast(), &LOCAL)) }
 }
 
-/// If `w` is a bitwake waker, the id of the task it wakes.
+/// The local waker for `core`'s `block_on` future: as [`local`], but its
+/// clone is the main future's remote waker. (A separate vtable, so that
+/// cloning a task's local waker needs no test of what is being polled.)
 #[inline]
-pub(crate) fn id_of(w: &Waker) -> Option<usize> {
+pub(crate) fn local_main(core: &'static ExecCore) -> Waker {
+    // SAFETY: LOCAL_MAIN's functions take the pointer to a `'static`
+    // ExecCore and only use its atomics.
+    unsafe { Waker::from_raw(RawWaker::new((core as *const ExecCore).cast(), &LOCAL_MAIN)) }
+}
+
+/// Whose waker a `Waker` is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Owner {
+    /// A task in a pool.
+    Task(TaskId),
+    /// The `block_on` future of this executor.
+    Main(*const ExecCore),
+    /// Not a bitwake waker.
+    Foreign,
+}
+
+/// Who `w` wakes, if it is a bitwake waker.
+#[inline]
+pub(crate) fn owner(w: &Waker) -> Owner {
+    // The lent wakers first: a join handle awaited directly sees one of them.
     let vt = w.vtable();
-    if ptr::eq(vt, &REMOTE) {
-        Some(w.data().addr())
-    } else if ptr::eq(vt, &LOCAL) {
+    if ptr::eq(vt, &LOCAL) {
         // SAFETY: LOCAL data is always a `'static` ExecCore.
-        Some(unsafe { &*w.data().cast::<ExecCore>() }.current())
+        Owner::Task(unsafe { &*w.data().cast::<ExecCore>() }.current())
+    } else if ptr::eq(vt, &LOCAL_MAIN) || ptr::eq(vt, &MAIN) {
+        Owner::Main(w.data().cast())
+    } else if ptr::eq(vt, &REMOTE) {
+        Owner::Task(TaskId::from_bits(w.data().addr()))
     } else {
-        None
+        Owner::Foreign
     }
 }
 
@@ -95,17 +127,28 @@ unsafe fn r_clone(data: *const ()) -> RawWaker {
     RawWaker::new(data, &REMOTE)
 }
 unsafe fn r_wake(data: *const ()) {
-    registry::wake_id(data.addr());
+    registry::wake(TaskId::from_bits(data.addr()));
 }
 unsafe fn r_drop(_: *const ()) {}
 
 unsafe fn l_clone(data: *const ()) -> RawWaker {
     // SAFETY: LOCAL data is always a `'static` ExecCore.
-    let core = unsafe { &*data.cast::<ExecCore>() };
-    remote_raw(core.current())
+    remote_raw(unsafe { &*data.cast::<ExecCore>() }.current())
+}
+unsafe fn lm_clone(data: *const ()) -> RawWaker {
+    RawWaker::new(data, &MAIN)
 }
 unsafe fn l_wake(data: *const ()) {
     // SAFETY: LOCAL data is always a `'static` ExecCore.
     unsafe { &*data.cast::<ExecCore>() }.set_self_woken();
 }
 unsafe fn l_drop(_: *const ()) {}
+
+unsafe fn m_clone(data: *const ()) -> RawWaker {
+    RawWaker::new(data, &MAIN)
+}
+unsafe fn m_wake(data: *const ()) {
+    // SAFETY: MAIN data is always a `'static` ExecCore.
+    unsafe { &*data.cast::<ExecCore>() }.wake_main();
+}
+unsafe fn m_drop(_: *const ()) {}

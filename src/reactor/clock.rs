@@ -18,10 +18,6 @@ use core::sync::atomic::{AtomicU64, Ordering, fence};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LinuxClock;
 
-/// The deadline (ns) bounding the reactor's current blocking wait:
-/// `u64::MAX` for an unbounded one, 0 while it is not blocked.
-static WAIT_BOUND: AtomicU64 = AtomicU64::new(0);
-
 impl Driver for LinuxClock {
     #[inline]
     fn now(&self) -> Instant {
@@ -33,32 +29,103 @@ impl Driver for LinuxClock {
     }
 
     fn set_alarm(&self, deadline: Instant) {
-        // Pairs with the fence in `bound_wait`: either the reactor's deadline
-        // read sees the new timer, or this load sees the reactor's bound.
-        fence(Ordering::SeqCst);
-        if deadline.as_nanos() < WAIT_BOUND.load(Ordering::SeqCst) {
-            super::reactor().unpark();
-        }
+        super::reactor().alarm(deadline);
     }
 }
 
-/// Announces a blocking wait whose bound is about to be computed: until
-/// [`bound_wait`] narrows it, any new earliest timer ends the wait.
-pub(crate) fn begin_wait() {
-    WAIT_BOUND.store(u64::MAX, Ordering::SeqCst);
-    fence(Ordering::SeqCst);
+/// The deadline a reactor's current blocking wait is bounded by: what
+/// [`LinuxClock::set_alarm`] compares a new earliest timer against.
+pub(crate) struct WaitBound(AtomicU64);
+
+impl WaitBound {
+    /// Not waiting.
+    pub(crate) const fn new() -> Self {
+        WaitBound(AtomicU64::new(0))
+    }
+
+    /// A blocking wait is starting and its bound is about to be computed:
+    /// until [`narrow`](Self::narrow), any new earliest timer ends the wait.
+    pub(crate) fn begin(&self) {
+        self.0.store(u64::MAX, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+    }
+
+    /// The wait's bound, read from the timer queue after [`begin`](Self::begin)
+    /// (`None`: no timer).
+    pub(crate) fn narrow(&self, deadline: Option<Instant>) {
+        self.0.store(
+            deadline.map_or(u64::MAX, Instant::as_nanos),
+            Ordering::SeqCst,
+        );
+    }
+
+    /// The wait is over: alarms need no action until the next one.
+    pub(crate) fn end(&self) {
+        self.0.store(0, Ordering::Release);
+    }
+
+    /// Whether an alarm at `deadline` must end the current wait.
+    pub(crate) fn must_interrupt(&self, deadline: Instant) -> bool {
+        // Pairs with the fence in `begin`: either the wait's deadline read
+        // sees the new timer, or this load sees the wait's bound.
+        fence(Ordering::SeqCst);
+        deadline.as_nanos() < self.0.load(Ordering::SeqCst)
+    }
 }
 
-/// The wait computed its bound from the timer queue: `deadline` (`None`: no
-/// timer).
-pub(crate) fn bound_wait(deadline: Option<Instant>) {
-    WAIT_BOUND.store(
-        deadline.map_or(u64::MAX, Instant::as_nanos),
-        Ordering::SeqCst,
-    );
-}
+#[cfg(test)]
+mod tests {
+    use crate::reactor::reactor;
+    use crate::time::{self, Duration, Instant};
+    use core::future::Future;
+    use core::pin::pin;
+    use core::task::{Context, Waker};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
 
-/// The wait is over: alarms need no action until the next one.
-pub(crate) fn end_wait() {
-    WAIT_BOUND.store(0, Ordering::Release);
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The reactor is blocked with a long timeout; another thread starts a
+    /// short sleep: the wait must end for it, not run its 10 s course.
+    #[test]
+    fn a_timer_started_on_another_thread_ends_a_longer_wait() {
+        reactor().poll_events().unwrap(); // epoll and the eventfd exist
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let c = count.clone();
+        let start = Instant::now();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            let waker = Waker::from(c.clone());
+            let mut sleep = pin!(time::sleep(Duration::from_millis(20)));
+            assert!(
+                sleep
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+            // The sleep must live until it fires (dropping it cancels it).
+            for _ in 0..8000 {
+                if c.0.load(Ordering::SeqCst) != 0 {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        });
+        while count.0.load(Ordering::SeqCst) == 0 && start.elapsed() < Duration::from_secs(8) {
+            reactor().park(Some(10_000_000_000)).unwrap();
+        }
+        t.join().unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            start.elapsed()
+        );
+        assert!(start.elapsed() >= Duration::from_millis(50));
+    }
 }

@@ -18,6 +18,7 @@
 //! `executor/ready.rs`) — so wakes on the executor's own thread cost no
 //! syscall.
 
+use super::clock::WaitBound;
 use super::lock::SpinLock;
 use super::registry::{READ, Registry, WRITE};
 use crate::sys::{self, EpollEvent, Errno, RawFd, Timespec};
@@ -129,6 +130,8 @@ pub struct Reactor<const FDS: usize> {
     /// eventfd writes made by [`unpark`](Reactor::unpark), for tests and
     /// `--trace`: same-thread wakes must never add to it.
     unpark_writes: AtomicU32,
+    /// What the current blocking wait is bounded by (see `clock.rs`).
+    wait_bound: WaitBound,
     state: SpinLock<State<FDS>>,
 }
 
@@ -146,6 +149,7 @@ impl<const FDS: usize> Reactor<FDS> {
             unpark_fd: AtomicI32::new(0),
             early_unpark: AtomicBool::new(false),
             unpark_writes: AtomicU32::new(0),
+            wait_bound: WaitBound::new(),
             state: SpinLock::new(State {
                 registry: Registry::new(),
             }),
@@ -313,6 +317,16 @@ impl<const FDS: usize> Reactor<FDS> {
         self.unpark_writes.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The time driver's alarm: a timer at `deadline` became the earliest.
+    /// Ends the current blocking wait only if it is bounded by a later
+    /// deadline (a timer started on another thread); on the reactor's own
+    /// thread the next wait reads the deadline itself, so this costs nothing.
+    pub(crate) fn alarm(&self, deadline: Instant) {
+        if self.wait_bound.must_interrupt(deadline) {
+            self.unpark();
+        }
+    }
+
     /// How many eventfd writes [`unpark`](Self::unpark) has made: wakes from
     /// other threads and signal handlers against a parked loop. Wakes that
     /// the loop dispatches itself (readiness, timers, tasks waking tasks)
@@ -356,7 +370,7 @@ impl<const FDS: usize> Reactor<FDS> {
             && self.early_unpark.swap(false, Ordering::SeqCst);
         let blocking = blocking && !early;
         if blocking {
-            super::clock::begin_wait();
+            self.wait_bound.begin();
         }
         let deadline = time::driver::next_deadline();
         // Without a freestanding vDSO, reading the clock is a real syscall:
@@ -366,7 +380,7 @@ impl<const FDS: usize> Reactor<FDS> {
             (false, _, _) => Some(0),
             (true, None, None) => None,
             (true, deadline, max_wait_ns) => {
-                super::clock::bound_wait(deadline);
+                self.wait_bound.narrow(deadline);
                 let now = Instant::now();
                 let by_timer = deadline.map(|d| d.as_nanos().saturating_sub(now.as_nanos()));
                 match (by_timer, max_wait_ns) {
@@ -378,7 +392,7 @@ impl<const FDS: usize> Reactor<FDS> {
         crate::trace!("park: epoll wait timeout {:?} ns", timeout_ns);
         let mut events = [EpollEvent::default(); EVENTS_PER_WAIT];
         let waited = wait(ep, &mut events, timeout_ns);
-        super::clock::end_wait();
+        self.wait_bound.end();
         let n = match waited {
             Ok(n) => n,
             Err(Errno::EINTR) => 0,

@@ -12,7 +12,7 @@
 
 pub mod backend;
 mod errno;
-#[cfg(feature = "fault-inject")]
+#[cfg(any(feature = "fault-inject", test))]
 pub mod fault;
 mod fd;
 pub mod types;

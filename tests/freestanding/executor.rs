@@ -174,7 +174,7 @@ bitwake::task! {
 }
 
 fn default_executor_parks_in_the_reactor() -> Outcome {
-    // `rt::block_on` is the default executor with the reactor's park.
+    // `bitwake::block_on` is the default executor with the reactor's park.
     let r = bitwake::block_on(async { bitwake::spawn(on_default(21)).unwrap().await });
     check_eq!(r, Ok(42));
     Ok(())

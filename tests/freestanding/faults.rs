@@ -1,4 +1,4 @@
-//! Fault-injection scripts (issue 5), run natively and under QEMU by
+//! Fault-injection scripts, run natively and under QEMU by
 //! `cargo xtask test` in the `fault-inject` build, where every system call
 //! goes through `bitwake::sys::fault::Faulty`.
 //!
@@ -50,7 +50,6 @@
 mod delay;
 
 use bitwake::executor::{Either, join, select};
-use bitwake::http::{BAD_REQUEST, GetError, Http, HttpResponse};
 use bitwake::io::{self, AsyncFd, Error};
 use bitwake::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
 use bitwake::reactor::{Interest, Reactor, reactor};
@@ -60,6 +59,7 @@ use bitwake::sys::{self, Errno, nr};
 use bitwake::time::{Duration, Instant, sleep};
 use bitwake::{block_on, spawn};
 use bitwake::{cases, check, check_eq};
+use bitwake_http::{BAD_REQUEST, GetError, Http, HttpError, HttpResponse};
 use core::future::Future;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -505,7 +505,7 @@ fn eagain_storm_on_sockets() -> Outcome {
         for msg in ["storm-one", "storm-two", "storm-three"] {
             let mut path: heapless::String<32> = heapless::String::new();
             let _ = core::fmt::write(&mut path, format_args!("/1/{msg}"));
-            let r = Http::get_from(addr, &path).await.map_err(get_err)?;
+            let r = Http::new(addr).get(&path).await.map_err(get_err)?;
             expect_body(&r, msg)?;
         }
         injected(0, 1..=u32::MAX)?;
@@ -523,7 +523,8 @@ fn accept4_emfile_twice_server_keeps_serving() -> Outcome {
         // the script; calls 1 and 2 come after the client's connection edge
         // and fail while it waits in the queue, call 3 accepts it.
         let _s = script(&[Rule::fail(nr::ACCEPT4, Errno::EMFILE).times(2)])?;
-        let r = Http::get_from(addr, "/0/after-emfile")
+        let r = Http::new(addr)
+            .get("/0/after-emfile")
             .await
             .map_err(get_err)?;
         expect_body(&r, "after-emfile")?;
@@ -538,7 +539,8 @@ fn accept4_econnaborted_is_skipped() -> Outcome {
     with_server(|addr| async move {
         // As above: both faults hit while the client waits in the queue.
         let _s = script(&[Rule::fail(nr::ACCEPT4, Errno::ECONNABORTED).times(2)])?;
-        let r = Http::get_from(addr, "/0/after-abort")
+        let r = Http::new(addr)
+            .get("/0/after-abort")
             .await
             .map_err(get_err)?;
         expect_body(&r, "after-abort")?;
@@ -560,9 +562,9 @@ fn accepted_socket_registration_enomem() -> Outcome {
         let _s = script(&[Rule::fail(nr::EPOLL_CTL, Errno::ENOMEM)
             .when_arg(2, accepted)
             .times(1)])?;
-        match Http::get_from(addr, "/0/dropped").await {
+        match Http::new(addr).get("/0/dropped").await {
             Err(GetError::Io(Error::Os(Errno::ECONNRESET | Errno::EPIPE)))
-            | Err(GetError::Http(bitwake::http::HttpError::Truncated)) => {}
+            | Err(GetError::Http(HttpError::Truncated)) => {}
             Err(e) => return Err(get_err(e)),
             Ok(_) => {
                 return Err(Failure::new(format_args!(
@@ -571,7 +573,8 @@ fn accepted_socket_registration_enomem() -> Outcome {
             }
         }
         injected(0, 1..=1)?;
-        let r = Http::get_from(addr, "/0/served-again")
+        let r = Http::new(addr)
+            .get("/0/served-again")
             .await
             .map_err(get_err)?;
         expect_body(&r, "served-again")
@@ -583,13 +586,14 @@ fn accepted_socket_registration_enomem() -> Outcome {
 fn connect_refused_is_typed() -> Outcome {
     with_server(|addr| async move {
         let _s = script(&[Rule::fail(nr::CONNECT, Errno::ECONNREFUSED).times(1)])?;
-        match Http::get_from(addr, "/0/refused").await {
+        match Http::new(addr).get("/0/refused").await {
             Err(GetError::Io(Error::Os(Errno::ECONNREFUSED))) => {}
             Err(e) => return Err(get_err(e)),
             Ok(_) => return Err(Failure::new(format_args!("connect did not fail"))),
         }
         injected(0, 1..=1)?;
-        let r = Http::get_from(addr, "/0/after-refused")
+        let r = Http::new(addr)
+            .get("/0/after-refused")
             .await
             .map_err(get_err)?;
         expect_body(&r, "after-refused")
@@ -600,7 +604,7 @@ fn connect_refused_is_typed() -> Outcome {
 fn socket_emfile_is_typed() -> Outcome {
     with_server(|addr| async move {
         let _s = script(&[Rule::fail(nr::SOCKET, Errno::EMFILE).times(1)])?;
-        match Http::get_from(addr, "/0/x").await {
+        match Http::new(addr).get("/0/x").await {
             Err(GetError::Io(Error::Os(Errno::EMFILE))) => {}
             Err(e) => return Err(get_err(e)),
             Ok(_) => return Err(Failure::new(format_args!("socket did not fail"))),
@@ -619,7 +623,7 @@ fn client_recv_econnreset_is_typed() -> Outcome {
         let _s = script(&[Rule::fail(nr::RECVFROM, Errno::ECONNRESET)
             .when_arg(0, client)
             .times(1)])?;
-        match Http::get_from(addr, "/0/reset").await {
+        match Http::new(addr).get("/0/reset").await {
             Err(GetError::Io(Error::Os(Errno::ECONNRESET))) => {}
             Err(e) => return Err(get_err(e)),
             Ok(_) => return Err(Failure::new(format_args!("the read did not fail"))),
@@ -641,13 +645,13 @@ fn server_recv_econnreset_then_keeps_serving() -> Outcome {
         let _s = script(&[Rule::fail(nr::RECVFROM, Errno::ECONNRESET)
             .when_arg(0, server_side)
             .times(1)])?;
-        match Http::get_from(addr, "/0/lost").await {
+        match Http::new(addr).get("/0/lost").await {
             Err(GetError::Io(Error::Os(Errno::ECONNRESET))) => {}
             Err(e) => return Err(get_err(e)),
             Ok(_) => return Err(Failure::new(format_args!("the server answered anyway"))),
         }
         injected(0, 1..=1)?;
-        let r = Http::get_from(addr, "/0/next").await.map_err(get_err)?;
+        let r = Http::new(addr).get("/0/next").await.map_err(get_err)?;
         expect_body(&r, "next")
     })
 }
@@ -660,7 +664,7 @@ fn client_send_epipe_is_typed() -> Outcome {
         let _s = script(&[Rule::fail(nr::SENDTO, Errno::EPIPE)
             .when_arg(0, client)
             .times(1)])?;
-        match Http::get_from(addr, "/0/pipe").await {
+        match Http::new(addr).get("/0/pipe").await {
             Err(GetError::Io(Error::Os(Errno::EPIPE))) => {}
             Err(e) => return Err(get_err(e)),
             Ok(_) => return Err(Failure::new(format_args!("the send did not fail"))),
@@ -754,7 +758,8 @@ fn reactor_creation_failures_leave_no_fd() -> Outcome {
 fn short_sends_and_reads_through_http() -> Outcome {
     with_server(|addr| async move {
         let _s = script(&[Rule::cap(nr::SENDTO, 5), Rule::cap(nr::RECVFROM, 3)])?;
-        let r = Http::get_from(addr, "/2/short%20pieces%2C%20whole%20message")
+        let r = Http::new(addr)
+            .get("/2/short%20pieces%2C%20whole%20message")
             .await
             .map_err(get_err)?;
         expect_body(&r, "short pieces, whole message")?;
@@ -796,8 +801,8 @@ fn delay_server_bad_request_under_short_sends() -> Outcome {
 
 bitwake::task! {
     pool_size = 5;
-    async fn fetch(addr: SocketAddrV4, path: &'static str) -> Result<HttpResponse, GetError> {
-        Http::get_from(addr, path).await
+    async fn fetch(http: Http, path: &'static str) -> Result<HttpResponse, GetError> {
+        http.get(path).await
     }
 }
 
@@ -817,13 +822,10 @@ fn demo_flow_under_mixed_faults() -> Outcome {
             Rule::halve(nr::SENDTO),
             Rule::fail(nr::ACCEPT4, Errno::EMFILE).times(2),
         ])?;
-        let r = Http::get_from(addr, "/60/HelloAsyncAwait")
-            .await
-            .map_err(get_err)?;
+        let http = Http::new(addr);
+        let r = http.get("/60/HelloAsyncAwait").await.map_err(get_err)?;
         expect_body(&r, "HelloAsyncAwait")?;
-        let r = Http::get_from(addr, "/40/HelloAsyncAwait")
-            .await
-            .map_err(get_err)?;
+        let r = http.get("/40/HelloAsyncAwait").await.map_err(get_err)?;
         expect_body(&r, "HelloAsyncAwait")?;
 
         const PATHS: [(&str, &str); 5] = [
@@ -837,7 +839,7 @@ fn demo_flow_under_mixed_faults() -> Outcome {
         let mut handles: heapless::Vec<_, 5> = heapless::Vec::new();
         for (path, _) in PATHS {
             let h =
-                spawn(fetch(addr, path)).map_err(|e| Failure::new(format_args!("spawn: {e}")))?;
+                spawn(fetch(http, path)).map_err(|e| Failure::new(format_args!("spawn: {e}")))?;
             let _ = handles.push(h);
         }
         for (h, (_, body)) in handles.into_iter().zip(PATHS) {

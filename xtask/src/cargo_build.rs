@@ -14,6 +14,15 @@ pub fn program_names(root: &Path) -> Result<Vec<String>, String> {
 /// The names of the `[[bin]]`s a build with `features` has: every bin whose
 /// `required-features` are all among `features`, in file order.
 pub fn program_names_with(root: &Path, features: &[String]) -> Result<Vec<String>, String> {
+    Ok(bins(root)?
+        .into_iter()
+        .filter(|(_, req)| req.iter().all(|r| features.contains(r)))
+        .map(|(name, _)| name)
+        .collect())
+}
+
+/// Every `[[bin]]` of `programs/Cargo.toml` with its `required-features`.
+fn bins(root: &Path) -> Result<Vec<(String, Vec<String>)>, String> {
     let manifest = root.join("programs/Cargo.toml");
     let text =
         std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
@@ -39,11 +48,28 @@ pub fn program_names_with(root: &Path, features: &[String]) -> Result<Vec<String
             *req = v.split('"').skip(1).step_by(2).map(str::to_owned).collect();
         }
     }
-    Ok(bins
-        .into_iter()
-        .filter(|(_, req)| req.iter().all(|r| features.contains(r)))
-        .map(|(name, _)| name)
-        .collect())
+    Ok(bins)
+}
+
+/// The error for a program the build does not have: the programs it has,
+/// or, for a `[[bin]]` that exists but needs features, which ones.
+fn unknown_program(root: &Path, target: &Target, program: &str, all: &[String]) -> String {
+    let gated = bins(root)
+        .ok()
+        .and_then(|b| b.into_iter().find(|(name, _)| name == program))
+        .map(|(_, req)| req)
+        .filter(|req| !req.is_empty());
+    match gated {
+        Some(req) => format!(
+            "program `{program}` needs the feature(s) {} (the test suite builds it so)",
+            req.join(", ")
+        ),
+        None => format!(
+            "no program `{program}`; the programs for {} are: {}",
+            target.name,
+            all.join(", ")
+        ),
+    }
 }
 
 /// Options of one build.
@@ -63,22 +89,17 @@ pub fn build_programs(
     programs: &[String],
     opts: &BuildOptions,
 ) -> Result<Vec<PathBuf>, String> {
-    let triple = target.triple().to_owned();
-    ensure_rust_target(&triple)?;
     let all = program_names_with(root, &opts.features)?;
     let programs: Vec<String> = if programs.is_empty() {
         all.clone()
     } else {
         programs.to_vec()
     };
-    for p in &programs {
-        if !all.contains(p) {
-            return Err(format!(
-                "no program `{p}`; programs are: {}",
-                all.join(", ")
-            ));
-        }
+    if let Some(p) = programs.iter().find(|p| !all.contains(p)) {
+        return Err(unknown_program(root, target, p, &all));
     }
+    let triple = target.triple().to_owned();
+    ensure_rust_target(&triple)?;
     let mut cmd = crate::tools::cargo();
     cmd.current_dir(root).args([
         "build",

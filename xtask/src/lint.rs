@@ -8,7 +8,7 @@
 //! ```text
 //! cargo fmt --all --check
 //! cargo clippy --workspace --all-targets --features bitwake/rt -- -D warnings
-//! RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p bitwake --features rt
+//! RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p bitwake -p bitwake-http --features bitwake/rt
 //! ```
 
 use crate::process::succeeds;
@@ -37,7 +37,14 @@ const CONFIGS: &[Config] = &[
         label: "host",
         triple: None,
         clippy: &["--workspace", "--all-targets", "--features", "bitwake/rt"],
-        doc: &["-p", "bitwake", "--features", "rt"],
+        doc: &[
+            "-p",
+            "bitwake",
+            "-p",
+            "bitwake-http",
+            "--features",
+            "bitwake/rt",
+        ],
         board: None,
     },
     Config {
@@ -49,6 +56,8 @@ const CONFIGS: &[Config] = &[
             "-p",
             "bitwake-arch",
             "-p",
+            "bitwake-http",
+            "-p",
             "bitwake-programs",
             "--features",
             "bitwake/rt",
@@ -58,6 +67,8 @@ const CONFIGS: &[Config] = &[
             "bitwake",
             "-p",
             "bitwake-arch",
+            "-p",
+            "bitwake-http",
             "--features",
             "bitwake/rt",
         ],
@@ -80,6 +91,7 @@ pub fn run(root: &Path, summary: &mut Summary) {
     c.current_dir(root).args(["fmt", "--all", "--check"]);
     let fmt = ensure_cargo_tool("fmt", "rustfmt").and_then(|()| succeeds(c));
     summary.record("[lint] rustfmt --check", fmt);
+    crate::module_graph::run(root, summary);
     if let Err(e) = ensure_cargo_tool("clippy", "clippy") {
         summary.record("[lint] clippy", Err(e));
         return;

@@ -2,6 +2,7 @@
 
 mod bench;
 mod cargo_build;
+mod cli;
 mod e2e;
 mod elf;
 mod elf32;
@@ -11,6 +12,7 @@ mod freestanding;
 mod host_tests;
 mod lint;
 mod mcu;
+mod module_graph;
 mod process;
 mod qemu_runner;
 mod run;
@@ -28,18 +30,23 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  run   [--target T] [--native] [--server ADDR:PORT] [--trace]
-                                   the book's demo: starts the delay server, runs the demo
-                                   against it (under the target's QEMU runner, or directly
-                                   with --native); --server uses a running server instead;
-                                   --trace prints every poll, wake, park and readiness event
+  run   [--target T] [--native] [--server ADDR:PORT] [--trace] [PROGRAM] [-- ARGS...]
+                                   build PROGRAM for the target and run it there; its exit
+                                   status is the xtask's. PROGRAM: a [[bin]] of programs/ on
+                                   Linux targets (under the target's QEMU runner, or directly
+                                   with --native; --trace prints every poll, wake, park and
+                                   readiness event), an example of mcu/ on boards (under the
+                                   board's QEMU). The default, `demo`, is the book's demo:
+                                   it starts the delay server and runs the demo against it
+                                   (--server ADDR:PORT: use a running server instead)
   test  [--target T]               host tests, then every freestanding test program natively
                                    and under QEMU; last line: `N passed, N failed`
-  build [--target T] [PROGRAM...]  build freestanding programs; prints each ELF path last
+  build [--target T] [PROGRAM...]  build programs (all when none is named); prints each
+                                   ELF path last
   size  [--target T]               stripped text/data/bss of the freestanding programs
+  size --update [--target BOARD]   rebuild the MCU size example, rewrite targets/size-baselines.txt
   bench [--quick]                  executor/echo/timer/C10k benchmarks vs embassy, tokio,
                                    async-executor and an epoll loop; writes BENCHMARKS.md
-  size --update [--target BOARD]   rebuild the MCU size example, rewrite targets/size-baselines.txt
   qemu-runner [--board B] ELF [ARGS]
                                    boot an MCU image under QEMU (the cargo runner of the
                                    qemu-system boards); test images: one boot per test
@@ -48,8 +55,9 @@ commands:
                                    (also part of `test` without --target)
   targets                          one line per file in targets/: NAME  RUST-TRIPLE  RUNNER
 
-The default target is x86_64-linux. Missing tools (QEMU, strace, rustup targets)
-are installed on first use when possible.";
+The default target is x86_64-linux; `cargo xtask targets` lists them all.
+Unknown commands, flags and programs are errors. Missing tools (QEMU, strace,
+rustup targets) are installed on first use when possible.";
 
 const DEFAULT_TARGET: &str = "x86_64-linux";
 
@@ -60,45 +68,16 @@ fn root() -> PathBuf {
         .to_owned()
 }
 
-struct Args {
-    command: String,
-    target: Option<String>,
-    native: bool,
-    trace: bool,
-    server: Option<String>,
-    rest: Vec<String>,
-}
-
-fn parse_args() -> Result<Args, String> {
-    let mut it = std::env::args().skip(1);
-    let command = it.next().unwrap_or_else(|| "help".into());
-    let mut args = Args {
-        command,
-        target: None,
-        native: false,
-        trace: false,
-        server: None,
-        rest: Vec::new(),
-    };
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--target" => args.target = Some(it.next().ok_or("--target needs a value")?),
-            "--native" => args.native = true,
-            "--trace" => args.trace = true,
-            "--server" => args.server = Some(it.next().ok_or("--server needs ADDR:PORT")?),
-            _ if a.starts_with("--target=") => {
-                args.target = Some(a["--target=".len()..].to_owned())
-            }
-            _ => args.rest.push(a),
-        }
-    }
-    Ok(args)
+/// The target named by `--target` (or the default), or an error listing
+/// the known ones.
+fn target(root: &Path, name: Option<&str>) -> Result<targets::Target, String> {
+    targets::find(root, name.unwrap_or(DEFAULT_TARGET))
+        .map_err(|e| format!("{e} (`cargo xtask targets` lists them)"))
 }
 
 fn main() -> ExitCode {
     match real_main() {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("xtask: error: {e}");
             ExitCode::FAILURE
@@ -106,59 +85,96 @@ fn main() -> ExitCode {
     }
 }
 
-fn real_main() -> Result<bool, String> {
-    // The cargo runner of the MCU boards: its arguments (the ELF and the
-    // program's own) bypass the option parsing below.
+/// Runs the command; returns the exit status.
+fn real_main() -> Result<u8, String> {
     let raw: Vec<String> = std::env::args().skip(1).collect();
+    // The cargo runner of the MCU boards: its arguments (the ELF and the
+    // program's own) are not the xtask's options.
     if raw.first().map(String::as_str) == Some("qemu-runner") {
-        return qemu_runner::main(&root(), &raw[1..]);
+        return qemu_runner::main(&root(), &raw[1..]).map(status);
     }
-    let args = parse_args()?;
+    let command =
+        cli::parse(&raw).map_err(|e| format!("{e}\n(`cargo xtask help` shows every command)"))?;
     let root = root();
-    let target_name = args
-        .target
-        .clone()
-        .unwrap_or_else(|| DEFAULT_TARGET.to_owned());
-    match args.command.as_str() {
-        "run" => {
+    match command {
+        cli::Command::Run(a) => {
+            let t = target(&root, a.target.as_deref())?;
             let opts = run::RunOptions {
-                native: args.native,
-                server: args.server.clone(),
-                trace: args.trace,
+                native: a.native,
+                server: a.server,
+                trace: a.trace,
+                program: a.program,
+                args: a.args,
             };
-            run::run(&root, &targets::find(&root, &target_name)?, &opts)
+            run::run(&root, &t, &opts)
         }
-        "test" => test::run(&root, args.target.as_deref()),
-        "build" => {
-            let target = targets::find(&root, &target_name)?;
-            let elfs = freestanding::build_only(&root, &target, &args.rest)?;
+        cli::Command::Test { target: name } => {
+            if let Some(n) = &name {
+                target(&root, Some(n))?;
+            }
+            test::run(&root, name.as_deref()).map(status)
+        }
+        cli::Command::Build {
+            target: name,
+            programs,
+        } => {
+            let t = target(&root, name.as_deref())?;
+            let elfs = if t.kind() == "qemu-system" {
+                mcu::build_examples(&root, &t, &programs)?
+            } else {
+                freestanding::build_only(&root, &t, &programs)?
+            };
             for elf in elfs {
                 println!("{}", elf.display());
             }
-            Ok(true)
+            Ok(0)
         }
-        "size" if args.rest.iter().any(|a| a == "--update") => mcu::size(
-            &root,
-            targets::find(&root, &target_name).ok().as_ref(),
-            true,
-        ),
-        "size" => size::run(&root, &targets::find(&root, &target_name)?),
-        "bench" => bench::run(&root, &args.rest),
-        "lint" => {
+        cli::Command::Size {
+            target: name,
+            update: true,
+        } => {
+            let board = match name {
+                Some(n) => Some(target(&root, Some(&n))?),
+                None => None,
+            };
+            if let Some(b) = board.as_ref().filter(|b| b.kind() != "qemu-system") {
+                return Err(format!(
+                    "size --update rewrites the MCU baselines; {} is not a board",
+                    b.name
+                ));
+            }
+            mcu::size(&root, board.as_ref(), true).map(status)
+        }
+        cli::Command::Size { target: name, .. } => {
+            size::run(&root, &target(&root, name.as_deref())?).map(status)
+        }
+        cli::Command::Bench { quick } => {
+            let rest = if quick {
+                vec!["--quick".into()]
+            } else {
+                vec![]
+            };
+            bench::run(&root, &rest).map(status)
+        }
+        cli::Command::Lint => {
             let mut summary = summary::Summary::default();
             lint::run(&root, &mut summary);
-            Ok(summary.finish())
+            Ok(status(summary.finish()))
         }
-        "targets" => {
+        cli::Command::Targets => {
             for t in targets::load_all(&root)? {
                 println!("{}  {}  {}", t.name, t.triple(), t.runner().join(" "));
             }
-            Ok(true)
+            Ok(0)
         }
-        "help" | "--help" | "-h" => {
+        cli::Command::Help => {
             println!("{USAGE}");
-            Ok(true)
+            Ok(0)
         }
-        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
     }
+}
+
+/// The exit status of a command that passed or failed.
+fn status(passed: bool) -> u8 {
+    if passed { 0 } else { 1 }
 }

@@ -2,7 +2,8 @@
 //! the `mcu/` crate's on-target suites and run them under QEMU, one boot per
 //! test (see `qemu_runner`); run the blinky example; check its size against
 //! `targets/size-baselines.txt`; run `portable` (the same source as the
-//! Linux program) and check it prints what it prints everywhere.
+//! Linux program) and check it prints what it prints everywhere; build and
+//! run any example for `cargo xtask build` and `run`.
 
 use crate::elf32::{Elf32, Sizes32};
 use crate::process::run_with_timeout;
@@ -11,7 +12,7 @@ use crate::summary::Summary;
 use crate::targets::{self, Target};
 use crate::tools::{ensure_rust_target, say};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 const PACKAGE: &str = "bitwake-mcu";
@@ -116,6 +117,48 @@ pub fn build_tests(root: &Path, board: &Target) -> Result<Vec<PathBuf>, String> 
     Ok(elfs)
 }
 
+/// The examples of the `mcu` crate (what `cargo xtask run` and `build` can
+/// build for a board): the `[[example]]`s of `mcu/Cargo.toml` and the files
+/// cargo finds on its own in `mcu/examples/` (`NAME.rs`, `NAME/main.rs`),
+/// sorted.
+pub fn example_names(root: &Path) -> Result<Vec<String>, String> {
+    let manifest = root.join("mcu/Cargo.toml");
+    let text =
+        std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let mut names = Vec::new();
+    let mut in_example = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_example = line == "[[example]]";
+        } else if let Some(v) = line.strip_prefix("name").filter(|_| in_example) {
+            names.push(
+                v.trim_start()
+                    .trim_start_matches('=')
+                    .trim()
+                    .trim_matches('"')
+                    .to_owned(),
+            );
+        }
+    }
+    let dir = root.join("mcu/examples");
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            let is_example = if path.is_dir() {
+                path.join("main.rs").is_file()
+            } else {
+                path.extension().is_some_and(|e| e == "rs")
+            };
+            if let (true, Some(stem)) = (is_example, stem) {
+                names.push(stem);
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
 /// Builds example `name` of the `mcu` crate for `board` in release mode and
 /// returns its ELF.
 pub fn build_example(root: &Path, board: &Target, name: &str) -> Result<PathBuf, String> {
@@ -135,6 +178,48 @@ pub fn build_example(root: &Path, board: &Target, name: &str) -> Result<PathBuf,
         .join(board.triple())
         .join("release/examples")
         .join(name))
+}
+
+/// `cargo xtask build --target BOARD [EXAMPLE...]`: builds the named
+/// examples (all when none is named) and returns their ELFs.
+pub fn build_examples(
+    root: &Path,
+    board: &Target,
+    names: &[String],
+) -> Result<Vec<PathBuf>, String> {
+    let all = example_names(root)?;
+    if let Some(bad) = names.iter().find(|n| !all.contains(n)) {
+        return Err(format!(
+            "no program `{bad}`; the programs for {} are: {}",
+            board.name,
+            all.join(", ")
+        ));
+    }
+    let names = if names.is_empty() { &all } else { names };
+    names
+        .iter()
+        .map(|n| build_example(root, board, n))
+        .collect()
+}
+
+/// `cargo xtask run --target BOARD EXAMPLE [-- ARGS]`: builds the example
+/// and boots it under the board's QEMU with the ELF path and `args` as its
+/// semihosting command line, output straight through (as `qemu-runner`
+/// does for a plain image). Returns how QEMU (the program) exited.
+pub fn run_example(
+    root: &Path,
+    board: &Target,
+    name: &str,
+    args: &[String],
+) -> Result<ExitStatus, String> {
+    qemu_runner::ensure_qemu(board)?;
+    let elf = build_example(root, board, name)?;
+    let path = elf.to_string_lossy().into_owned();
+    let mut cmdline = vec![path.as_str()];
+    cmdline.extend(args.iter().map(String::as_str));
+    let mut cmd = qemu_runner::qemu_command(board, &elf, &cmdline);
+    say(format!("running {name} on {}: {cmd:?}", board.name));
+    cmd.status().map_err(|e| format!("cannot start QEMU: {e}"))
 }
 
 /// `cargo xtask test` for one board: every test of every suite, the example
@@ -193,7 +278,7 @@ pub fn test_board(root: &Path, board: &Target, summary: &mut Summary) {
         Ok(elf) => {
             summary.record(
                 &format!("{tag} {SIZE_EXAMPLE} runs under QEMU and exits 0"),
-                run_example(board, &elf),
+                boot_example(board, &elf),
             );
             summary.record(
                 &format!("{tag} {SIZE_EXAMPLE} size within {SIZE_TOLERANCE_PCT}% of its baseline"),
@@ -216,7 +301,7 @@ pub fn test_board(root: &Path, board: &Target, summary: &mut Summary) {
     ));
 }
 
-fn run_example(board: &Target, elf: &Path) -> Result<(), String> {
+fn boot_example(board: &Target, elf: &Path) -> Result<(), String> {
     let path = elf.to_string_lossy().into_owned();
     let cmd = qemu_runner::qemu_command(board, elf, &[&path]);
     let out = run_with_timeout(cmd, BLINKY_TIMEOUT)?;

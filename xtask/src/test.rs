@@ -30,7 +30,7 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
 
     host_tests::run(
         root,
-        "bitwake, bitwake-arch, xtask",
+        "bitwake, bitwake-arch, bitwake-http, xtask",
         &["--features", "rt"],
         &mut summary,
     );

@@ -72,17 +72,33 @@ fn main() {
             p.tasks as u64 * p.yields as u64
         }),
         "ping" => {
-            type Make<T> = fn(u32) -> T;
-            let (a, b): (Make<_>, Make<_>) = match p.cap {
-                64 => (ping_a_64, ping_b_64),
-                1000 => (ping_a_1000, ping_b_1000),
-                4096 => (ping_a_4096, ping_b_4096),
+            // Each task function's token has its own (unnameable) future
+            // type, so the pair is spawned by the arm that picks it.
+            type Pair = fn(u32) -> (JoinHandle<()>, JoinHandle<()>);
+            let spawn_pair: Pair = match p.cap {
+                64 => |n| {
+                    (
+                        EXEC.spawn(ping_a_64(n)).unwrap(),
+                        EXEC.spawn(ping_b_64(n)).unwrap(),
+                    )
+                },
+                1000 => |n| {
+                    (
+                        EXEC.spawn(ping_a_1000(n)).unwrap(),
+                        EXEC.spawn(ping_b_1000(n)).unwrap(),
+                    )
+                },
+                4096 => |n| {
+                    (
+                        EXEC.spawn(ping_a_4096(n)).unwrap(),
+                        EXEC.spawn(ping_b_4096(n)).unwrap(),
+                    )
+                },
                 other => panic!("no ping pool of capacity {other}"),
             };
             c::measure("ping", p.reps, || {
                 EXEC.block_on(async {
-                    let ha = EXEC.spawn(a(p.pings)).unwrap();
-                    let hb = EXEC.spawn(b(p.pings)).unwrap();
+                    let (ha, hb) = spawn_pair(p.pings);
                     ha.await.unwrap();
                     hb.await.unwrap();
                 });

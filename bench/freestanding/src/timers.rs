@@ -69,12 +69,13 @@ fn main() -> i32 {
         for (i, h) in buf.handles[..n].iter_mut().enumerate() {
             let ms = 1 + xorshift(&mut seed) % 100;
             let deadline = t0 + Duration::from_millis(ms);
-            let token = match i % 3 {
-                0 => sleeper_a(deadline),
-                1 => sleeper_b(deadline),
-                _ => sleeper_c(deadline),
+            // Each task function's token has its own type: spawn per arm.
+            let handle = match i % 3 {
+                0 => spawn(sleeper_a(deadline)),
+                1 => spawn(sleeper_b(deadline)),
+                _ => spawn(sleeper_c(deadline)),
             };
-            *h = Some(spawn(token).expect("pool full"));
+            *h = Some(handle.expect("pool full"));
         }
         for (h, l) in buf.handles[..n].iter_mut().zip(buf.late.iter_mut()) {
             *l = h.take().unwrap().await.unwrap_or(u64::MAX);

@@ -82,16 +82,17 @@ fn start_connection(stream: TcpStream) -> Result<(), TcpStream> {
         return Err(stream);
     };
     LIVE[pool].fetch_add(1, Ordering::Relaxed);
-    let token = match pool {
-        0 => conn_a(stream, pool),
-        1 => conn_b(stream, pool),
-        _ => conn_c(stream, pool),
+    // (Each task function's token has its own type: spawn in each arm.)
+    let spawned = match pool {
+        0 => spawn(conn_a(stream, pool)),
+        1 => spawn(conn_b(stream, pool)),
+        _ => spawn(conn_c(stream, pool)),
     };
     // Connections run detached: dropping the handle lets the slot free itself
     // when the task ends. If the pool was still full after all (a task that
     // just ended but has not released its slot yet), the token already closed
     // the stream: the client sees a closed connection, and we keep serving.
-    if spawn(token).is_err() {
+    if spawned.is_err() {
         LIVE[pool].fetch_sub(1, Ordering::Relaxed);
     }
     Ok(())

@@ -1,14 +1,15 @@
-//! The book's chapter-10 demo, freestanding: `block_on(async_main())` makes
-//! two `Http::get` requests one after the other (≈ 600 + 400 ms), then a
-//! concurrent round that shows the total time is the longest delay, not the
-//! sum. Usage: `demo [IP:PORT]` (default 127.0.0.1:8080, the delay server).
+//! The book's chapter-10 demo, freestanding: `block_on(async_main(http))`
+//! makes two `http.get` requests one after the other (≈ 600 + 400 ms), then
+//! a concurrent round that shows the total time is the longest delay, not
+//! the sum. Usage: `demo [IP:PORT]` (default 127.0.0.1:8080, the delay
+//! server); `http` is the client for that server.
 #![no_std]
 #![no_main]
 
 use bitwake::block_on;
-use bitwake::http::{GetError, Http, HttpResponse};
 use bitwake::time::Instant;
 use bitwake::{eprintln, print, println};
+use bitwake_http::{GetError, Http, HttpResponse};
 
 bitwake::main!(main);
 
@@ -27,8 +28,8 @@ fn main() -> i32 {
             return 2;
         }
     };
-    Http::set_server(addr);
-    match block_on(async_main()) {
+    let http = Http::new(addr);
+    match block_on(async_main(http)) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("demo: {e}");
@@ -37,13 +38,13 @@ fn main() -> i32 {
     }
 }
 
-async fn async_main() -> Result<(), GetError> {
+async fn async_main(http: Http) -> Result<(), GetError> {
     println!("Program starting");
     let start = Instant::now();
     // One after the other; a loop, so the program has one await point for
-    // both requests instead of two (64 bytes less).
+    // both requests instead of two (a smaller state machine).
     for path in ["/600/HelloAsyncAwait", "/400/HelloAsyncAwait"] {
-        let txt = Http::get(path).await?;
+        let txt = http.get(path).await?;
         show(&txt);
     }
     println!(
@@ -61,7 +62,7 @@ async fn async_main() -> Result<(), GetError> {
         "/400/five",
     ];
     let start = Instant::now();
-    let handles = PATHS.map(|path| match bitwake::spawn(fetch(path, start)) {
+    let handles = PATHS.map(|path| match bitwake::spawn(fetch(http, path, start)) {
         Ok(h) => Some(h),
         Err(e) => {
             eprintln!("demo: cannot spawn {path}: {e}");
@@ -91,10 +92,10 @@ bitwake::task! {
     pool_size = 5;
     /// One request of the concurrent round; returns when it finished, in ms
     /// since the round started.
-    async fn fetch(path: &'static str, round_start: Instant) -> Result<u64, GetError> {
-        let r = Http::get(path).await?;
+    async fn fetch(http: Http, path: &'static str, round_start: Instant) -> Result<u64, GetError> {
+        let r = http.get(path).await?;
         // The status as u64: the one integer type this program formats, so
-        // it carries one integer `Display` instead of two (224 bytes).
+        // it carries one integer `Display` instead of two.
         println!("  {path:<11} -> {} {}", u64::from(r.status()), r.text().unwrap_or("<binary>"));
         Ok(round_start.elapsed().as_millis() as u64)
     }
@@ -112,8 +113,8 @@ struct Bytes<'a>(&'a [u8]);
 impl core::fmt::Display for Bytes<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // What `utf8_chunks` does (one U+FFFD per invalid sequence), on
-        // `from_utf8`, which the program has anyway (160 bytes less than
-        // `Utf8Chunks`).
+        // `from_utf8`, which the program has anyway (smaller than bringing
+        // in `Utf8Chunks`).
         let mut rest = self.0;
         loop {
             match core::str::from_utf8(rest) {

@@ -1,5 +1,11 @@
-//! A small, bounded HTTP/1.1 for the book's demo: the client side of
-//! `Http::get(path)` and the server side of the delay server.
+//! bitwake-http: a small, bounded HTTP/1.1 for the book's demo on bitwake —
+//! the client ([`Http`], `http.get(path)`) and the server side of the delay
+//! server's protocol ([`RequestParser`], [`format_ok`], [`BAD_REQUEST`]).
+//!
+//! The files, one job each: `request` formats the client's `GET`,
+//! `response` parses the answer, `client` sends one over bitwake's TCP,
+//! `server` is the delay server's side, `error` holds the error types and
+//! `write` the byte-level helpers they share.
 //!
 //! Everything works on caller-provided or fixed-capacity (`heapless`) buffers,
 //! sized by const generics; nothing allocates and no input can make a parser
@@ -25,21 +31,25 @@
 //!   says `charset=utf-8`) without ASCII control characters (the server logs
 //!   it on one line). `{delay_ms}` is any `u64`; capping it is server policy.
 
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+// The client needs bitwake's TCP, which exists on the architectures whose
+// Linux system calls `bitwake-arch` implements.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod client;
 mod error;
-#[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
-mod get;
+mod request;
+mod response;
 mod server;
 mod write;
 
-pub use client::{Header, Headers, Response, ResponseParser, format_get};
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub use client::{Http, HttpResponse, MAX_BODY, MAX_HEAD};
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub use error::GetError;
 pub use error::HttpError;
-#[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
-pub use get::{GetError, Http, HttpResponse, MAX_BODY, MAX_HEAD};
+pub use request::format_get;
+pub use response::{Header, Headers, Response, ResponseParser};
 pub use server::{BAD_REQUEST, DelayRequest, RequestParser, format_ok, format_ok_head};

@@ -1,6 +1,6 @@
 //! Small shared helpers: a bounds-checked slice writer and byte-level parsing.
 
-use super::HttpError;
+use crate::HttpError;
 
 /// Appends to a fixed slice; every overflow is [`HttpError::BufferTooSmall`].
 pub(crate) struct SliceWriter<'a> {

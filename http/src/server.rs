@@ -3,8 +3,8 @@
 
 use heapless::Vec;
 
-use super::HttpError;
-use super::write::{SliceWriter, is_tchar, is_value_byte, parse_u64};
+use crate::HttpError;
+use crate::write::{SliceWriter, is_tchar, is_value_byte, parse_u64};
 
 /// The complete `400 Bad Request` response the delay server sends for every
 /// request-side [`HttpError`]; a constant, so answering costs no buffer.
@@ -63,7 +63,7 @@ enum State {
 /// So a connection slot costs about `LINE` bytes, whatever clients send.
 ///
 /// ```
-/// use bitwake::http::RequestParser;
+/// use bitwake_http::RequestParser;
 /// let mut p = RequestParser::<256>::new();
 /// p.feed(b"GET /600/Hello%20World HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
 /// let r = p.request().unwrap();
@@ -348,7 +348,7 @@ content-type: text/plain; charset=utf-8\r\n\r\nHelloAsyncAwait"[..]
             Err(HttpError::BufferTooSmall)
         );
         // BAD_REQUEST parses as a response whose content-length is right.
-        let mut rp = crate::http::ResponseParser::<256, 64>::new();
+        let mut rp = crate::ResponseParser::<256, 64>::new();
         assert_eq!(rp.feed(BAD_REQUEST), Ok(BAD_REQUEST.len()));
         let r = rp.response().unwrap();
         assert_eq!((r.status, r.body), (400, &b"Bad Request\n"[..]));

@@ -2,10 +2,10 @@
 //! split points for short inputs, and byte-at-a-time) must give exactly the
 //! same outcome as feeding the message in one piece.
 
-mod http_common;
+mod common;
 
-use bitwake::http::HttpError;
-use http_common::{ReqOutcome, RespOutcome, run_request, run_response};
+use bitwake_http::HttpError;
+use common::{ReqOutcome, RespOutcome, run_request, run_response};
 
 const RESPONSES: &[&[u8]] = &[
     // The book's response, verbatim shape.

@@ -3,9 +3,9 @@
 //! parsers. Properties: no panic, capacities respected (checked inside the
 //! drivers), and the outcome never depends on the chunking.
 
-mod http_common;
+mod common;
 
-use http_common::{XorShift, random_chunks, run_request, run_response};
+use common::{XorShift, random_chunks, run_request, run_response};
 
 /// Bytes that steer random input into the interesting parser states.
 const ALPHABET: &[u8] =

@@ -1,11 +1,12 @@
-//! The one error type of the HTTP layer.
+//! The errors: [`HttpError`] for everything in the messages themselves, and
+//! the client's [`GetError`], which adds the I/O that carries them.
 
 use core::fmt;
 
 /// Everything that can go wrong while formatting or parsing HTTP.
 ///
 /// The server maps every request-side variant to a `400 Bad Request`
-/// ([`crate::http::BAD_REQUEST`]); the client reports them to the caller.
+/// ([`crate::BAD_REQUEST`]); the client reports them to the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HttpError {
     /// The output buffer is too small for the formatted message.
@@ -53,7 +54,7 @@ pub enum HttpError {
 }
 
 /// Every variant's message, in declaration order, each ending in `\n`: one
-/// string instead of a table of 18 `&str`s (16 bytes each).
+/// string instead of a table of `&str`s (a pointer and a length per variant).
 const MESSAGES: &str = "output buffer too small
 invalid request path
 invalid host
@@ -99,6 +100,46 @@ impl fmt::Display for HttpError {
 }
 
 impl core::error::Error for HttpError {}
+
+/// What can go wrong in [`Http::get`](crate::Http::get).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetError {
+    /// Connecting, writing or reading failed.
+    Io(bitwake::io::Error),
+    /// The response (or the request we were asked to make) is not valid.
+    Http(HttpError),
+}
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+impl From<bitwake::io::Error> for GetError {
+    fn from(e: bitwake::io::Error) -> Self {
+        GetError::Io(e)
+    }
+}
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+impl From<HttpError> for GetError {
+    fn from(e: HttpError) -> Self {
+        GetError::Http(e)
+    }
+}
+
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+impl fmt::Display for GetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetError::Io(e) => {
+                f.write_str("I/O error: ")?;
+                fmt::Display::fmt(e, f)
+            }
+            GetError::Http(e) => {
+                f.write_str("HTTP error: ")?;
+                fmt::Display::fmt(e, f)
+            }
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

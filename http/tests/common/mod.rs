@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test file uses a subset
 
-use bitwake::http::{HttpError, RequestParser, ResponseParser};
+use bitwake_http::{HttpError, RequestParser, ResponseParser};
 
 /// Everything observable about a parsed response.
 #[derive(Debug, PartialEq, Eq, Clone)]

@@ -1,99 +1,17 @@
-//! Spawn tokens, join handles and their errors.
+//! Join handles: awaiting, aborting and detaching a spawned task.
 
-use super::SpawnError;
-use super::atomic::Ordering::*;
+use super::atomic::{AtomicU32, Ordering::*};
+use super::error::JoinError;
 use super::header::{self, Header};
-use super::pool::{self, ABORT, CANCELLED, DETACHED, DONE, FLAGS, FOREIGN, JOINER_SHIFT, PANICKED};
-use super::registry;
-use super::run::ExecCore;
-use super::waker;
+use super::layout;
+use super::slot_state::{ABORT, CANCELLED, DETACHED, DONE, FLAGS, JOINER_SHIFT, Joiner, PANICKED};
+use super::waker::{self, Owner};
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
-use core::ptr::NonNull;
+use core::ptr::{self, NonNull};
 use core::task::{Context, Poll};
-
-/// A task that has been created in its pool but not yet handed to an
-/// executor. Returned by the functions that [`task!`](crate::task) declares;
-/// pass it to [`Executor::spawn`](super::Executor::spawn) or
-/// [`spawn`](super::spawn).
-///
-/// If the pool was full it carries the [`SpawnError`], which `spawn` returns.
-/// Dropping an unspawned token drops the future and frees its slot.
-#[must_use = "a task does nothing until it is spawned"]
-pub struct SpawnToken<T> {
-    inner: Result<(NonNull<Header>, usize), SpawnError>,
-    _out: PhantomData<fn() -> T>,
-}
-
-// SAFETY: the future behind the token is `Send` (required by `spawn_token`).
-unsafe impl<T: Send> Send for SpawnToken<T> {}
-
-impl<T> SpawnToken<T> {
-    pub(crate) fn ok(h: *const Header, slot: usize) -> Self {
-        // SAFETY: `h` comes from a reference to a static pool (non-null).
-        let h = unsafe { NonNull::new_unchecked(h.cast_mut()) };
-        Self {
-            inner: Ok((h, slot)),
-            _out: PhantomData,
-        }
-    }
-    pub(crate) fn err(e: SpawnError) -> Self {
-        Self {
-            inner: Err(e),
-            _out: PhantomData,
-        }
-    }
-    /// Whether the task was created (the pool had room).
-    pub fn is_ok(&self) -> bool {
-        self.inner.is_ok()
-    }
-    /// Gives up ownership of the slot (the caller now starts the task).
-    pub(crate) fn into_parts(self) -> Result<(*const Header, usize), SpawnError> {
-        let me = core::mem::ManuallyDrop::new(self);
-        match me.inner {
-            Ok((h, s)) => Ok((h.as_ptr().cast_const(), s)),
-            Err(e) => Err(e),
-        }
-    }
-}
-
-impl<T> Drop for SpawnToken<T> {
-    fn drop(&mut self) {
-        if let Ok((h, slot)) = self.inner {
-            // SAFETY: a token exists only for a created task, so the pool's
-            // table is installed, and the token owns the slot's future.
-            unsafe { (header::vt(h.as_ptr()).drop_unspawned)(h.as_ptr(), slot) };
-        }
-    }
-}
-
-impl<T> fmt::Debug for SpawnToken<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SpawnToken")
-            .field("ok", &self.inner.is_ok())
-            .finish()
-    }
-}
-
-/// Why a task produced no output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JoinError {
-    /// The task was aborted, or dropped when its executor shut down.
-    Cancelled,
-    /// The task's poll panicked (only observable where panics unwind).
-    Panicked,
-}
-
-impl fmt::Display for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            JoinError::Cancelled => "task was cancelled",
-            JoinError::Panicked => "task panicked",
-        })
-    }
-}
 
 /// An owned permission to await a task's output (like tokio's `JoinHandle`).
 ///
@@ -109,8 +27,9 @@ pub struct JoinHandle<T> {
     _out: PhantomData<T>,
 }
 
-// SAFETY: the handle moves `T` across threads only if `T: Send`; all shared
-// state is atomic.
+// SAFETY: the handle never touches the task's future (only its executor's
+// thread polls and drops it); it reads or drops the output, which crosses
+// threads only if `T: Send`. All shared state is atomic.
 unsafe impl<T: Send> Send for JoinHandle<T> {}
 // SAFETY: `&JoinHandle` only allows `is_finished` and `abort` (atomics).
 unsafe impl<T: Send> Sync for JoinHandle<T> {}
@@ -130,10 +49,10 @@ impl<T> JoinHandle<T> {
     }
 
     #[inline]
-    fn meta(&self) -> &super::atomic::AtomicU32 {
+    fn meta(&self) -> &AtomicU32 {
         // SAFETY: a task was created in the pool (its sizes are set), and a
         // live handle means the slot is still ours.
-        unsafe { pool::meta_of(self.h.as_ptr(), self.slot) }
+        unsafe { layout::meta_of(self.h.as_ptr(), self.slot) }
     }
 
     /// Whether the task has stopped (finished, aborted, or panicked). Also
@@ -183,18 +102,11 @@ impl<T> Future for JoinHandle<T> {
                 let (h, slot) = (self.h.as_ptr(), self.slot);
                 self.slot = TAKEN;
                 // SAFETY: nothing live remains in the slot, which we own.
-                unsafe { pool::release_slot(h, slot) };
+                unsafe { layout::release_slot(h, slot) };
                 return Poll::Ready(r);
             }
             if joiner == 0 {
-                joiner = match waker::id_of(cx.waker()) {
-                    Some(id) => id as u32 + 1,
-                    None => {
-                        // SAFETY: static header.
-                        unsafe { self.h.as_ref() }.foreign.register(cx.waker());
-                        FOREIGN
-                    }
-                };
+                joiner = self.joiner_code(cx);
             }
             if m >> JOINER_SHIFT == joiner {
                 return Poll::Pending;
@@ -213,6 +125,24 @@ impl<T> Future for JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
+    /// The joiner field for the waker in `cx`: a task's id, the pool's own
+    /// executor's `block_on` future, or (stored in the pool's cell) any other
+    /// waker.
+    #[inline]
+    fn joiner_code(&self, cx: &Context<'_>) -> u32 {
+        // SAFETY: static header.
+        let hdr = unsafe { self.h.as_ref() };
+        let joiner = match waker::owner(cx.waker()) {
+            Owner::Task(id) => Joiner::Task(id),
+            Owner::Main(core) if ptr::eq(core, hdr.exec.load(Acquire)) => Joiner::Main,
+            _ => {
+                hdr.foreign.register(cx.waker());
+                Joiner::Foreign
+            }
+        };
+        joiner.code()
+    }
+
     fn output_ptr(&self) -> *mut T {
         if core::mem::size_of::<T>() == 0 {
             // Nothing to read or drop in place needs an address: spare the
@@ -239,7 +169,7 @@ impl<T> Drop for JoinHandle<T> {
                 unsafe { core::ptr::drop_in_place(self.output_ptr()) };
             }
             // SAFETY: the slot holds nothing live now, and we own it.
-            unsafe { pool::release_slot(self.h.as_ptr(), self.slot) };
+            unsafe { layout::release_slot(self.h.as_ptr(), self.slot) };
         }
     }
 }
@@ -251,21 +181,3 @@ impl<T> fmt::Debug for JoinHandle<T> {
             .finish()
     }
 }
-
-/// Wakes the joiner recorded in a metadata word (`joiner` = id + 1, 0 = none).
-/// `core` is the executor whose thread is calling (completions happen on
-/// the executor's thread): a joiner bound to that same executor is woken
-/// through its private bitmap, with no atomic read-modify-write.
-pub(crate) fn wake_joiner(h: &Header, joiner: u32, core: Option<&ExecCore>) {
-    if joiner == FOREIGN {
-        h.foreign.wake();
-    } else if joiner != 0 {
-        let id = joiner as usize - 1;
-        match core {
-            Some(core) => core.wake_from_executor(id),
-            None => registry::wake_id(id),
-        }
-    }
-}
-
-const _: () = assert!(DETACHED & FLAGS != 0);

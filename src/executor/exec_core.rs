@@ -1,0 +1,156 @@
+//! The part of an executor that wakers reach.
+//!
+//! An [`ExecCore`] is what a pool's header points to once the pool is bound
+//! and what the executor's own wakers carry: the `parked` flag and the
+//! [`Park`] to rouse, the task being polled (for the lent local waker), and
+//! the `block_on` future's ready state. It knows nothing about pools, so the
+//! pool headers can point to it without an import circle; the run loop
+//! (`run.rs`) owns it inside an [`Executor`](super::Executor).
+
+use super::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+use super::park::{Awake, Park};
+use super::ready;
+use super::task_id::TaskId;
+use core::cell::UnsafeCell;
+
+/// The shared core of an executor (see the module docs).
+pub(crate) struct ExecCore {
+    parked: AtomicBool,
+    park: &'static dyn Park,
+    self_woken: AtomicBool,
+    /// The bits of the `TaskId` last polled.
+    current: AtomicUsize,
+    /// The `block_on` future's ready bit (bit 0 of a one-word ready set,
+    /// see `ready.rs`): set by its remote wakers.
+    main_ready: AtomicUsize,
+    /// Executor thread only: the `block_on` future was woken from the
+    /// executor itself (its own `Context`, or a task it awaits finished).
+    main_local: UnsafeCell<bool>,
+}
+
+impl ExecCore {
+    pub(crate) const fn new(park: &'static dyn Park) -> Self {
+        Self {
+            parked: AtomicBool::new(false),
+            park,
+            self_woken: AtomicBool::new(false),
+            current: AtomicUsize::new(0),
+            main_ready: AtomicUsize::new(0),
+            main_local: UnsafeCell::new(false),
+        }
+    }
+
+    /// The task being polled (read by the local waker's `clone`).
+    #[inline]
+    pub(crate) fn current(&self) -> TaskId {
+        TaskId::from_bits(self.current.load(Relaxed))
+    }
+    /// The local waker's `wake`: an idempotent store, see `waker.rs`.
+    #[inline]
+    pub(crate) fn set_self_woken(&self) {
+        self.self_woken.store(true, Relaxed);
+    }
+    /// Before polling task `id`.
+    #[inline]
+    pub(crate) fn begin_poll(&self, id: TaskId) {
+        self.current.store(id.to_bits(), Relaxed);
+        self.self_woken.store(false, Relaxed);
+    }
+    /// Before polling the `block_on` future (its local waker does not
+    /// read `current`).
+    #[inline]
+    pub(crate) fn begin_poll_main(&self) {
+        self.self_woken.store(false, Relaxed);
+    }
+    /// After a poll: whether the polled future woke itself through its
+    /// `Context`.
+    #[inline]
+    pub(crate) fn take_self_woken(&self) -> bool {
+        self.self_woken.load(Relaxed)
+    }
+
+    /// After a remote wake of one of this executor's sets: rouses it if it
+    /// is parked.
+    #[inline]
+    pub(crate) fn notify(&self) {
+        if ready::should_unpark(&self.parked) {
+            crate::trace!("unpark executor");
+            self.park.unpark();
+        }
+    }
+
+    /// Wakes the `block_on` future from anywhere.
+    #[inline]
+    pub(crate) fn wake_main(&self) {
+        ready::mark_word(&self.main_ready, &self.main_ready, 0, 1, false);
+        crate::trace!("wake main future");
+        self.notify();
+    }
+
+    /// Wakes the `block_on` future from the executor's own thread.
+    ///
+    /// # Safety
+    /// Only the thread running this executor may call it.
+    #[inline]
+    pub(crate) unsafe fn wake_main_local(&self) {
+        // SAFETY: by the contract, only this thread touches `main_local`.
+        unsafe { *self.main_local.get() = true };
+    }
+
+    /// Takes the `block_on` future's ready state (local and remote).
+    ///
+    /// # Safety
+    /// As [`wake_main_local`](Self::wake_main_local).
+    #[inline]
+    pub(crate) unsafe fn take_main(&self) -> bool {
+        // SAFETY: by the contract.
+        let mut run = unsafe { self.main_local.get().replace(false) };
+        ready::take(
+            core::slice::from_ref(&self.main_ready),
+            &self.main_ready,
+            |_, _| run = true,
+        );
+        run
+    }
+
+    /// Clears the `block_on` future's ready state (a new run starts clean).
+    ///
+    /// # Safety
+    /// As [`wake_main_local`](Self::wake_main_local).
+    pub(crate) unsafe fn clear_main(&self) {
+        self.main_ready.store(0, Relaxed);
+        // SAFETY: by the contract.
+        unsafe { *self.main_local.get() = false };
+    }
+
+    /// Step 1 of parking: announce it (wakers from now on unpark).
+    #[inline]
+    pub(crate) fn begin_park(&self) {
+        ready::begin_park(&self.parked);
+    }
+    /// Step 2, after [`begin_park`](Self::begin_park): whether the
+    /// `block_on` future is ready.
+    #[inline]
+    pub(crate) fn main_pending(&self) -> bool {
+        ready::any_pending(core::slice::from_ref(&self.main_ready), &self.main_ready)
+    }
+    /// Step 3: sleep in the platform's park (nothing was pending).
+    #[inline]
+    pub(crate) fn park(&self) {
+        crate::trace!("executor parks");
+        self.park.park_awake(None, &Awake::new(&self.parked));
+    }
+    /// Step 4: awake again.
+    #[inline]
+    pub(crate) fn end_park(&self) {
+        ready::end_park(&self.parked);
+    }
+
+    /// The core as `'static` (it only lives inside a `'static` executor).
+    #[inline]
+    pub(crate) fn as_static(&self) -> &'static ExecCore {
+        // SAFETY: an `ExecCore` only exists inside an `Executor`, and every
+        // method that reaches here takes `&'static Executor`.
+        unsafe { &*(self as *const ExecCore) }
+    }
+}
