@@ -106,10 +106,34 @@ mod platform {
 /// The program's pending timers.
 static QUEUE: Lock<TimerQueue> = Lock::new(TimerQueue::new());
 
+/// The latest clock reading, kept where a 64-bit atomic is native (a clock
+/// read is a system call on freestanding Linux, which has no vDSO).
+#[cfg(target_has_atomic = "64")]
+static LAST_NOW: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
 /// The current time from the platform's clock.
 #[inline]
 pub(crate) fn now() -> Instant {
-    platform::now()
+    let now = platform::now();
+    #[cfg(target_has_atomic = "64")]
+    LAST_NOW.store(now.as_nanos(), core::sync::atomic::Ordering::Relaxed);
+    now
+}
+
+/// Whether `deadline` has certainly passed, preferably without reading the
+/// clock: a new timer that says `false` is queued and, if its deadline had in
+/// fact passed, fires at the next alarm (the reactor's next wait then has a
+/// zero timeout). Where no reading is kept, the clock is read.
+#[inline]
+pub(crate) fn has_passed(deadline: Instant) -> bool {
+    #[cfg(target_has_atomic = "64")]
+    {
+        deadline.as_nanos() <= LAST_NOW.load(core::sync::atomic::Ordering::Relaxed)
+    }
+    #[cfg(not(target_has_atomic = "64"))]
+    {
+        now() >= deadline
+    }
 }
 
 /// The earliest pending timer's deadline: what a platform's park bounds its

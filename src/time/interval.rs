@@ -107,7 +107,7 @@ impl Future for Tick<'_> {
             if sleep.deadline() != next {
                 sleep.as_mut().reset(next);
             }
-            match sleep.as_mut().poll_at(now, cx) {
+            match sleep.as_mut().poll_at(Some(now), cx) {
                 Poll::Ready(()) => continue,
                 Poll::Pending => return Poll::Pending,
             }

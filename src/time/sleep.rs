@@ -60,27 +60,42 @@ impl Sleep {
         this.deadline = deadline;
     }
 
-    /// Polls with a clock reading the caller already has (one clock read per
-    /// poll for [`Interval`](super::Interval) and [`Timeout`](super::Timeout)).
-    pub(crate) fn poll_at(self: Pin<&mut Self>, now: Instant, cx: &mut Context<'_>) -> Poll<()> {
+    /// Polls, with a clock reading the caller may already have (one clock
+    /// read per poll for [`Interval`](super::Interval)).
+    ///
+    /// A sleep does not read the clock itself (a system call on a
+    /// freestanding Linux program, which has no vDSO): a queued sleep is
+    /// either still pending (its entry is in the queue) or has fired, which
+    /// the driver only does once the deadline has passed; a new one completes
+    /// at once if its deadline is known to have passed (the last clock
+    /// reading, e.g. the one `sleep` made) and is queued otherwise.
+    pub(crate) fn poll_at(
+        self: Pin<&mut Self>,
+        now: Option<Instant>,
+        cx: &mut Context<'_>,
+    ) -> Poll<()> {
         // SAFETY: the entry is never moved out of the pinned sleep; it is
         // unqueued in `Drop` before its memory can be reused.
         let this = unsafe { self.get_unchecked_mut() };
-        if now >= this.deadline {
-            this.unqueue();
+        if this.queued {
+            // SAFETY: `this.entry` was scheduled from this pinned sleep and
+            // is cancelled in `Drop`; only this sleep uses it.
+            if unsafe { driver::refresh(&this.entry, cx.waker()) } {
+                return Poll::Pending;
+            }
+            this.queued = false;
+            return Poll::Ready(());
+        }
+        let passed = match now {
+            Some(now) => now >= this.deadline,
+            None => driver::has_passed(this.deadline),
+        };
+        if passed {
             return Poll::Ready(());
         }
         // SAFETY: `this.entry` is pinned (inside the pinned sleep) and is
         // cancelled in `Drop`; only this sleep uses it.
-        unsafe {
-            if this.queued && driver::refresh(&this.entry, cx.waker()) {
-                return Poll::Pending;
-            }
-            // Not queued yet, or it fired while the clock we read said "not
-            // yet": (re)queue it; a deadline already past fires at the next
-            // alarm.
-            driver::schedule(&this.entry, this.deadline, cx.waker());
-        }
+        unsafe { driver::schedule(&this.entry, this.deadline, cx.waker()) };
         this.queued = true;
         Poll::Pending
     }
@@ -98,7 +113,7 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        self.poll_at(Instant::now(), cx)
+        self.poll_at(None, cx)
     }
 }
 

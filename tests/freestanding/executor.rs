@@ -1,4 +1,4 @@
-//! The static executor (issue 3) in a freestanding program: spawn, join,
+//! The static executor in a freestanding program: spawn, join,
 //! abort, full pools, wakes from a signal handler, run natively and under
 //! QEMU by `cargo xtask test` (bin `test-executor` in `programs/`).
 #![no_std]

@@ -1,4 +1,4 @@
-//! Syscall-level tests of the asm `write` (issue 2), run natively and under
+//! Syscall-level tests of the asm `write`, run natively and under
 //! QEMU by `cargo xtask test`.
 #![no_std]
 #![no_main]
