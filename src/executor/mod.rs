@@ -3,9 +3,9 @@
 //! * Tasks are declared with [`task!`](crate::task): each task function owns a
 //!   static pool of `N` slots (no heap, no `alloc`). Calling the function
 //!   creates the task in a free slot and returns a [`SpawnToken`];
-//!   [`Executor::spawn`] (or [`spawn`]) starts it and returns a
+//!   [`Executor::spawn`] (or [`spawn`](crate::spawn)) starts it and returns a
 //!   [`JoinHandle`]. A full pool gives [`SpawnError::Full`].
-//! * [`Executor::block_on`] (or [`block_on`]) runs a main future, which needs
+//! * [`Executor::block_on`] (or [`block_on`](crate::block_on)) runs a main future, which needs
 //!   no slot, together with the spawned tasks.
 //! * A waker is an id (pool, slot); waking is one atomic `fetch_or` on the
 //!   pool's ready bitmap ([`ready`](self) protocol), and the executor polls

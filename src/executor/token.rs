@@ -10,7 +10,7 @@ use core::ptr::NonNull;
 /// executor. Returned by the functions that [`task!`](crate::task) declares;
 /// `F` is the task's future type (an `impl Future` the program cannot name).
 /// Pass it to [`Executor::spawn`](super::Executor::spawn) or
-/// [`spawn`](super::spawn), which need `F: Send`, or to a
+/// [`spawn`](crate::spawn), which need `F: Send`, or to a
 /// [`LocalSpawner`](super::LocalSpawner), which does not.
 ///
 /// The token is `Send` exactly when `F` is: a task whose future holds an
