@@ -1,0 +1,80 @@
+//! A batch of wakers: collected under a lock, woken after it is released
+//! (a foreign waker may do anything, even call back into the reactor).
+
+use crate::waitlist::WaitList;
+use core::task::Waker;
+
+/// Wakers collected under a lock before waking them outside it.
+const WAKE_BATCH: usize = 32;
+
+/// Wakers collected under a lock, woken once it is released. A plain array
+/// rather than a `heapless::Vec`, whose `drain` brings more code and a panic
+/// site into every program.
+pub(super) struct WakeBatch {
+    wakers: [Option<Waker>; WAKE_BATCH],
+    len: usize,
+}
+
+impl WakeBatch {
+    pub(super) const fn new() -> Self {
+        WakeBatch {
+            wakers: [const { None }; WAKE_BATCH],
+            len: 0,
+        }
+    }
+
+    pub(super) fn is_full(&self) -> bool {
+        self.len >= WAKE_BATCH
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Adds `w`; callers leave room (a full batch is woken first), so the
+    /// `None` arm, which would drop the wake, is never taken.
+    pub(super) fn push(&mut self, w: Waker) {
+        if let Some(slot) = self.wakers.get_mut(self.len) {
+            *slot = Some(w);
+            self.len += 1;
+        }
+    }
+
+    /// Takes up to `budget` waiters from the front of `list` while there is
+    /// room; returns how many of the budget are still owed: 0 once `list`
+    /// is empty or the budget is spent, otherwise the smaller of the rest of
+    /// the budget and the waiters left. Waiters that join later queue behind
+    /// the ones owed, so a budget counted at an edge wakes exactly those
+    /// (or, if some left meanwhile, a few newcomers: a harmless retry).
+    pub(super) fn fill_from(&mut self, list: &mut WaitList, mut budget: usize) -> usize {
+        while budget > 0 && !self.is_full() {
+            match list.take() {
+                Some(w) => self.push(w),
+                None => return 0,
+            }
+            budget -= 1;
+        }
+        if budget == 0 || list.is_empty() {
+            0
+        } else {
+            budget.min(list.len())
+        }
+    }
+
+    /// Wakes every collected waker in order and empties the batch; returns
+    /// how many it woke.
+    pub(super) fn wake_all(&mut self) -> usize {
+        let n = self.len;
+        self.len = 0;
+        for w in self.wakers.iter_mut().take(n) {
+            if let Some(w) = w.take() {
+                w.wake();
+            }
+        }
+        n
+    }
+}
