@@ -267,7 +267,10 @@ mod tests {
     fn take_all(list: &mut WaitList, counters: &[&Arc<Count>]) -> Vec<usize> {
         let mut order = Vec::new();
         while let Some(w) = list.take() {
-            let before: Vec<_> = counters.iter().map(|c| c.1.load(Ordering::SeqCst)).collect();
+            let before: Vec<_> = counters
+                .iter()
+                .map(|c| c.1.load(Ordering::SeqCst))
+                .collect();
             w.wake();
             for (c, b) in counters.iter().zip(before) {
                 if c.1.load(Ordering::SeqCst) != b {
@@ -319,7 +322,11 @@ mod tests {
         }
         assert_eq!(list.len(), 2);
         assert_eq!(take_all(&mut list, &[&a, &b, &a2]), [4, 2]);
-        assert_eq!(a.1.load(Ordering::SeqCst), 0, "the replaced waker was woken");
+        assert_eq!(
+            a.1.load(Ordering::SeqCst),
+            0,
+            "the replaced waker was woken"
+        );
     }
 
     #[test]
@@ -373,13 +380,16 @@ mod tests {
             let this = unsafe { self.get_unchecked_mut() };
             // SAFETY: as above.
             let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
+            let mut list = this.list.lock().unwrap();
+            // Under the lock: outside it, `true` may be stale, and pushing
+            // again would wait for a wake that already happened.
             if this.polled && !waiter.is_linked() {
                 return core::task::Poll::Ready(());
             }
             this.polled = true;
             // SAFETY: the mutex guards the list; this node only ever joins
             // this list; `Drop` removes it.
-            unsafe { this.list.lock().unwrap().push(waiter, cx.waker()) };
+            unsafe { list.push(waiter, cx.waker()) };
             core::task::Poll::Pending
         }
     }

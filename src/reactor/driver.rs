@@ -372,16 +372,30 @@ mod tests {
         let (cw, ww) = counter();
         let mut reader = pin!(reactor.io(token, Direction::Read, read_one(r.raw())));
         // A pipe's read end never becomes writable: only HUP can end this.
-        let mut writer = pin!(reactor.io(token, Direction::Write, || {
-            Err::<(), _>(Errno::EAGAIN)
-        }));
-        assert!(reader.as_mut().poll(&mut Context::from_waker(&wr)).is_pending());
-        assert!(writer.as_mut().poll(&mut Context::from_waker(&ww)).is_pending());
+        let mut writer =
+            pin!(reactor.io(token, Direction::Write, || { Err::<(), _>(Errno::EAGAIN) }));
+        assert!(
+            reader
+                .as_mut()
+                .poll(&mut Context::from_waker(&wr))
+                .is_pending()
+        );
+        assert!(
+            writer
+                .as_mut()
+                .poll(&mut Context::from_waker(&ww))
+                .is_pending()
+        );
         drop(w);
         assert_eq!(reactor.park(Some(1_000_000_000)).unwrap(), 2);
         assert_eq!((woken(&cr), woken(&cw)), (1, 1));
         // The reader sees end of file (read returns 0 bytes: `b[0]` is 0).
-        assert!(reader.as_mut().poll(&mut Context::from_waker(&wr)).is_ready());
+        assert!(
+            reader
+                .as_mut()
+                .poll(&mut Context::from_waker(&wr))
+                .is_ready()
+        );
     }
 
     #[test]

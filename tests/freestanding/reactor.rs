@@ -515,7 +515,10 @@ impl<T> Shared<T> {
 
 /// Why a task sharing an fd did not get its bytes.
 #[derive(Debug)]
-#[allow(dead_code, reason = "the error is read through Debug, in a failure message")]
+#[allow(
+    dead_code,
+    reason = "the error is read through Debug, in a failure message"
+)]
 enum SharedFail {
     TimedOut,
     Eof,
