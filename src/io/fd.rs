@@ -3,6 +3,7 @@
 use super::Error;
 use crate::reactor::{self, Direction, Interest, Token};
 use crate::sys::{self, Errno, OwnedFd, RawFd};
+use core::future::Future;
 
 /// How an fd is driven.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,17 +85,14 @@ impl AsyncFd {
     /// `EAGAIN`, waiting for readiness in `dir` in between; `EINTR` retries.
     /// Any number of operations may wait on one fd at once (from tasks
     /// sharing `&self`): every readiness edge wakes them all.
-    pub async fn io<R>(
-        &self,
+    pub fn io<'a, R>(
+        &'a self,
         dir: Direction,
-        mut op: impl FnMut(RawFd) -> Result<R, Errno>,
-    ) -> Result<R, Error> {
+        mut op: impl FnMut(RawFd) -> Result<R, Errno> + 'a,
+    ) -> impl Future<Output = Result<R, Error>> + 'a {
         let fd = self.fd;
-        let Some(token) = self.token else {
-            return op(fd).map_err(Error::Os);
-        };
         let probe_first = self.mode == Mode::ProbeThenCall;
-        let attempt = || {
+        let attempt = move || {
             // A blocking fd: call only when `ppoll` says the call cannot
             // block; "not ready" waits for an edge like `EAGAIN` does.
             if probe_first && !probe(fd, dir)? {
@@ -102,10 +100,7 @@ impl AsyncFd {
             }
             op(fd)
         };
-        reactor::reactor()
-            .io(token, dir, attempt)
-            .await
-            .map_err(Error::Os)
+        reactor::reactor().io(self.token, dir, attempt)
     }
 
     /// Waits until the fd is ready in `dir` (no I/O).

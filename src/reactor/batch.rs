@@ -44,25 +44,16 @@ impl WakeBatch {
         }
     }
 
-    /// Takes up to `budget` waiters from the front of `list` while there is
-    /// room; returns how many of the budget are still owed: 0 once `list`
-    /// is empty or the budget is spent, otherwise the smaller of the rest of
-    /// the budget and the waiters left. Waiters that join later queue behind
-    /// the ones owed, so a budget counted at an edge wakes exactly those
-    /// (or, if some left meanwhile, a few newcomers: a harmless retry).
-    pub(super) fn fill_from(&mut self, list: &mut WaitList, mut budget: usize) -> usize {
-        while budget > 0 && !self.is_full() {
+    /// Moves waiters from the front of `list` into the batch until the
+    /// list or the batch is full; `true` if waiters are left in `list`.
+    pub(super) fn take_all(&mut self, list: &mut WaitList) -> bool {
+        while !self.is_full() {
             match list.take() {
                 Some(w) => self.push(w),
-                None => return 0,
+                None => return false,
             }
-            budget -= 1;
         }
-        if budget == 0 || list.is_empty() {
-            0
-        } else {
-            budget.min(list.len())
-        }
+        !list.is_empty()
     }
 
     /// Wakes every collected waker in order and empties the batch; returns

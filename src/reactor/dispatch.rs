@@ -10,7 +10,7 @@
 
 use super::batch::WakeBatch;
 use super::registration::{Registrations, slot_of};
-use super::registry::{READ, Registry, WRITE};
+use super::registry::Registry;
 use super::selector::UNPARK_TOKEN;
 use crate::sys::{self, EpollEvent};
 
@@ -22,12 +22,10 @@ pub(super) struct Dispatched {
     pub(super) unparked: bool,
 }
 
-/// Waiters of one event still owed a wake when the batch filled: the slot
-/// and, per direction, how many were waiting at the edge and are not woken
-/// yet.
+/// Waiters of one event that did not fit in the batch: the slot and, per
+/// direction, how many were waiting at the edge and are not woken yet.
 struct Owed {
     index: u32,
-    generation: u32,
     counts: [usize; 2],
 }
 
@@ -43,13 +41,10 @@ pub(super) fn dispatch<const N: usize>(
     };
     let mut batch = WakeBatch::new();
     let mut events = events.iter();
-    let mut owed: Option<Owed> = None;
     loop {
+        let mut owed = None;
         {
             let mut registry = registrations.lock();
-            if let Some(o) = owed.take() {
-                owed = resume(&mut registry, o, &mut batch);
-            }
             while owed.is_none() && !batch.is_full() {
                 let Some(ev) = events.next() else { break };
                 let (bits, data) = (ev.events, ev.data);
@@ -61,16 +56,23 @@ pub(super) fn dispatch<const N: usize>(
                 owed = on_event(&mut registry, bits, data, &mut batch);
             }
         }
-        if batch.is_empty() && owed.is_none() {
-            // Nothing collected means no event is left.
+        // Waiters owed means a full batch, so an empty one means every
+        // event is handled.
+        if batch.is_empty() {
             return out;
         }
         out.woken += batch.wake_all();
+        if let Some(owed) = owed {
+            // Waiters joining after the edge queue behind the owed ones, so
+            // counting wakes exactly those (or, if some left meanwhile, a
+            // few newcomers: a harmless retry).
+            out.woken += registrations.wake_slot(owed.index, owed.counts, false);
+        }
     }
 }
 
 /// Bumps the ticks of the directions `bits` report and moves their waiters
-/// into `batch`; returns what did not fit.
+/// into `batch`; returns the waiters that did not fit.
 fn on_event<const N: usize>(
     registry: &mut Registry<N>,
     bits: u32,
@@ -83,34 +85,20 @@ fn on_event<const N: usize>(
     if hup {
         slot.closed = true;
     }
+    // Indexed like `ticks` and `waiters`: read, write.
     let ready = [
         hup || bits & (sys::EPOLLIN | sys::EPOLLRDHUP | sys::EPOLLPRI) != 0,
         hup || bits & sys::EPOLLOUT != 0,
     ];
     let mut counts = [0; 2];
-    for d in [READ, WRITE] {
-        if ready[d] {
-            slot.ticks[d] = slot.ticks[d].wrapping_add(1);
-            counts[d] = batch.fill_from(&mut slot.waiters[d], usize::MAX);
+    let per_direction = slot.ticks.iter_mut().zip(&mut slot.waiters);
+    for (((tick, list), ready), count) in per_direction.zip(ready).zip(&mut counts) {
+        if ready {
+            *tick = tick.wrapping_add(1);
+            if batch.take_all(list) {
+                *count = list.len();
+            }
         }
     }
-    (counts != [0, 0]).then_some(Owed {
-        index,
-        generation,
-        counts,
-    })
-}
-
-/// Continues waking the waiters an event is still owed, if its
-/// registration is still live (deregistering wakes them all itself).
-fn resume<const N: usize>(
-    registry: &mut Registry<N>,
-    mut owed: Owed,
-    batch: &mut WakeBatch,
-) -> Option<Owed> {
-    let slot = registry.get_mut(owed.index, owed.generation)?;
-    for (list, count) in slot.waiters.iter_mut().zip(&mut owed.counts) {
-        *count = batch.fill_from(list, *count);
-    }
-    (owed.counts != [0, 0]).then_some(owed)
+    (counts != [0, 0]).then_some(Owed { index, counts })
 }

@@ -84,10 +84,11 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
 
     /// The future of one I/O operation on `token`: runs `op` (one system
     /// call) until it returns something other than `EAGAIN` or `EINTR`,
-    /// waiting for readiness in `dir` in between.
+    /// waiting for readiness in `dir` in between. Without a token, `op`
+    /// runs once.
     pub(crate) fn io<R, F: FnMut() -> Result<R, Errno>>(
         &self,
-        token: Token,
+        token: Option<Token>,
         dir: Direction,
         op: F,
     ) -> Io<'_, FDS, F> {
@@ -248,7 +249,7 @@ mod tests {
         let token = reactor.register(r.raw(), Interest::Read).unwrap();
         let (count, waker) = counter();
         let mut cx = Context::from_waker(&waker);
-        let mut op = pin!(reactor.io(token, Direction::Read, read_one(r.raw())));
+        let mut op = pin!(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
         assert!(op.as_mut().poll(&mut cx).is_pending());
         assert_eq!(reactor.waiters(), 1);
         sys::write(w.raw(), b"x").unwrap();
@@ -273,7 +274,7 @@ mod tests {
         let mut calls = 0;
         let fd = r.raw();
         let rr = &reactor;
-        let mut op = pin!(reactor.io(token, Direction::Read, || {
+        let mut op = pin!(reactor.io(Some(token), Direction::Read, || {
             calls += 1;
             if calls == 1 {
                 sys::write(w.raw(), b"y").unwrap();
@@ -294,8 +295,8 @@ mod tests {
         let token = reactor.register(r.raw(), Interest::Read).unwrap();
         let (ca, wa) = counter();
         let (cb, wb) = counter();
-        let mut a = pin!(reactor.io(token, Direction::Read, read_one(r.raw())));
-        let mut b = pin!(reactor.io(token, Direction::Read, read_one(r.raw())));
+        let mut a = pin!(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
+        let mut b = pin!(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
         assert!(a.as_mut().poll(&mut Context::from_waker(&wa)).is_pending());
         assert!(b.as_mut().poll(&mut Context::from_waker(&wb)).is_pending());
         assert_eq!(reactor.waiters(), 2);
@@ -324,7 +325,7 @@ mod tests {
         let (count, waker) = counter();
         let mut cx = Context::from_waker(&waker);
         let mut ops: std::vec::Vec<_> = (0..N)
-            .map(|_| Box::pin(reactor.io(token, Direction::Read, read_one(r.raw()))))
+            .map(|_| Box::pin(reactor.io(Some(token), Direction::Read, read_one(r.raw()))))
             .collect();
         for op in &mut ops {
             assert!(op.as_mut().poll(&mut cx).is_pending());
@@ -344,9 +345,9 @@ mod tests {
         let (count, waker) = counter();
         let mut cx = Context::from_waker(&waker);
         {
-            let mut a = Box::pin(reactor.io(token, Direction::Read, read_one(r.raw())));
-            let mut b = Box::pin(reactor.io(token, Direction::Read, read_one(r.raw())));
-            let mut c = Box::pin(reactor.io(token, Direction::Read, read_one(r.raw())));
+            let mut a = Box::pin(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
+            let mut b = Box::pin(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
+            let mut c = Box::pin(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
             assert!(a.as_mut().poll(&mut cx).is_pending());
             assert!(b.as_mut().poll(&mut cx).is_pending());
             assert!(c.as_mut().poll(&mut cx).is_pending());
@@ -370,10 +371,11 @@ mod tests {
         let token = reactor.register(r.raw(), Interest::Both).unwrap();
         let (cr, wr) = counter();
         let (cw, ww) = counter();
-        let mut reader = pin!(reactor.io(token, Direction::Read, read_one(r.raw())));
+        let mut reader = pin!(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
         // A pipe's read end never becomes writable: only HUP can end this.
-        let mut writer =
-            pin!(reactor.io(token, Direction::Write, || { Err::<(), _>(Errno::EAGAIN) }));
+        let mut writer = pin!(reactor.io(Some(token), Direction::Write, || {
+            Err::<(), _>(Errno::EAGAIN)
+        }));
         assert!(
             reader
                 .as_mut()
@@ -413,7 +415,7 @@ mod tests {
                 } else {
                     Direction::Write
                 };
-                Box::pin(reactor.io(token, dir, || Err::<(), _>(Errno::EAGAIN)))
+                Box::pin(reactor.io(Some(token), dir, || Err::<(), _>(Errno::EAGAIN)))
             })
             .collect();
         for op in &mut ops {
@@ -427,7 +429,7 @@ mod tests {
         // The freed slot is reused; the old operations, dropped now, must
         // not touch the new registration's lists.
         let t2 = reactor.register(r.raw(), Interest::Read).unwrap();
-        let mut fresh = pin!(reactor.io(t2, Direction::Read, read_one(r.raw())));
+        let mut fresh = pin!(reactor.io(Some(t2), Direction::Read, read_one(r.raw())));
         assert!(fresh.as_mut().poll(&mut cx).is_pending());
         drop(ops);
         assert_eq!(reactor.waiters(), 1);

@@ -9,6 +9,7 @@
 //! unlinks the node.
 
 use super::registration::{Direction, Registrations, Token};
+use crate::io::Error;
 use crate::sys::Errno;
 use crate::waitlist::Waiter;
 use core::future::Future;
@@ -16,11 +17,12 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 /// The future of one I/O operation on a registered fd: runs `op` until it
-/// returns something other than `EAGAIN`/`EINTR`.
+/// returns something other than `EAGAIN`/`EINTR`. Without a token (an fd
+/// epoll refuses, which never blocks) it runs `op` once.
 #[must_use = "futures do nothing unless awaited"]
 pub(crate) struct Io<'r, const FDS: usize, F> {
     registrations: &'r Registrations<FDS>,
-    token: Token,
+    token: Option<Token>,
     dir: Direction,
     op: F,
     /// Structurally pinned: linked into the fd's waiter list while waiting.
@@ -30,7 +32,7 @@ pub(crate) struct Io<'r, const FDS: usize, F> {
 impl<'r, const FDS: usize, F> Io<'r, FDS, F> {
     pub(super) fn new(
         registrations: &'r Registrations<FDS>,
-        token: Token,
+        token: Option<Token>,
         dir: Direction,
         op: F,
     ) -> Self {
@@ -45,7 +47,7 @@ impl<'r, const FDS: usize, F> Io<'r, FDS, F> {
 }
 
 impl<const FDS: usize, R, F: FnMut() -> Result<R, Errno>> Future for Io<'_, FDS, F> {
-    type Output = Result<R, Errno>;
+    type Output = Result<R, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: only `waiter` is structurally pinned: it is never moved
@@ -55,21 +57,24 @@ impl<const FDS: usize, R, F: FnMut() -> Result<R, Errno>> Future for Io<'_, FDS,
         // SAFETY: see above.
         let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
         loop {
-            let tick = this.registrations.tick(this.token, this.dir);
-            match (this.op)() {
-                Err(Errno::EINTR) => continue,
-                Err(Errno::EAGAIN) => {
+            let tick = match this.token {
+                Some(token) => this.registrations.tick(token, this.dir),
+                None => 0,
+            };
+            match ((this.op)(), this.token) {
+                (Err(Errno::EINTR), Some(_)) => continue,
+                (Err(Errno::EAGAIN), Some(token)) => {
                     // SAFETY: this waiter is only used with this token and
                     // direction, and `Drop` cancels it.
                     let ready = unsafe {
                         this.registrations
-                            .poll_ready(this.token, this.dir, tick, waiter, cx)
+                            .poll_ready(token, this.dir, tick, waiter, cx)
                     };
                     if ready.is_pending() {
                         return Poll::Pending;
                     }
                 }
-                other => return Poll::Ready(other),
+                (other, _) => return Poll::Ready(other.map_err(Error::Os)),
             }
         }
     }
@@ -79,13 +84,13 @@ impl<const FDS: usize, F> Drop for Io<'_, FDS, F> {
     fn drop(&mut self) {
         // The common case (never waited, or woken: the list unlinked it)
         // needs no lock.
-        if self.waiter.is_linked() {
+        if let (true, Some(token)) = (self.waiter.is_linked(), self.token) {
             // SAFETY: the waiter was pinned since its first poll and is not
             // moved here; this is its last use.
             let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
             // SAFETY: the waiter was only used with this token and
             // direction.
-            unsafe { self.registrations.cancel(self.token, self.dir, waiter) };
+            unsafe { self.registrations.cancel(token, self.dir, waiter) };
         }
     }
 }

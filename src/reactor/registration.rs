@@ -2,7 +2,6 @@
 //! and the two halves of the readiness handshake that touch the registry
 //! (reading a tick, waiting for it to move).
 
-use super::batch::WakeBatch;
 use super::lock::{SpinGuard, SpinLock};
 use super::registry::{READ, Registry, WRITE};
 use super::selector::Selector;
@@ -130,8 +129,6 @@ impl<const FDS: usize> Registrations<FDS> {
         fd: RawFd,
         interest: Interest,
     ) -> Result<Token, crate::io::Error> {
-        // Create epoll first: a failure to start leaves no slot taken.
-        selector.epoll_fd()?;
         let (index, generation) = self
             .registry
             .lock()
@@ -142,6 +139,8 @@ impl<const FDS: usize> Registrations<FDS> {
             generation,
             fd,
         };
+        // `add` creates epoll on first use; if that or the `epoll_ctl`
+        // fails, the slot goes back at once.
         if let Err(e) = selector.add(fd, interest.epoll_bits(), token.epoll_data()) {
             let mut registry = self.registry.lock();
             // Nobody can have waited on a token we never returned.
@@ -160,31 +159,60 @@ impl<const FDS: usize> Registrations<FDS> {
     pub(super) fn deregister(&self, selector: &Selector, token: Token) -> Result<(), Errno> {
         let r = selector.delete(token.fd);
         crate::trace!("deregister fd {} (slot {})", token.fd, token.index);
-        if !self.registry.lock().close(token.index, token.generation) {
-            return r;
-        }
-        // The slot is closed, so no waiter can join its lists any more;
-        // wake the ones there in batches, outside the lock, and free the
-        // slot once they are all out.
-        let mut batch = WakeBatch::new();
-        loop {
-            let done = {
-                let mut registry = self.registry.lock();
-                let done = match registry.waiters(token.index) {
-                    Some(lists) => lists
-                        .iter_mut()
-                        .all(|list| batch.fill_from(list, usize::MAX) == 0),
-                    None => true,
-                };
-                if done {
-                    registry.free(token.index);
-                }
-                done
-            };
-            batch.wake_all();
-            if done {
+        let waiting = {
+            let mut registry = self.registry.lock();
+            if !registry.close(token.index, token.generation) {
                 return r;
             }
+            let waiting = registry.has_waiters(token.index);
+            if !waiting {
+                registry.free(token.index);
+            }
+            waiting
+        };
+        if waiting {
+            self.wake_slot(token.index, [usize::MAX; 2], true);
+        }
+        r
+    }
+
+    /// Wakes up to `counts[d]` waiters of slot `index` in direction `d`,
+    /// one per lock round (outside the lock); with `free`, the slot is
+    /// closed and goes back to the free stack once its lists are empty.
+    ///
+    /// For the rare overflow of a wake batch, and for deregistering with
+    /// waiters. The slot may have been closed and even reused meanwhile: at
+    /// worst a few waiters of the new registration get woken, and they just
+    /// retry their call.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn wake_slot(&self, index: u32, mut counts: [usize; 2], free: bool) -> usize {
+        let mut woken = 0;
+        loop {
+            let waker = {
+                let mut registry = self.registry.lock();
+                let mut waker = None;
+                if let Some(lists) = registry.waiters(index) {
+                    for (list, count) in lists.iter_mut().zip(&mut counts) {
+                        if *count > 0 {
+                            waker = list.take();
+                            *count = if waker.is_some() { *count - 1 } else { 0 };
+                            if waker.is_some() {
+                                break;
+                            }
+                        }
+                    }
+                }
+                if waker.is_none() && free {
+                    registry.free(index);
+                }
+                waker
+            };
+            match waker {
+                Some(w) => w.wake(),
+                None => return woken,
+            }
+            woken += 1;
         }
     }
 

@@ -125,6 +125,13 @@ impl<const N: usize> Registry<N> {
         self.slots.get_mut(index as usize).map(|s| &mut s.waiters)
     }
 
+    /// Whether slot `index` has waiters in either direction.
+    pub(super) fn has_waiters(&self, index: u32) -> bool {
+        self.slots
+            .get(index as usize)
+            .is_some_and(|s| s.waiters.iter().any(|l| !l.is_empty()))
+    }
+
     /// How many slots are in use.
     pub(super) fn live(&self) -> usize {
         self.live
