@@ -56,17 +56,15 @@ pub(super) fn dispatch<const N: usize>(
                 owed = on_event(&mut registry, bits, data, &mut batch);
             }
         }
-        // Waiters owed means a full batch, so an empty one means every
-        // event is handled.
-        if batch.is_empty() {
-            return out;
-        }
         out.woken += batch.wake_all();
         if let Some(owed) = owed {
             // Waiters joining after the edge queue behind the owed ones, so
             // counting wakes exactly those (or, if some left meanwhile, a
             // few newcomers: a harmless retry).
             out.woken += registrations.wake_slot(owed.index, owed.counts, false);
+        }
+        if events.len() == 0 {
+            return out;
         }
     }
 }

@@ -143,12 +143,12 @@ impl<const FDS: usize, const TIMERS: usize> Reactor<FDS, TIMERS> {
         blocking: bool,
         awake: impl FnOnce(),
     ) -> Result<usize, Errno> {
-        self.selector.epoll_fd()?;
+        let ep = self.selector.epoll_fd()?;
         let early = self.selector.take_early_unpark();
         let (timeout_ms, deadline) = self.park_timeout(max_wait_ns, blocking && !early);
         crate::trace!("park: epoll_pwait timeout {} ms", timeout_ms);
         let mut events = [EpollEvent::default(); EVENTS_PER_WAIT];
-        let n = match self.selector.wait(&mut events, timeout_ms) {
+        let n = match self.selector.wait(ep, &mut events, timeout_ms) {
             Ok(n) => n,
             Err(Errno::EINTR) => 0,
             Err(e) => {

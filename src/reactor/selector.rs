@@ -85,9 +85,15 @@ impl Selector {
         self.early_unpark.load(Ordering::SeqCst) && self.early_unpark.swap(false, Ordering::SeqCst)
     }
 
-    /// One `epoll_pwait` into `events` (`timeout_ms`: -1 forever, 0 poll).
-    pub(super) fn wait(&self, events: &mut [EpollEvent], timeout_ms: i32) -> Result<usize, Errno> {
-        sys::epoll_pwait(self.epoll_fd()?, events, timeout_ms)
+    /// One `epoll_pwait` into `events` (`timeout_ms`: -1 forever, 0 poll)
+    /// on `ep`, the fd [`epoll_fd`](Self::epoll_fd) returned.
+    pub(super) fn wait(
+        &self,
+        ep: RawFd,
+        events: &mut [EpollEvent],
+        timeout_ms: i32,
+    ) -> Result<usize, Errno> {
+        sys::epoll_pwait(ep, events, timeout_ms)
     }
 
     /// Resets the eventfd's counter after a wait reported it, so it never
