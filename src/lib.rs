@@ -31,6 +31,7 @@ pub mod reactor;
 pub mod sys;
 
 pub mod trace;
+mod waitlist;
 
 #[cfg(feature = "rt")]
 pub mod rt;

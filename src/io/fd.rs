@@ -3,8 +3,7 @@
 use super::Error;
 use crate::reactor::{self, Direction, Interest, Token};
 use crate::sys::{self, Errno, OwnedFd, RawFd};
-use core::future::poll_fn;
-use core::task::{Context, Poll};
+use core::future::Future;
 
 /// How an fd is driven.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,47 +82,37 @@ impl AsyncFd {
     }
 
     /// Runs `op` (one system call on this fd) until it does not say
-    /// `EAGAIN`, waiting for readiness in `dir` in between. `EINTR` retries.
-    pub fn poll_io<R>(
-        &self,
+    /// `EAGAIN`, waiting for readiness in `dir` in between; `EINTR` retries.
+    /// Any number of operations may wait on one fd at once (from tasks
+    /// sharing `&self`): every readiness edge wakes them all.
+    pub fn io<'a, R>(
+        &'a self,
         dir: Direction,
-        cx: &mut Context<'_>,
-        mut op: impl FnMut(RawFd) -> Result<R, Errno>,
-    ) -> Poll<Result<R, Error>> {
-        let r = reactor::reactor();
-        loop {
-            let Some(token) = self.token else {
-                return Poll::Ready(op(self.fd).map_err(Error::Os));
-            };
-            let tick = r.tick(token, dir);
-            if self.mode == Mode::ProbeThenCall && !probe(self.fd, dir)? {
-                match r.poll_ready(token, dir, tick, cx) {
-                    Poll::Ready(()) => continue,
-                    Poll::Pending => return Poll::Pending,
-                }
+        mut op: impl FnMut(RawFd) -> Result<R, Errno> + 'a,
+    ) -> impl Future<Output = Result<R, Error>> + 'a {
+        let fd = self.fd;
+        let probe_first = self.mode == Mode::ProbeThenCall;
+        let attempt = move || {
+            // A blocking fd: call only when `ppoll` says the call cannot
+            // block; "not ready" waits for an edge like `EAGAIN` does.
+            if probe_first && !probe(fd, dir)? {
+                return Err(Errno::EAGAIN);
             }
-            match op(self.fd) {
-                Err(Errno::EINTR) => continue,
-                Err(Errno::EAGAIN) => match r.poll_ready(token, dir, tick, cx) {
-                    Poll::Ready(()) => continue,
-                    Poll::Pending => return Poll::Pending,
-                },
-                other => return Poll::Ready(other.map_err(Error::Os)),
-            }
-        }
+            op(fd)
+        };
+        reactor::reactor().io(self.token, dir, attempt)
     }
 
     /// Waits until the fd is ready in `dir` (no I/O).
     pub async fn ready(&self, dir: Direction) -> Result<(), Error> {
         let mut first = true;
-        poll_fn(|cx| {
-            if first {
-                first = false;
-                // Pretend the first attempt said EAGAIN, so we wait for the
-                // next edge (or return at once if one arrived meanwhile).
-                self.poll_io(dir, cx, |_| Err::<(), _>(Errno::EAGAIN))
+        // Pretend the first attempt said EAGAIN, so we wait for the next
+        // edge (or return at once if one arrived meanwhile).
+        self.io(dir, |_| {
+            if core::mem::take(&mut first) {
+                Err(Errno::EAGAIN)
             } else {
-                Poll::Ready(Ok(()))
+                Ok(())
             }
         })
         .await
@@ -131,12 +120,12 @@ impl AsyncFd {
 
     /// Reads into `buf`; `Ok(0)` is end of file.
     pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        poll_fn(|cx| self.poll_io(Direction::Read, cx, |fd| sys::read(fd, buf))).await
+        self.io(Direction::Read, |fd| sys::read(fd, buf)).await
     }
 
     /// Writes from `buf`; may write fewer bytes.
     pub async fn write(&self, buf: &[u8]) -> Result<usize, Error> {
-        poll_fn(|cx| self.poll_io(Direction::Write, cx, |fd| sys::write(fd, buf))).await
+        self.io(Direction::Write, |fd| sys::write(fd, buf)).await
     }
 
     /// Writes all of `buf`.
@@ -152,7 +141,7 @@ impl AsyncFd {
 }
 
 /// Whether `fd` is ready in `dir` right now (`ppoll` with a zero timeout).
-fn probe(fd: RawFd, dir: Direction) -> Result<bool, Error> {
+fn probe(fd: RawFd, dir: Direction) -> Result<bool, Errno> {
     let events = match dir {
         Direction::Read => sys::POLLIN,
         Direction::Write => sys::POLLOUT,
@@ -167,7 +156,7 @@ fn probe(fd: RawFd, dir: Direction) -> Result<bool, Error> {
         match sys::ppoll(&mut pfd, Some(&zero)) {
             Ok(n) => return Ok(n > 0),
             Err(Errno::EINTR) => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
 }

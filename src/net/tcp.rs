@@ -3,7 +3,6 @@
 use crate::io::{AsyncFd, Error};
 use crate::reactor::Direction;
 use crate::sys::{self, Errno, OwnedFd, SockAddrIn};
-use core::future::poll_fn;
 use core::net::SocketAddrV4;
 
 fn new_socket() -> Result<OwnedFd, Errno> {
@@ -18,7 +17,7 @@ fn new_socket() -> Result<OwnedFd, Errno> {
 
 /// A listening TCP socket.
 pub struct TcpListener {
-    io: AsyncFd,
+    fd: AsyncFd,
 }
 
 impl TcpListener {
@@ -36,13 +35,13 @@ impl TcpListener {
         sys::bind(fd.raw(), &SockAddrIn::from(addr))?;
         sys::listen(fd.raw(), backlog)?;
         Ok(TcpListener {
-            io: AsyncFd::new_nonblocking(fd)?,
+            fd: AsyncFd::new_nonblocking(fd)?,
         })
     }
 
     /// The bound address (with the real port after binding port 0).
     pub fn local_addr(&self) -> Result<SocketAddrV4, Error> {
-        Ok(sys::getsockname(self.io.raw())?.into())
+        Ok(sys::getsockname(self.fd.raw())?.into())
     }
 
     /// Accepts one connection: the stream (non-blocking, registered) and the
@@ -52,12 +51,12 @@ impl TcpListener {
     /// decide (a server should keep serving).
     pub async fn accept(&self) -> Result<(TcpStream, SocketAddrV4), Error> {
         loop {
-            let r = poll_fn(|cx| {
-                self.io.poll_io(Direction::Read, cx, |fd| {
+            let r = self
+                .fd
+                .io(Direction::Read, |fd| {
                     sys::accept4(fd, sys::SOCK_NONBLOCK | sys::SOCK_CLOEXEC)
                 })
-            })
-            .await;
+                .await;
             match r {
                 Ok((fd, peer)) => {
                     // SAFETY: accept4 just created `fd`; nothing else owns it.
@@ -65,7 +64,7 @@ impl TcpListener {
                     // If registering fails (registry full), `fd` is closed
                     // on the way out: the peer sees the connection closed.
                     let io = AsyncFd::new_nonblocking(fd)?;
-                    return Ok((TcpStream { io }, peer.into()));
+                    return Ok((TcpStream { fd: io }, peer.into()));
                 }
                 Err(Error::Os(Errno::ECONNABORTED)) => continue,
                 Err(e) => return Err(e),
@@ -76,7 +75,7 @@ impl TcpListener {
 
 /// A connected TCP stream.
 pub struct TcpStream {
-    io: AsyncFd,
+    fd: AsyncFd,
 }
 
 impl TcpStream {
@@ -88,7 +87,7 @@ impl TcpStream {
         let started = sys::connect(fd.raw(), &SockAddrIn::from(addr));
         let io = AsyncFd::new_nonblocking(fd)?;
         match started {
-            Ok(()) => return Ok(TcpStream { io }),
+            Ok(()) => return Ok(TcpStream { fd: io }),
             Err(Errno::EINPROGRESS) | Err(Errno::EINTR) => {}
             Err(e) => return Err(e.into()),
         }
@@ -108,27 +107,22 @@ impl TcpStream {
         // A writable edge without SO_ERROR may still be a not-yet-connected
         // socket (spurious); getpeername would tell, but SO_ERROR 0 after
         // EPOLLOUT is the documented success signal.
-        Ok(TcpStream { io })
+        Ok(TcpStream { fd: io })
     }
 
     /// Reads into `buf`; `Ok(0)` is end of stream.
     pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(Direction::Read, cx, |fd| sys::recv(fd, buf, 0))
-        })
-        .await
+        self.fd
+            .io(Direction::Read, |fd| sys::recv(fd, buf, 0))
+            .await
     }
 
     /// Writes from `buf` (may write fewer bytes); `EPIPE`/`ECONNRESET` come
     /// back as errors, never as SIGPIPE.
     pub async fn write(&self, buf: &[u8]) -> Result<usize, Error> {
-        poll_fn(|cx| {
-            self.io.poll_io(Direction::Write, cx, |fd| {
-                sys::send(fd, buf, sys::MSG_NOSIGNAL)
-            })
-        })
-        .await
+        self.fd
+            .io(Direction::Write, |fd| sys::send(fd, buf, sys::MSG_NOSIGNAL))
+            .await
     }
 
     /// Writes all of `buf`.
@@ -144,13 +138,13 @@ impl TcpStream {
 
     /// Shuts down the write half (`SHUT_WR`), the read half or both.
     pub fn shutdown(&self, how: u32) -> Result<(), Error> {
-        Ok(sys::shutdown(self.io.raw(), how)?)
+        Ok(sys::shutdown(self.fd.raw(), how)?)
     }
 
     /// Sets `TCP_NODELAY`.
     pub fn set_nodelay(&self, on: bool) -> Result<(), Error> {
         Ok(sys::setsockopt_int(
-            self.io.raw(),
+            self.fd.raw(),
             sys::IPPROTO_TCP,
             sys::TCP_NODELAY,
             on as i32,
@@ -159,12 +153,12 @@ impl TcpStream {
 
     /// The local address.
     pub fn local_addr(&self) -> Result<SocketAddrV4, Error> {
-        Ok(sys::getsockname(self.io.raw())?.into())
+        Ok(sys::getsockname(self.fd.raw())?.into())
     }
 
     /// The raw fd (owned by the stream).
     pub fn raw_fd(&self) -> sys::RawFd {
-        self.io.raw()
+        self.fd.raw()
     }
 }
 

@@ -1,15 +1,20 @@
-//! The event loop's blocking half: one epoll instance, one eventfd to
-//! interrupt it, the fd registry and the timer queue.
+//! The reactor: the selector and the fd registrations, and the park that
+//! ties them to the executor and to time (the earliest timer bounds the
+//! wait; expired timers are fired after it).
 //!
-//! Where a wake goes (the whole path, in this file and the executor's):
+//! Where a wake goes (the whole path, in these files and the executor's):
 //!
-//! 1. a task's I/O call returns `EAGAIN`: [`Reactor::poll_ready`] stores the
-//!    task's waker in the fd's slot (direction read or write);
+//! 1. a task's I/O call returns `EAGAIN`: its operation future links a
+//!    waiter node, holding the task's waker, into the fd's list for that
+//!    direction (`readiness.rs`, `registration.rs`);
 //! 2. the executor runs out of ready tasks and calls [`Reactor::park`], which
-//!    blocks in `epoll_pwait` with the nearest timer's deadline as timeout;
-//! 3. the kernel reports the fd ready: `park` bumps the slot's tick, takes the
-//!    waker and calls `wake()` — which sets the task's bit in the executor's
-//!    ready bitmap; expired timers are woken the same way;
+//!    blocks in `epoll_pwait2` (nanoseconds; `epoll_pwait` where the kernel
+//!    lacks it) with the nearest timer's deadline as timeout;
+//! 3. the kernel reports the fd ready: the park bumps the slot's tick and
+//!    wakes every waiter of that direction (`dispatch.rs`) — a `wake()` sets
+//!    the task's bit in the executor's ready bitmap; expired timers are woken
+//!    by `time::driver::on_alarm` (the time seam; `clock.rs` is its Linux
+//!    side);
 //! 4. the executor polls exactly the tasks whose bits are set.
 //!
 //! A wake from another thread or a signal handler sets the bit; the executor
@@ -19,120 +24,24 @@
 //! syscall.
 
 use super::clock::WaitBound;
-use super::lock::SpinLock;
-use super::registry::{READ, Registry, WRITE};
-use crate::sys::{self, EpollEvent, Errno, RawFd, Timespec};
+use super::dispatch::dispatch;
+use super::readiness::Io;
+use super::registration::{Direction, Interest, Registrations, Token};
+use super::selector::Selector;
+use crate::sys::{EpollEvent, Errno, RawFd};
 use crate::time::{self, Instant};
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
-use core::task::{Context, Poll, Waker};
 
-/// The epoll token of the eventfd that interrupts a parked wait.
-const UNPARK_TOKEN: u64 = u64::MAX;
 /// Events taken from the kernel per `epoll_pwait`.
 const EVENTS_PER_WAIT: usize = 64;
-/// Wakers collected under the lock before waking them outside it.
-const WAKE_BATCH: usize = 32;
-
-/// Why the reactor refused a registration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CapacityError {
-    /// All fd registration slots are in use.
-    Registrations {
-        /// The static capacity.
-        capacity: usize,
-    },
-}
-
-impl core::fmt::Display for CapacityError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            CapacityError::Registrations { capacity } => {
-                write!(f, "reactor registrations exhausted (capacity {capacity})")
-            }
-        }
-    }
-}
-
-/// Names one registration: slot index, generation and the fd.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Token {
-    index: u32,
-    generation: u32,
-    fd: RawFd,
-}
-
-impl Token {
-    /// The registered fd.
-    pub const fn fd(&self) -> RawFd {
-        self.fd
-    }
-    fn epoll_data(&self) -> u64 {
-        ((self.generation as u64) << 32) | self.index as u64
-    }
-}
-
-/// What readiness to wait for. bitwake registers both directions at once,
-/// edge-triggered, and never has to modify the registration per operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Interest {
-    /// Readable (and peer hang-up).
-    Read,
-    /// Writable.
-    Write,
-    /// Both.
-    Both,
-}
-
-impl Interest {
-    fn epoll_bits(self) -> u32 {
-        let read = sys::EPOLLIN | sys::EPOLLRDHUP;
-        match self {
-            Interest::Read => read | sys::EPOLLET,
-            Interest::Write => sys::EPOLLOUT | sys::EPOLLET,
-            Interest::Both => read | sys::EPOLLOUT | sys::EPOLLET,
-        }
-    }
-}
-
-/// Readiness direction of an I/O operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    /// Waiting to read.
-    Read,
-    /// Waiting to write.
-    Write,
-}
-
-impl Direction {
-    fn index(self) -> usize {
-        match self {
-            Direction::Read => READ,
-            Direction::Write => WRITE,
-        }
-    }
-}
-
-struct State<const FDS: usize> {
-    registry: Registry<FDS>,
-}
 
 /// The reactor: static capacity for `FDS` registrations. Timers are not
-/// its business: they live in `time/`, and the reactor only bounds its wait
-/// by the earliest deadline and fires them after it.
+/// its business: they live in `time/`; the process-wide reactor bounds its
+/// wait by the earliest deadline and fires them after it.
 pub struct Reactor<const FDS: usize> {
-    /// epoll fd + 1 (0: not created yet).
-    epoll: AtomicI32,
-    /// eventfd + 1 (0: not created yet).
-    unpark_fd: AtomicI32,
-    /// An [`unpark`](Reactor::unpark) that came before the eventfd existed;
-    /// the next `park` returns at once instead of losing it.
-    early_unpark: AtomicBool,
-    /// eventfd writes made by [`unpark`](Reactor::unpark), for tests and
-    /// `--trace`: same-thread wakes must never add to it.
-    unpark_writes: AtomicU32,
+    selector: Selector,
+    registrations: Registrations<FDS>,
     /// What the current blocking wait is bounded by (see `clock.rs`).
     wait_bound: WaitBound,
-    state: SpinLock<State<FDS>>,
 }
 
 impl<const FDS: usize> Default for Reactor<FDS> {
@@ -145,47 +54,10 @@ impl<const FDS: usize> Reactor<FDS> {
     /// A reactor; the epoll instance and eventfd are created on first use.
     pub const fn new() -> Self {
         Reactor {
-            epoll: AtomicI32::new(0),
-            unpark_fd: AtomicI32::new(0),
-            early_unpark: AtomicBool::new(false),
-            unpark_writes: AtomicU32::new(0),
+            selector: Selector::new(),
+            registrations: Registrations::new(),
             wait_bound: WaitBound::new(),
-            state: SpinLock::new(State {
-                registry: Registry::new(),
-            }),
         }
-    }
-
-    /// The epoll fd, creating epoll and the unpark eventfd on first use.
-    fn epoll_fd(&self) -> Result<RawFd, Errno> {
-        let ep = self.epoll.load(Ordering::Acquire);
-        if ep != 0 {
-            return Ok(ep - 1);
-        }
-        // Creation happens under the state lock so two first users cannot
-        // both create an epoll instance.
-        let _guard = self.state.lock();
-        let ep = self.epoll.load(Ordering::Acquire);
-        if ep != 0 {
-            return Ok(ep - 1);
-        }
-        let ep = sys::epoll_create1(sys::EPOLL_CLOEXEC)?;
-        let efd = match sys::eventfd2(0, sys::EFD_NONBLOCK | sys::EFD_CLOEXEC) {
-            Ok(fd) => fd,
-            Err(e) => {
-                let _ = sys::close(ep);
-                return Err(e);
-            }
-        };
-        let ev = EpollEvent::new(sys::EPOLLIN | sys::EPOLLET, UNPARK_TOKEN);
-        if let Err(e) = sys::epoll_ctl(ep, sys::EPOLL_CTL_ADD, efd, Some(&ev)) {
-            let _ = sys::close(efd);
-            let _ = sys::close(ep);
-            return Err(e);
-        }
-        self.unpark_fd.store(efd + 1, Ordering::SeqCst);
-        self.epoll.store(ep + 1, Ordering::Release);
-        Ok(ep)
     }
 
     /// Registers `fd` (which must be non-blocking) for edge-triggered
@@ -194,101 +66,40 @@ impl<const FDS: usize> Reactor<FDS> {
     ///
     /// [`deregister`]: Reactor::deregister
     pub fn register(&self, fd: RawFd, interest: Interest) -> Result<Token, crate::io::Error> {
-        let ep = self.epoll_fd()?;
-        let token = {
-            let mut st = self.state.lock();
-            let (index, generation) = st
-                .registry
-                .alloc()
-                .ok_or(CapacityError::Registrations { capacity: FDS })?;
-            Token {
-                index,
-                generation,
-                fd,
-            }
-        };
-        let ev = EpollEvent::new(interest.epoll_bits(), token.epoll_data());
-        if let Err(e) = sys::epoll_ctl(ep, sys::EPOLL_CTL_ADD, fd, Some(&ev)) {
-            self.state
-                .lock()
-                .registry
-                .release(token.index, token.generation);
-            return Err(e.into());
-        }
-        crate::trace!(
-            "register fd {} as slot {} ({:?})",
-            fd,
-            token.index,
-            interest
-        );
-        Ok(token)
+        self.registrations.register(&self.selector, fd, interest)
     }
 
-    /// Changes what `token` waits for.
-    pub fn modify(&self, token: Token, interest: Interest) -> Result<(), Errno> {
-        let ev = EpollEvent::new(interest.epoll_bits(), token.epoll_data());
-        sys::epoll_ctl(self.epoll_fd()?, sys::EPOLL_CTL_MOD, token.fd, Some(&ev))
-    }
-
-    /// Removes `token`'s fd from epoll and frees its slot. Call before
-    /// closing the fd: epoll tracks open file descriptions, so a duplicated
-    /// fd would otherwise stay registered after `close`.
+    /// Removes `token`'s fd from epoll, wakes every operation still waiting
+    /// on it, and frees its slot. Call before closing the fd: epoll tracks
+    /// open file descriptions, so a duplicated fd would otherwise stay
+    /// registered after `close`.
     pub fn deregister(&self, token: Token) -> Result<(), Errno> {
-        let r = sys::epoll_ctl(self.epoll_fd()?, sys::EPOLL_CTL_DEL, token.fd, None);
-        let wakers = self
-            .state
-            .lock()
-            .registry
-            .release(token.index, token.generation);
-        crate::trace!("deregister fd {} (slot {})", token.fd, token.index);
-        // A task still waiting on this fd (from another handle) must learn
-        // that it is gone rather than sleep forever.
-        for w in wakers.into_iter().flatten() {
-            w.wake();
-        }
-        r
+        self.registrations.deregister(&self.selector, token)
     }
 
     /// How many fds are registered.
     pub fn registrations(&self) -> usize {
-        self.state.lock().registry.live()
+        self.registrations.live()
     }
 
-    /// The readiness tick of `token` in `dir`; read it *before* an I/O call
-    /// and pass it to [`poll_ready`](Reactor::poll_ready) if the call says
-    /// `EAGAIN`.
-    pub fn tick(&self, token: Token, dir: Direction) -> u32 {
-        let mut st = self.state.lock();
-        st.registry
-            .get_mut(token.index, token.generation)
-            .map_or(0, |s| s.ticks[dir.index()])
+    /// How many I/O operations wait for readiness, over all fds and both
+    /// directions. An operation that is dropped while it waits leaves none
+    /// behind.
+    pub fn waiters(&self) -> usize {
+        self.registrations.waiting()
     }
 
-    /// After an I/O call on `token` returned `EAGAIN`: `Ready` if readiness
-    /// arrived since `tick` was read (retry the call), otherwise parks the
-    /// task's waker and returns `Pending`.
-    pub fn poll_ready(
+    /// The future of one I/O operation on `token`: runs `op` (one system
+    /// call) until it returns something other than `EAGAIN` or `EINTR`,
+    /// waiting for readiness in `dir` in between. Without a token, `op`
+    /// runs once.
+    pub(crate) fn io<R, F: FnMut() -> Result<R, Errno>>(
         &self,
-        token: Token,
+        token: Option<Token>,
         dir: Direction,
-        tick: u32,
-        cx: &mut Context<'_>,
-    ) -> Poll<()> {
-        let mut st = self.state.lock();
-        let Some(slot) = st.registry.get_mut(token.index, token.generation) else {
-            // Deregistered under our feet: let the caller retry and get the
-            // fd's own error instead of waiting forever.
-            return Poll::Ready(());
-        };
-        let d = dir.index();
-        if slot.ticks[d] != tick || slot.closed {
-            return Poll::Ready(());
-        }
-        match &mut slot.wakers[d] {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            other => *other = Some(cx.waker().clone()),
-        }
-        Poll::Pending
+        op: F,
+    ) -> Io<'_, FDS, F> {
+        Io::new(&self.registrations, token, dir, op)
     }
 
     /// Interrupts a [`park`](Self::park) in progress, or makes the next one
@@ -298,23 +109,7 @@ impl<const FDS: usize> Reactor<FDS> {
     /// This always costs a syscall; the executor calls it only when it has
     /// seen its loop parked, which is what keeps same-thread wakes free.
     pub fn unpark(&self) {
-        let fd = self.unpark_fd.load(Ordering::Acquire);
-        if fd == 0 {
-            // Nothing has parked yet, so nothing is blocked: remember it.
-            self.early_unpark.store(true, Ordering::SeqCst);
-            // The eventfd may have been published between our load and the
-            // store; then that first `park` may already be past its check.
-            let fd = self.unpark_fd.load(Ordering::SeqCst);
-            if fd != 0 {
-                let _ = sys::write(fd - 1, &1u64.to_ne_bytes());
-                self.unpark_writes.fetch_add(1, Ordering::Relaxed);
-            }
-            return;
-        }
-        // A full counter (EAGAIN) already means "wake up"; nothing else can
-        // usefully be done about an error here.
-        let _ = sys::write(fd - 1, &1u64.to_ne_bytes());
-        self.unpark_writes.fetch_add(1, Ordering::Relaxed);
+        self.selector.unpark();
     }
 
     /// The time driver's alarm: a timer at `deadline` became the earliest.
@@ -327,12 +122,18 @@ impl<const FDS: usize> Reactor<FDS> {
         }
     }
 
+    /// Whether this is the process-wide reactor, the one that drives time
+    /// (other instances, in tests, only dispatch their own fds).
+    fn drives_time(&self) -> bool {
+        core::ptr::addr_eq(self, super::reactor())
+    }
+
     /// How many eventfd writes [`unpark`](Self::unpark) has made: wakes from
     /// other threads and signal handlers against a parked loop. Wakes that
     /// the loop dispatches itself (readiness, timers, tasks waking tasks)
     /// never count here.
     pub fn unpark_writes(&self) -> u32 {
-        self.unpark_writes.load(Ordering::Relaxed)
+        self.selector.unpark_writes()
     }
 
     /// Blocks until an fd is ready, a timer expires, `max_wait_ns` passes or
@@ -365,17 +166,20 @@ impl<const FDS: usize> Reactor<FDS> {
         blocking: bool,
         awake: impl FnOnce(),
     ) -> Result<usize, Errno> {
-        let ep = self.epoll_fd()?;
-        let early = self.early_unpark.load(Ordering::SeqCst)
-            && self.early_unpark.swap(false, Ordering::SeqCst);
+        let ep = self.selector.epoll_fd()?;
+        let early = self.selector.take_early_unpark();
         let blocking = blocking && !early;
-        if blocking {
+        let timed = self.drives_time();
+        if blocking && timed {
             self.wait_bound.begin();
         }
-        let deadline = time::driver::next_deadline();
+        let deadline = if timed {
+            time::driver::next_deadline()
+        } else {
+            None
+        };
         // Without a freestanding vDSO, reading the clock is a real syscall:
-        // an I/O-only loop (no timers, no caller timeout) never reads it,
-        // here or after the wait.
+        // an I/O-only loop (no timers, no caller timeout) never reads it.
         let timeout_ns = match (blocking, deadline, max_wait_ns) {
             (false, _, _) => Some(0),
             (true, None, None) => None,
@@ -391,7 +195,7 @@ impl<const FDS: usize> Reactor<FDS> {
         };
         crate::trace!("park: epoll wait timeout {:?} ns", timeout_ns);
         let mut events = [EpollEvent::default(); EVENTS_PER_WAIT];
-        let waited = wait(ep, &mut events, timeout_ns);
+        let waited = self.selector.wait(ep, &mut events, timeout_ns);
         self.wait_bound.end();
         let n = match waited {
             Ok(n) => n,
@@ -402,124 +206,28 @@ impl<const FDS: usize> Reactor<FDS> {
             }
         };
         awake();
-        let mut woken = 0;
-        let mut batch = WakeBatch::new();
-        // Each event yields at most two wakers (read, write): the events are
-        // handled a half-batch at a time under the lock, and their wakers
-        // woken after it is released.
-        for chunk in events.get(..n).unwrap_or_default().chunks(WAKE_BATCH / 2) {
-            {
-                let mut st = self.state.lock();
-                for ev in chunk {
-                    let (bits, data) = (ev.events, ev.data);
-                    crate::trace!("event: token {:#x} events {:#x}", data, bits);
-                    if data == UNPARK_TOKEN {
-                        let fd = self.unpark_fd.load(Ordering::Acquire) - 1;
-                        let mut buf = [0u8; 8];
-                        let _ = sys::read(fd, &mut buf);
-                        continue;
-                    }
-                    let Some(slot) = st.registry.get_mut(data as u32, (data >> 32) as u32) else {
-                        continue;
-                    };
-                    let hup = bits & (sys::EPOLLHUP | sys::EPOLLERR) != 0;
-                    if hup {
-                        slot.closed = true;
-                    }
-                    if hup || bits & (sys::EPOLLIN | sys::EPOLLRDHUP | sys::EPOLLPRI) != 0 {
-                        slot.ticks[READ] = slot.ticks[READ].wrapping_add(1);
-                        if let Some(w) = slot.wakers[READ].take() {
-                            batch.push(w);
-                        }
-                    }
-                    if hup || bits & sys::EPOLLOUT != 0 {
-                        slot.ticks[WRITE] = slot.ticks[WRITE].wrapping_add(1);
-                        if let Some(w) = slot.wakers[WRITE].take() {
-                            batch.push(w);
-                        }
-                    }
-                }
-            }
-            woken += batch.wake_all();
+        let done = dispatch(&self.registrations, events.get(..n).unwrap_or_default());
+        if done.unparked {
+            self.selector.clear_unpark();
         }
-        if deadline.is_some() {
-            woken += time::driver::on_alarm();
-        }
-        Ok(woken)
-    }
-}
-
-/// Set once `epoll_pwait2` said `ENOSYS` (kernels before 5.11, QEMU
-/// user-mode before 2026): from then on timed waits round up to milliseconds.
-static PWAIT2_MISSING: AtomicBool = AtomicBool::new(false);
-
-/// One `epoll` wait: `None` blocks until an event, `Some(0)` polls, and a
-/// timed wait uses `epoll_pwait2`'s nanosecond timeout where the kernel has
-/// it (timers then fire within the kernel's timer slack, not up to a
-/// millisecond late). Untimed waits keep `epoll_pwait`.
-fn wait(ep: RawFd, events: &mut [EpollEvent], timeout_ns: Option<u64>) -> Result<usize, Errno> {
-    match timeout_ns {
-        None => sys::epoll_pwait(ep, events, -1),
-        Some(0) => sys::epoll_pwait(ep, events, 0),
-        Some(ns) => {
-            if !PWAIT2_MISSING.load(Ordering::Relaxed) {
-                match sys::epoll_pwait2(ep, events, Some(&Timespec::from_nanos(ns))) {
-                    Err(Errno::ENOSYS) => PWAIT2_MISSING.store(true, Ordering::Relaxed),
-                    r => return r,
-                }
-            }
-            let ms = Instant::from_nanos(ns).millis_until_ceil(Instant::ZERO);
-            sys::epoll_pwait(ep, events, ms)
-        }
-    }
-}
-
-/// Wakers collected under the state lock, woken once it is released (a
-/// foreign waker may do anything, even call back into the reactor). A plain
-/// array rather than a `heapless::Vec`: its `drain` alone put ~220 bytes of
-/// code and a panic site into every program.
-struct WakeBatch {
-    wakers: [Option<Waker>; WAKE_BATCH],
-    len: usize,
-}
-
-impl WakeBatch {
-    const fn new() -> Self {
-        WakeBatch {
-            wakers: [const { None }; WAKE_BATCH],
-            len: 0,
-        }
-    }
-
-    /// Adds `w`; callers leave room (a full batch is woken first), so the
-    /// `None` arm, which would drop the wake, is never taken.
-    fn push(&mut self, w: Waker) {
-        if let Some(slot) = self.wakers.get_mut(self.len) {
-            *slot = Some(w);
-            self.len += 1;
-        }
-    }
-
-    /// Wakes every collected waker in order and empties the batch; returns
-    /// how many it woke.
-    fn wake_all(&mut self) -> usize {
-        let n = self.len;
-        self.len = 0;
-        for w in self.wakers.iter_mut().take(n) {
-            if let Some(w) = w.take() {
-                w.wake();
-            }
-        }
-        n
+        let fired = if deadline.is_some() {
+            time::driver::on_alarm()
+        } else {
+            0
+        };
+        Ok(done.woken + fired)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys;
     use core::future::Future;
+    use core::pin::pin;
+    use core::task::{Context, Waker};
     use std::sync::Arc;
-    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::Wake;
 
     struct Count(AtomicUsize);
@@ -529,10 +237,26 @@ mod tests {
         }
     }
 
+    fn counter() -> (Arc<Count>, Waker) {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        (c.clone(), Waker::from(c))
+    }
+
+    fn woken(c: &Count) -> usize {
+        c.0.load(Ordering::SeqCst)
+    }
+
     fn pipe() -> (sys::OwnedFd, sys::OwnedFd) {
         let [r, w] = sys::pipe2(sys::O_NONBLOCK | sys::O_CLOEXEC).unwrap();
         // SAFETY: fresh fds from pipe2.
         unsafe { (sys::OwnedFd::from_raw(r), sys::OwnedFd::from_raw(w)) }
+    }
+
+    fn read_one(fd: RawFd) -> impl FnMut() -> Result<u8, Errno> {
+        move || {
+            let mut b = [0u8; 1];
+            sys::read(fd, &mut b).map(|_| b[0])
+        }
     }
 
     #[test]
@@ -545,9 +269,9 @@ mod tests {
         let _tb = reactor.register(b.raw(), Interest::Read).unwrap();
         assert_eq!(
             reactor.register(c.raw(), Interest::Read),
-            Err(crate::io::Error::Capacity(CapacityError::Registrations {
-                capacity: 2
-            }))
+            Err(crate::io::Error::Capacity(
+                super::super::CapacityError::Registrations { capacity: 2 }
+            ))
         );
         reactor.deregister(ta).unwrap();
         assert!(
@@ -557,37 +281,200 @@ mod tests {
     }
 
     #[test]
-    fn readiness_wakes_the_parked_waker_once_and_ticks() {
+    fn readiness_wakes_the_waiting_operation_once() {
         let reactor: Reactor<4> = Reactor::new();
         let (r, w) = pipe();
         let token = reactor.register(r.raw(), Interest::Read).unwrap();
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        let waker = Waker::from(count.clone());
+        let (count, waker) = counter();
         let mut cx = Context::from_waker(&waker);
-        let tick = reactor.tick(token, Direction::Read);
-        let mut buf = [0u8; 8];
-        assert_eq!(sys::read(r.raw(), &mut buf), Err(Errno::EAGAIN));
-        assert!(
-            reactor
-                .poll_ready(token, Direction::Read, tick, &mut cx)
-                .is_pending()
-        );
+        let mut op = pin!(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
+        assert!(op.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(reactor.waiters(), 1);
         sys::write(w.raw(), b"x").unwrap();
         assert_eq!(reactor.park(Some(1_000_000_000)).unwrap(), 1);
-        assert_eq!(count.0.load(Ordering::SeqCst), 1);
-        // The tick moved: a stale EAGAIN observation retries instead of waiting.
-        assert!(
-            reactor
-                .poll_ready(token, Direction::Read, tick, &mut cx)
-                .is_ready()
-        );
+        assert_eq!(woken(&count), 1);
+        assert_eq!(reactor.waiters(), 0, "a woken waiter is unlinked");
+        assert_eq!(op.as_mut().poll(&mut cx), core::task::Poll::Ready(Ok(b'x')));
         // No new edge: parking times out without waking anyone.
         assert_eq!(reactor.park(Some(1_000_000)).unwrap(), 0);
-        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        assert_eq!(woken(&count), 1);
     }
 
     #[test]
-    fn park_returns_on_unpark_and_on_timer() {
+    fn an_edge_during_the_call_is_not_lost() {
+        let reactor: Reactor<4> = Reactor::new();
+        let (r, w) = pipe();
+        let token = reactor.register(r.raw(), Interest::Read).unwrap();
+        let (count, waker) = counter();
+        let mut cx = Context::from_waker(&waker);
+        // The call says EAGAIN, but data arrives and is dispatched between
+        // the tick read and the wait: the wait must not happen.
+        let mut calls = 0;
+        let fd = r.raw();
+        let rr = &reactor;
+        let mut op = pin!(reactor.io(Some(token), Direction::Read, || {
+            calls += 1;
+            if calls == 1 {
+                sys::write(w.raw(), b"y").unwrap();
+                rr.poll_events().unwrap();
+                return Err(Errno::EAGAIN);
+            }
+            read_one(fd)()
+        }));
+        assert_eq!(op.as_mut().poll(&mut cx), core::task::Poll::Ready(Ok(b'y')));
+        assert_eq!(woken(&count), 0);
+        assert_eq!(reactor.waiters(), 0);
+    }
+
+    #[test]
+    fn every_waiter_of_an_edge_is_woken_and_the_losers_wait_again() {
+        let reactor: Reactor<4> = Reactor::new();
+        let (r, w) = pipe();
+        let token = reactor.register(r.raw(), Interest::Read).unwrap();
+        let (ca, wa) = counter();
+        let (cb, wb) = counter();
+        let mut a = pin!(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
+        let mut b = pin!(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
+        assert!(a.as_mut().poll(&mut Context::from_waker(&wa)).is_pending());
+        assert!(b.as_mut().poll(&mut Context::from_waker(&wb)).is_pending());
+        assert_eq!(reactor.waiters(), 2);
+        sys::write(w.raw(), b"1").unwrap();
+        assert_eq!(reactor.park(Some(1_000_000_000)).unwrap(), 2);
+        assert_eq!((woken(&ca), woken(&cb)), (1, 1));
+        // One byte: the first to retry gets it, the other waits again.
+        assert!(a.as_mut().poll(&mut Context::from_waker(&wa)).is_ready());
+        assert!(b.as_mut().poll(&mut Context::from_waker(&wb)).is_pending());
+        assert_eq!(reactor.waiters(), 1);
+        sys::write(w.raw(), b"2").unwrap();
+        assert_eq!(reactor.park(Some(1_000_000_000)).unwrap(), 1);
+        assert_eq!(woken(&cb), 2);
+        assert_eq!(
+            b.as_mut().poll(&mut Context::from_waker(&wb)),
+            core::task::Poll::Ready(Ok(b'2'))
+        );
+    }
+
+    #[test]
+    fn more_waiters_than_a_wake_batch_are_all_woken() {
+        const N: usize = 100;
+        let reactor: Reactor<4> = Reactor::new();
+        let (r, w) = pipe();
+        let token = reactor.register(r.raw(), Interest::Read).unwrap();
+        let (count, waker) = counter();
+        let mut cx = Context::from_waker(&waker);
+        let mut ops: std::vec::Vec<_> = (0..N)
+            .map(|_| Box::pin(reactor.io(Some(token), Direction::Read, read_one(r.raw()))))
+            .collect();
+        for op in &mut ops {
+            assert!(op.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(reactor.waiters(), N);
+        sys::write(w.raw(), b"z").unwrap();
+        assert_eq!(reactor.park(Some(1_000_000_000)).unwrap(), N);
+        assert_eq!(woken(&count), N);
+        assert_eq!(reactor.waiters(), 0);
+    }
+
+    #[test]
+    fn a_dropped_operation_leaves_no_waiter() {
+        let reactor: Reactor<4> = Reactor::new();
+        let (r, w) = pipe();
+        let token = reactor.register(r.raw(), Interest::Read).unwrap();
+        let (count, waker) = counter();
+        let mut cx = Context::from_waker(&waker);
+        {
+            let mut a = Box::pin(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
+            let mut b = Box::pin(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
+            let mut c = Box::pin(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
+            assert!(a.as_mut().poll(&mut cx).is_pending());
+            assert!(b.as_mut().poll(&mut cx).is_pending());
+            assert!(c.as_mut().poll(&mut cx).is_pending());
+            assert_eq!(reactor.waiters(), 3);
+            // From the middle, then the ends.
+            drop(b);
+            assert_eq!(reactor.waiters(), 2);
+            drop(c);
+            drop(a);
+        }
+        assert_eq!(reactor.waiters(), 0);
+        sys::write(w.raw(), b"x").unwrap();
+        assert_eq!(reactor.park(Some(1_000_000_000)).unwrap(), 0);
+        assert_eq!(woken(&count), 0);
+    }
+
+    #[test]
+    fn hang_up_wakes_both_directions() {
+        let reactor: Reactor<4> = Reactor::new();
+        let (r, w) = pipe();
+        let token = reactor.register(r.raw(), Interest::Both).unwrap();
+        let (cr, wr) = counter();
+        let (cw, ww) = counter();
+        let mut reader = pin!(reactor.io(Some(token), Direction::Read, read_one(r.raw())));
+        // A pipe's read end never becomes writable: only HUP can end this.
+        let mut writer = pin!(reactor.io(Some(token), Direction::Write, || {
+            Err::<(), _>(Errno::EAGAIN)
+        }));
+        assert!(
+            reader
+                .as_mut()
+                .poll(&mut Context::from_waker(&wr))
+                .is_pending()
+        );
+        assert!(
+            writer
+                .as_mut()
+                .poll(&mut Context::from_waker(&ww))
+                .is_pending()
+        );
+        drop(w);
+        assert_eq!(reactor.park(Some(1_000_000_000)).unwrap(), 2);
+        assert_eq!((woken(&cr), woken(&cw)), (1, 1));
+        // The reader sees end of file (read returns 0 bytes: `b[0]` is 0).
+        assert!(
+            reader
+                .as_mut()
+                .poll(&mut Context::from_waker(&wr))
+                .is_ready()
+        );
+    }
+
+    #[test]
+    fn deregistering_wakes_every_waiter() {
+        const N: usize = 40;
+        let reactor: Reactor<4> = Reactor::new();
+        let (r, _w) = pipe();
+        let token = reactor.register(r.raw(), Interest::Both).unwrap();
+        let (count, waker) = counter();
+        let mut cx = Context::from_waker(&waker);
+        let mut ops: std::vec::Vec<_> = (0..N)
+            .map(|i| {
+                let dir = if i % 2 == 0 {
+                    Direction::Read
+                } else {
+                    Direction::Write
+                };
+                Box::pin(reactor.io(Some(token), dir, || Err::<(), _>(Errno::EAGAIN)))
+            })
+            .collect();
+        for op in &mut ops {
+            assert!(op.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(reactor.waiters(), N);
+        reactor.deregister(token).unwrap();
+        assert_eq!(woken(&count), N);
+        assert_eq!(reactor.waiters(), 0);
+        assert_eq!(reactor.registrations(), 0);
+        // The freed slot is reused; the old operations, dropped now, must
+        // not touch the new registration's lists.
+        let t2 = reactor.register(r.raw(), Interest::Read).unwrap();
+        let mut fresh = pin!(reactor.io(Some(t2), Direction::Read, read_one(r.raw())));
+        assert!(fresh.as_mut().poll(&mut cx).is_pending());
+        drop(ops);
+        assert_eq!(reactor.waiters(), 1);
+    }
+
+    #[test]
+    fn park_returns_on_an_earlier_unpark() {
         let reactor: Reactor<4> = Reactor::new();
         reactor.unpark();
         let start = std::time::Instant::now();
@@ -597,27 +484,6 @@ mod tests {
             "an earlier unpark is latched"
         );
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        let waker = Waker::from(count.clone());
-        let mut sleep = core::pin::pin!(time::sleep(time::Duration::from_millis(5)));
-        let start = Instant::now();
-        assert!(
-            sleep
-                .as_mut()
-                .poll(&mut Context::from_waker(&waker))
-                .is_pending()
-        );
-        // The timer bounds the wait even with no timeout given.
-        while count.0.load(Ordering::SeqCst) == 0 {
-            reactor.park(None).unwrap();
-        }
-        assert!(start.elapsed() >= time::Duration::from_millis(5));
-        assert!(
-            sleep
-                .as_mut()
-                .poll(&mut Context::from_waker(&waker))
-                .is_ready()
-        );
     }
 
     #[test]

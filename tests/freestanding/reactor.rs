@@ -1,4 +1,4 @@
-//! Reactor, timers and async I/O (issue 4), run natively and under QEMU by
+//! Reactor, timers and async I/O, run natively and under QEMU by
 //! `cargo xtask test`. Each case runs its own `block_on`.
 #![no_std]
 #![no_main]
@@ -39,6 +39,9 @@ fn main() -> i32 {
         interval_ticks_on_schedule,
         stdin_from_dev_null_reads_eof,
         deregistration_on_drop_frees_slots,
+        two_readers_of_one_pipe_both_finish,
+        two_writers_of_one_socket_both_finish,
+        dropped_waiting_operations_leave_no_waiter,
     ])
 }
 
@@ -462,4 +465,226 @@ fn deregistration_on_drop_frees_slots() -> Outcome {
     }
     check_eq!(reactor().registrations(), before);
     Ok(())
+}
+
+/// A value the tasks of one case share through a `static`: a task's
+/// arguments are `'static` and there is no heap to share from.
+struct Shared<T> {
+    value: core::cell::UnsafeCell<Option<T>>,
+}
+
+// SAFETY: `put` runs only while nobody holds a reference from `get` (before
+// the tasks are spawned and after they all ended, see its contract), and
+// `get` hands out shared references to a `Sync` value.
+unsafe impl<T: Sync> Sync for Shared<T> {}
+
+impl<T> Shared<T> {
+    const fn new() -> Self {
+        Shared {
+            value: core::cell::UnsafeCell::new(None),
+        }
+    }
+
+    /// Stores `value` and returns a `'static` reference to it.
+    ///
+    /// # Safety
+    ///
+    /// No reference returned by an earlier `put` may be alive.
+    unsafe fn put(&'static self, value: T) -> &'static T {
+        // SAFETY: by the contract, nothing borrows the cell now.
+        unsafe { (*self.value.get()).insert(value) }
+    }
+
+    /// Drops the stored value.
+    ///
+    /// # Safety
+    ///
+    /// No reference returned by `put` may be alive.
+    unsafe fn clear(&'static self) {
+        // SAFETY: by the contract, nothing borrows the cell now.
+        unsafe { *self.value.get() = None };
+    }
+}
+
+/// Why a task sharing an fd did not get its bytes.
+#[derive(Debug)]
+#[allow(
+    dead_code,
+    reason = "the error is read through Debug, in a failure message"
+)]
+enum SharedFail {
+    TimedOut,
+    Eof,
+    Io(Error),
+}
+
+/// How long a shared-fd task waits before giving up: the cases check that
+/// they finished far sooner.
+const SHARED_PATIENCE_MS: u64 = 5000;
+
+static SHARED_PIPE: Shared<io::AsyncFd> = Shared::new();
+
+bitwake::task! {
+    pool_size = 2;
+    async fn shared_reader(r: &'static io::AsyncFd) -> Result<u8, SharedFail> {
+        let mut b = [0u8; 1];
+        match timeout(ms(SHARED_PATIENCE_MS), r.read(&mut b)).await {
+            Ok(Ok(1)) => Ok(b[0]),
+            Ok(Ok(_)) => Err(SharedFail::Eof),
+            Ok(Err(e)) => Err(SharedFail::Io(e)),
+            Err(_) => Err(SharedFail::TimedOut),
+        }
+    }
+}
+
+/// Two tasks read the same pipe: both wait, one write brings a byte for
+/// each. Both must be woken by that one edge; a reactor that kept one waker
+/// per direction let the second waiter replace the first, which then slept
+/// until its timeout.
+fn two_readers_of_one_pipe_both_finish() -> Outcome {
+    let (r, w) = io::pipe().map_err(io_err)?;
+    // SAFETY: no task of this case runs yet, so nothing borrows the cell.
+    let r = unsafe { SHARED_PIPE.put(r) };
+    let outcome = block_on(async {
+        let spawn_err = |e| Failure::new(format_args!("spawn: {e}"));
+        let a = spawn(shared_reader(r)).map_err(spawn_err)?;
+        let b = spawn(shared_reader(r)).map_err(spawn_err)?;
+        // Let both readers find the pipe empty and wait.
+        sleep(ms(20)).await;
+        let start = Instant::now();
+        check_eq!(w.write(b"ab").await.map_err(io_err)?, 2);
+        let (a, b) = join(a, b).await;
+        let elapsed = start.elapsed();
+        let (a, b) = match (a, b) {
+            (Ok(Ok(a)), Ok(Ok(b))) => (a, b),
+            other => return Err(Failure::new(format_args!("readers: {other:?}"))),
+        };
+        check!(
+            (a, b) == (b'a', b'b') || (a, b) == (b'b', b'a'),
+            "readers got {a} and {b}"
+        );
+        check!(
+            elapsed < ms(SHARED_PATIENCE_MS / 2),
+            "a reader was not woken by its byte: both done after {elapsed:?}"
+        );
+        Ok(())
+    });
+    if outcome.is_ok() {
+        // SAFETY: both readers ended (their handles resolved), so no
+        // reference to the pipe is left.
+        unsafe { SHARED_PIPE.clear() };
+    }
+    outcome
+}
+
+static SHARED_STREAM: Shared<TcpStream> = Shared::new();
+
+/// Bytes each writer sends: together more than the receive buffer and the
+/// shrunken send buffer hold, so both writers block before the reader
+/// starts.
+const WRITER_BYTES: usize = 1024 * 1024;
+
+bitwake::task! {
+    pool_size = 2;
+    async fn shared_writer(s: &'static TcpStream, byte: u8) -> Result<usize, SharedFail> {
+        let chunk = [byte; 1024];
+        let mut sent = 0;
+        while sent < WRITER_BYTES {
+            let part = &chunk[..chunk.len().min(WRITER_BYTES - sent)];
+            match timeout(ms(SHARED_PATIENCE_MS), s.write(part)).await {
+                Ok(Ok(0)) => return Err(SharedFail::Eof),
+                Ok(Ok(n)) => sent += n,
+                Ok(Err(e)) => return Err(SharedFail::Io(e)),
+                Err(_) => return Err(SharedFail::TimedOut),
+            }
+        }
+        Ok(sent)
+    }
+}
+
+/// Two tasks write to the same socket until its (small) buffer is full, so
+/// both wait for writability; the reader then drains. Every writable edge
+/// must wake both writers.
+fn two_writers_of_one_socket_both_finish() -> Outcome {
+    let outcome = block_on(async {
+        let (client, server) = connected_pair().await.map_err(io_err)?;
+        // A small send buffer: the writers wait for writability many times.
+        // (A small receive buffer would make the transfer crawl on delayed
+        // ACKs instead.)
+        sys::setsockopt_int(client.raw_fd(), sys::SOL_SOCKET, sys::SO_SNDBUF, 4096)?;
+        // SAFETY: no task of this case runs yet, so nothing borrows the cell.
+        let client = unsafe { SHARED_STREAM.put(client) };
+        let spawn_err = |e| Failure::new(format_args!("spawn: {e}"));
+        let a = spawn(shared_writer(client, b'a')).map_err(spawn_err)?;
+        let b = spawn(shared_writer(client, b'b')).map_err(spawn_err)?;
+        // Let both writers fill the buffers and wait.
+        sleep(ms(20)).await;
+        let start = Instant::now();
+        let mut counts = [0usize; 2];
+        let mut buf = [0u8; 4096];
+        while counts[0] + counts[1] < 2 * WRITER_BYTES {
+            let n = match timeout(ms(SHARED_PATIENCE_MS), server.read(&mut buf)).await {
+                Ok(Ok(0)) => break,
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => return Err(io_err(e)),
+                Err(_) => break,
+            };
+            for &x in &buf[..n] {
+                match x {
+                    b'a' => counts[0] += 1,
+                    b'b' => counts[1] += 1,
+                    _ => check!(false, "stray byte {x}"),
+                }
+            }
+        }
+        let (a, b) = join(a, b).await;
+        let elapsed = start.elapsed();
+        match (a, b) {
+            (Ok(Ok(a)), Ok(Ok(b))) => check_eq!((a, b), (WRITER_BYTES, WRITER_BYTES)),
+            other => return Err(Failure::new(format_args!("writers: {other:?}"))),
+        }
+        check_eq!(counts, [WRITER_BYTES, WRITER_BYTES]);
+        check!(
+            elapsed < ms(SHARED_PATIENCE_MS / 2),
+            "a writer was not woken by a writable edge: both done after {elapsed:?}"
+        );
+        Ok(())
+    });
+    if outcome.is_ok() {
+        // SAFETY: both writers ended (their handles resolved), so no
+        // reference to the stream is left.
+        unsafe { SHARED_STREAM.clear() };
+    }
+    outcome
+}
+
+/// Operations dropped while they wait (a lost `select`, an expired
+/// `timeout`) unlink their waiters: none is left behind, and the fd works
+/// as before.
+fn dropped_waiting_operations_leave_no_waiter() -> Outcome {
+    block_on(async {
+        let (r, w) = io::pipe().map_err(io_err)?;
+        let before = reactor().waiters();
+        let mut buf = [0u8; 1];
+        let probe = async {
+            sleep(ms(10)).await;
+            reactor().waiters()
+        };
+        match select(r.read(&mut buf), probe).await {
+            Either::Right(waiting) => check_eq!(waiting, before + 1),
+            Either::Left(n) => check!(false, "read of an empty pipe ended: {n:?}"),
+        }
+        check_eq!(reactor().waiters(), before);
+        // Two reads waiting in one task, both dropped by the timeout.
+        let (mut a, mut b) = ([0u8; 1], [0u8; 1]);
+        let both = timeout(ms(10), join(r.read(&mut a), r.read(&mut b))).await;
+        check!(both.is_err(), "reads of an empty pipe ended: {both:?}");
+        check_eq!(reactor().waiters(), before);
+        // The pipe still works, and nothing stale is woken on its edges.
+        check_eq!(w.write(b"q").await.map_err(io_err)?, 1);
+        check_eq!(r.read(&mut buf).await.map_err(io_err)?, 1);
+        check_eq!(buf[0], b'q');
+        check_eq!(reactor().waiters(), before);
+        Ok(())
+    })
 }
