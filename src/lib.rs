@@ -31,6 +31,7 @@ pub mod reactor;
 pub mod sys;
 
 pub mod trace;
+mod waitlist;
 
 #[cfg(feature = "rt")]
 pub mod rt;
@@ -48,6 +49,7 @@ pub mod executor;
     )
 ))]
 mod platform;
+pub mod sync;
 pub mod time;
 
 #[cfg(any(
