@@ -13,11 +13,14 @@
 //! any code, including code that uses the same channel.
 //!
 //! * [`Channel`]: a bounded multi-producer, multi-consumer queue.
+//! * [`Mutex`]: an async lock handed to waiters in arrival order.
 
 mod channel;
+mod mutex;
 
 use crate::time::lock::Lock;
 
 pub use channel::{
     Channel, Receiver, Recv, RecvError, Send, SendError, Sender, TryRecvError, TrySendError,
 };
+pub use mutex::{LockFuture, Mutex, MutexGuard};
