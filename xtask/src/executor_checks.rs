@@ -9,7 +9,7 @@
 //! cargo build -p bitwake --target thumbv7em-none-eabihf
 //! cargo build -p bitwake --target riscv32imac-unknown-none-elf
 //! cargo build -p bitwake --target thumbv6m-none-eabi --features critical-section
-//! cargo +nightly miri test -p bitwake --test 'executor_*'
+//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*'
 //! cargo +nightly miri test -p bitwake --lib -- executor:: time::
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
@@ -30,7 +30,7 @@ const CROSS: &[(&str, &[&str])] = &[
     ("riscv32imac-unknown-none-elf", &[]),
 ];
 
-/// The executor's integration tests (Miri runs these).
+/// The executor's and `sync`'s integration tests (Miri runs these).
 const TESTS: &[&str] = &[
     "executor_smoke",
     "executor_spawn",
@@ -39,6 +39,9 @@ const TESTS: &[&str] = &[
     "executor_interop",
     "executor_alloc",
     "executor_local",
+    "sync_channel",
+    "sync_mutex",
+    "sync_alloc",
 ];
 
 use crate::tools::cargo;
