@@ -57,7 +57,7 @@ fn zero_allocations() {
         for i in 0..100 {
             PING.send(i).await.unwrap();
             // Sometimes start a receive and abandon it (cancellation path).
-            let got = if i % 10 == 0 {
+            let got = if i.is_multiple_of(10) {
                 match select(PONG.recv(), yield_now()).await {
                     bitwake::executor::Either::Left(r) => Some(r),
                     bitwake::executor::Either::Right(()) => None,

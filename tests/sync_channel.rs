@@ -28,7 +28,7 @@ bitwake::task! {
     async fn producer(base: u64, n: u64) {
         for i in 0..n {
             PIPE.send(base + i).await.unwrap();
-            if i % 7 == 0 {
+            if i.is_multiple_of(7) {
                 yield_now().await;
             }
         }
@@ -337,7 +337,7 @@ fn threads_exchange_exact_totals_with_cancelled_receives() {
                 let mut i = 0u64;
                 loop {
                     i += 1;
-                    if (i + k as u64) % 3 == 0 {
+                    if (i + k as u64).is_multiple_of(3) {
                         // Start a receive and abandon it after one poll.
                         let mut f = pin!(CH.recv());
                         if let Poll::Ready(r) = poll(f.as_mut(), &noop) {

@@ -137,7 +137,7 @@ fn threads_count_exactly_with_abandoned_locks() {
             std::thread::spawn(move || {
                 let (_, noop) = counter();
                 for i in 0..per {
-                    if (i + k) % 5 == 0 {
+                    if (i + k).is_multiple_of(5) {
                         // Ask and give up after one poll: a future dropped
                         // while queued (or after the lock was handed to it)
                         // must leave the lock usable.

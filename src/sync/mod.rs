@@ -14,9 +14,13 @@
 //!
 //! * [`Channel`]: a bounded multi-producer, multi-consumer queue.
 //! * [`Mutex`]: an async lock handed to waiters in arrival order.
+//! * [`Semaphore`]: permits, acquired in arrival order, returned on drop.
+//! * [`Signal`]: the latest value wins.
 
 mod channel;
 mod mutex;
+mod semaphore;
+mod signal;
 
 use crate::time::lock::Lock;
 
@@ -24,3 +28,5 @@ pub use channel::{
     Channel, Receiver, Recv, RecvError, Send, SendError, Sender, TryRecvError, TrySendError,
 };
 pub use mutex::{LockFuture, Mutex, MutexGuard};
+pub use semaphore::{Acquire, Permit, Semaphore};
+pub use signal::{Signal, Wait};

@@ -206,7 +206,7 @@ fn channel_between_tasks_that_sleep() -> Outcome {
         let b = bitwake::spawn(ticker(100, 20)).unwrap();
         let (mut sum, mut count, mut last_a, mut last_b) = (0u32, 0u32, None, None);
         while count < 40 {
-            if count % 4 == 0 {
+            if count.is_multiple_of(4) {
                 bitwake::time::sleep(bitwake::time::Duration::from_millis(3)).await;
             }
             let Ok(v) = TICKS.recv().await else { break };

@@ -42,6 +42,8 @@ const TESTS: &[&str] = &[
     "sync_channel",
     "sync_mutex",
     "sync_alloc",
+    "sync_semaphore",
+    "sync_signal",
 ];
 
 use crate::tools::cargo;
