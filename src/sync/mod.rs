@@ -16,9 +16,13 @@
 //! * [`Mutex`]: an async lock handed to waiters in arrival order.
 //! * [`Semaphore`]: permits, acquired in arrival order, returned on drop.
 //! * [`Signal`]: the latest value wins.
+//! * [`Notify`]: wake one task (or store a permit) or all.
+//! * [`OneShot`]: a value sent once.
 
 mod channel;
 mod mutex;
+mod notify;
+mod oneshot;
 mod semaphore;
 mod signal;
 
@@ -28,5 +32,7 @@ pub use channel::{
     Channel, Receiver, Recv, RecvError, Send, SendError, Sender, TryRecvError, TrySendError,
 };
 pub use mutex::{LockFuture, Mutex, MutexGuard};
+pub use notify::{Notified, Notify};
+pub use oneshot::{OneShot, OneShotRecv};
 pub use semaphore::{Acquire, Permit, Semaphore};
 pub use signal::{Signal, Wait};

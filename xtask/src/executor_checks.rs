@@ -10,7 +10,7 @@
 //! cargo build -p bitwake --target riscv32imac-unknown-none-elf
 //! cargo build -p bitwake --target thumbv6m-none-eabi --features critical-section
 //! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*'
-//! cargo +nightly miri test -p bitwake --lib -- executor:: time::
+//! cargo +nightly miri test -p bitwake --lib -- executor:: time:: waitlist::
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
 //! ```
@@ -44,6 +44,7 @@ const TESTS: &[&str] = &[
     "sync_alloc",
     "sync_semaphore",
     "sync_signal",
+    "sync_notify",
 ];
 
 use crate::tools::cargo;
@@ -100,13 +101,13 @@ pub fn run(root: &Path, summary: &mut Summary) {
         summary.record("[executor] Miri: executor tests", succeeds(c));
 
         // The core's own unit tests that touch no OS: the executor's
-        // bitmaps and pools, the timer queue.
+        // bitmaps and pools, the timer queue, the intrusive wait list.
         let mut c = Command::new("cargo");
         c.current_dir(root)
             .args(["+nightly", "miri", "test", "-p", "bitwake", "--lib"])
             .arg("--target-dir")
             .arg(target_dir.join("miri"))
-            .args(["--", "executor::", "time::"]);
+            .args(["--", "executor::", "time::", "waitlist::"]);
         summary.record("[executor] Miri: core unit tests", succeeds(c));
 
         // bitwake-http's unit tests touch no OS either (the client's tests
