@@ -13,6 +13,7 @@
 //! cargo +nightly miri test -p bitwake --lib -- executor:: time:: waitlist::
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
 //! ```
 
 use crate::process::succeeds;
@@ -140,4 +141,13 @@ pub fn run(root: &Path, summary: &mut Summary) {
         .arg("--target-dir")
         .arg(target_dir.join("loom"));
     summary.record("[executor] loom: executor_loom", succeeds(c));
+
+    say("sync: loom models of channel close and mutex hand-off");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args(["test", "--release", "-p", "bitwake", "--test", "sync_loom"])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[sync] loom: sync_loom", succeeds(c));
 }
