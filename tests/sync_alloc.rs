@@ -4,7 +4,7 @@
 //! A counting global allocator; the measured section runs on one thread with
 //! a spinning park, and this binary has a single test.
 use bitwake::executor::{Executor, SpinPark, select, yield_now};
-use bitwake::sync::{Channel, RecvError};
+use bitwake::sync::{Channel, Mutex, Notify, OneShot, RecvError, Semaphore, Signal};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
@@ -34,6 +34,28 @@ static PARK: SpinPark = SpinPark;
 static EXEC: Executor = Executor::new(&PARK);
 static PING: Channel<u32, 1> = Channel::new();
 static PONG: Channel<u32, 1> = Channel::new();
+
+static M: Mutex<u32> = Mutex::new(0);
+static SEM: Semaphore = Semaphore::new(1);
+static SIG: Signal<u32> = Signal::new();
+static NOTE: Notify = Notify::new();
+static ONE: OneShot<u32> = OneShot::new();
+
+bitwake::task! {
+    pool_size = 2;
+    async fn contend(k: u32) -> u32 {
+        for _ in 0..10 {
+            let mut g = M.lock().await;
+            let p = SEM.acquire(1).await;
+            yield_now().await;
+            *g += k;
+            drop(p);
+        }
+        NOTE.notified().await;
+        SIG.signal(k);
+        k
+    }
+}
 
 bitwake::task! {
     pool_size = 1;
@@ -74,7 +96,26 @@ fn zero_allocations() {
         PING.close();
         let echoed = e.await.unwrap();
         PONG.close();
-        (sum, echoed, PONG.recv().await)
+        let closed = PONG.recv().await;
+        // The other primitives, with contention and waiting.
+        let a = EXEC.spawn(contend(1)).unwrap();
+        let b = EXEC.spawn(contend(2)).unwrap();
+        yield_now().await;
+        NOTE.notify_waiters();
+        // One notification at a time: each wakes a waiting task or is kept
+        // as the permit, and is used before the next.
+        let mut s1 = 0;
+        for _ in 0..2 {
+            NOTE.notify_one();
+            s1 += SIG.wait().await;
+        }
+        let (ra, rb) = (a.await.unwrap(), b.await.unwrap());
+        assert_eq!(s1, ra + rb);
+        ONE.send(s1 + ra + rb).unwrap();
+        let one = ONE.recv().await.unwrap();
+        assert_eq!(one, 6);
+        assert_eq!(*M.lock().await, 30);
+        (sum, echoed, closed)
     });
     let after = ALLOCS.load(SeqCst);
     assert_eq!(echoed, 100);
