@@ -58,6 +58,7 @@ pub mod executor;
     )
 ))]
 mod platform;
+pub mod sync;
 pub mod time;
 
 #[cfg(any(

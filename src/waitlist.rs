@@ -60,6 +60,11 @@ pub(crate) struct Waiter {
     /// Whether the node is in a list. Written under the list's lock; read
     /// without it by [`is_linked`](Waiter::is_linked).
     linked: AtomicBool,
+    /// Whether the node left its list through
+    /// [`take_marked`](WaitList::take_marked) (a wake-up that carries
+    /// something, e.g. one notification). Only accessed under the list's
+    /// lock; atomic only to need no `unsafe`, and it fits in the padding.
+    marked: AtomicBool,
     _pinned: PhantomPinned,
 }
 
@@ -81,6 +86,7 @@ impl Waiter {
                 waker: None,
             }),
             linked: AtomicBool::new(false),
+            marked: AtomicBool::new(false),
             _pinned: PhantomPinned,
         }
     }
@@ -93,6 +99,13 @@ impl Waiter {
     /// the lock and calls [`WaitList::remove`], which checks again.
     pub(crate) fn is_linked(&self) -> bool {
         self.linked.load(Ordering::Acquire)
+    }
+
+    /// Whether the node was unlinked by
+    /// [`take_marked`](WaitList::take_marked) since it was last pushed. Call
+    /// it under the list's lock.
+    pub(crate) fn is_marked(&self) -> bool {
+        self.marked.load(Ordering::Relaxed)
     }
 }
 
@@ -165,6 +178,7 @@ impl WaitList {
             return;
         }
         node.waker = Some(waker.clone());
+        waiter.marked.store(false, Ordering::Relaxed);
         node.prev = self.tail;
         node.next = None;
         match self.tail {
@@ -201,6 +215,18 @@ impl WaitList {
         let first = self.head?;
         // SAFETY: the head is linked in this list; we hold the lock (`&mut`
         // to a list that lives under it).
+        Some(unsafe { self.unlink(first) })
+    }
+
+    /// As [`take`](Self::take), and marks the node so that its owner can
+    /// tell (with [`Waiter::is_marked`]) that this wake-up was meant for it
+    /// alone, and pass it on if it gives up.
+    pub(crate) fn take_marked(&mut self) -> Option<Waker> {
+        let first = self.head?;
+        // SAFETY: the head is linked in this list, hence alive; we hold the
+        // lock. The mark is written before `unlink` releases the node.
+        unsafe { first.as_ref().marked.store(true, Ordering::Relaxed) };
+        // SAFETY: as in `take`.
         Some(unsafe { self.unlink(first) })
     }
 
@@ -362,6 +388,27 @@ mod tests {
             assert_eq!(list.len(), 1);
             assert!(list.take().is_some());
         }
+    }
+
+    #[test]
+    fn take_marked_marks_and_push_clears_the_mark() {
+        let mut list = WaitList::new();
+        let (_, w) = counter(0);
+        let na = core::pin::pin!(Waiter::new());
+        let nb = core::pin::pin!(Waiter::new());
+        // SAFETY: as in the tests above.
+        unsafe {
+            list.push(na.as_ref(), &w);
+            list.push(nb.as_ref(), &w);
+        }
+        assert!(list.take_marked().is_some());
+        assert!(list.take().is_some());
+        assert!(na.is_marked() && !nb.is_marked());
+        // SAFETY: as above.
+        unsafe { list.push(na.as_ref(), &w) };
+        assert!(!na.is_marked());
+        assert!(list.take().is_some());
+        assert!(list.take_marked().is_none());
     }
 
     /// The intended use: a future holds the node, waits in a list behind a

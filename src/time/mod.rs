@@ -16,7 +16,7 @@
 pub mod driver;
 mod instant;
 mod interval;
-mod lock;
+pub(crate) mod lock;
 mod queue;
 mod schedule;
 mod sleep;

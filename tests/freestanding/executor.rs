@@ -1,5 +1,6 @@
 //! The static executor in a freestanding program: spawn, join,
-//! abort, full pools, wakes from a signal handler, run natively and under
+//! abort, full pools, wakes from a signal handler, `sync` channels and
+//! mutexes between tasks that sleep, run natively and under
 //! QEMU by `cargo xtask test` (bin `test-executor` in `programs/`).
 #![no_std]
 #![no_main]
@@ -24,6 +25,8 @@ fn main() -> i32 {
         shutdown_drops_unfinished_tasks,
         yield_storm_is_fair,
         default_executor_parks_in_the_reactor,
+        channel_between_tasks_that_sleep,
+        mutex_held_across_a_sleep,
     ])
 }
 
@@ -177,5 +180,94 @@ fn default_executor_parks_in_the_reactor() -> Outcome {
     // `bitwake::block_on` is the default executor with the reactor's park.
     let r = bitwake::block_on(async { bitwake::spawn(on_default(21)).unwrap().await });
     check_eq!(r, Ok(42));
+    Ok(())
+}
+
+static TICKS: bitwake::sync::Channel<u32, 2> = bitwake::sync::Channel::new();
+
+bitwake::task! {
+    pool_size = 2;
+    async fn ticker(base: u32, n: u32) {
+        for i in 0..n {
+            bitwake::time::sleep(bitwake::time::Duration::from_millis(1)).await;
+            if TICKS.send(base + i).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn channel_between_tasks_that_sleep() -> Outcome {
+    // Two producers that sleep between sends, a consumer that sleeps between
+    // receives (so the 2-slot channel fills and senders wait): every value
+    // arrives once, in order per producer, and close ends the stream.
+    let r = bitwake::block_on(async {
+        let a = bitwake::spawn(ticker(0, 20)).unwrap();
+        let b = bitwake::spawn(ticker(100, 20)).unwrap();
+        let (mut sum, mut count, mut last_a, mut last_b) = (0u32, 0u32, None, None);
+        while count < 40 {
+            if count.is_multiple_of(4) {
+                bitwake::time::sleep(bitwake::time::Duration::from_millis(3)).await;
+            }
+            let Ok(v) = TICKS.recv().await else { break };
+            let last = if v < 100 { &mut last_a } else { &mut last_b };
+            if last.is_some_and(|l| l >= v) {
+                return Err(v);
+            }
+            *last = Some(v);
+            sum += v;
+            count += 1;
+        }
+        let (ra, rb) = (a.await, b.await);
+        TICKS.close();
+        let closed = TICKS.recv().await;
+        Ok((sum, count, ra.is_ok() && rb.is_ok(), closed.is_err()))
+    });
+    check_eq!(
+        r,
+        Ok((
+            (0..20).sum::<u32>() + (100..120).sum::<u32>(),
+            40,
+            true,
+            true
+        ))
+    );
+    Ok(())
+}
+
+static GUARDED: bitwake::sync::Mutex<(u32, bool)> = bitwake::sync::Mutex::new((0, false));
+
+bitwake::task! {
+    pool_size = 3;
+    async fn hold_and_sleep(n: u32) -> bool {
+        for _ in 0..n {
+            let mut g = GUARDED.lock().await;
+            if g.1 {
+                return false;
+            }
+            g.1 = true;
+            bitwake::time::sleep(bitwake::time::Duration::from_millis(1)).await;
+            g.0 += 1;
+            g.1 = false;
+        }
+        true
+    }
+}
+
+fn mutex_held_across_a_sleep() -> Outcome {
+    let r = bitwake::block_on(async {
+        let hs = [
+            bitwake::spawn(hold_and_sleep(5)).unwrap(),
+            bitwake::spawn(hold_and_sleep(5)).unwrap(),
+            bitwake::spawn(hold_and_sleep(5)).unwrap(),
+        ];
+        let mut ok = true;
+        for h in hs {
+            ok &= h.await == Ok(true);
+        }
+        ok
+    });
+    check!(r, "two tasks held the mutex at once");
+    check_eq!(GUARDED.try_lock().map(|g| g.0), Some(15));
     Ok(())
 }

@@ -9,10 +9,11 @@
 //! cargo build -p bitwake --target thumbv7em-none-eabihf
 //! cargo build -p bitwake --target riscv32imac-unknown-none-elf
 //! cargo build -p bitwake --target thumbv6m-none-eabi --features critical-section
-//! cargo +nightly miri test -p bitwake --test 'executor_*'
+//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*'
 //! cargo +nightly miri test -p bitwake --lib -- executor:: time:: waitlist::
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
 //! ```
 
 use crate::process::succeeds;
@@ -30,7 +31,7 @@ const CROSS: &[(&str, &[&str])] = &[
     ("riscv32imac-unknown-none-elf", &[]),
 ];
 
-/// The executor's integration tests (Miri runs these).
+/// The executor's and `sync`'s integration tests (Miri runs these).
 const TESTS: &[&str] = &[
     "executor_smoke",
     "executor_spawn",
@@ -39,6 +40,12 @@ const TESTS: &[&str] = &[
     "executor_interop",
     "executor_alloc",
     "executor_local",
+    "sync_channel",
+    "sync_mutex",
+    "sync_alloc",
+    "sync_semaphore",
+    "sync_signal",
+    "sync_notify",
 ];
 
 use crate::tools::cargo;
@@ -134,4 +141,13 @@ pub fn run(root: &Path, summary: &mut Summary) {
         .arg("--target-dir")
         .arg(target_dir.join("loom"));
     summary.record("[executor] loom: executor_loom", succeeds(c));
+
+    say("sync: loom models of channel close and mutex hand-off");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args(["test", "--release", "-p", "bitwake", "--test", "sync_loom"])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[sync] loom: sync_loom", succeeds(c));
 }

@@ -1,0 +1,193 @@
+//! loom models of `bitwake::sync`: a channel's send and receive racing its
+//! close, and the mutex hand-off racing a cancelled lock future.
+//!
+//! Run: `RUSTFLAGS="--cfg loom" cargo test --release --test sync_loom`
+//!
+//! The real channel, mutex and wait list are compiled here with a lock whose
+//! acquisition is a loom mutex (one per model, shared by every lock: loom
+//! objects cannot live in a `const fn`), so loom explores every order of the
+//! critical sections, and of the wake-ups between them.
+#![cfg(loom)]
+
+#[allow(dead_code)]
+#[path = "../src/waitlist.rs"]
+mod waitlist;
+
+use core::cell::UnsafeCell;
+
+loom::lazy_static! {
+    static ref BIG: loom::sync::Mutex<()> = loom::sync::Mutex::new(());
+}
+
+/// The crate's `Lock` (which the sync files reach as `super::Lock`), with a
+/// loom mutex for the exclusion.
+pub(crate) struct Lock<T>(UnsafeCell<T>);
+
+// SAFETY: `with` reaches the value only while holding `BIG`.
+unsafe impl<T: Send> Sync for Lock<T> {}
+
+impl<T> Lock<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Lock(UnsafeCell::new(value))
+    }
+
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let _g = BIG.lock().unwrap();
+        // SAFETY: `BIG` is held, so this is the only access.
+        f(unsafe { &mut *self.0.get() })
+    }
+}
+
+#[allow(dead_code)]
+#[path = "../src/sync/channel.rs"]
+mod channel;
+#[allow(dead_code)]
+#[path = "../src/sync/mutex.rs"]
+mod mutex;
+
+use channel::{Channel, RecvError, SendError};
+use loom::sync::Arc;
+use loom::thread;
+use mutex::Mutex;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A waker that unparks a loom thread.
+struct Unpark(thread::Thread);
+impl Wake for Unpark {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+fn waker() -> Waker {
+    Waker::from(std::sync::Arc::new(Unpark(thread::current())))
+}
+
+/// Polls `f` to completion, parking in between: a lost wake-up leaves every
+/// thread parked, which loom reports as a deadlock.
+fn block_on<F: Future>(f: F) -> F::Output {
+    let waker = waker();
+    let mut f = pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(&waker)) {
+            return v;
+        }
+        thread::park();
+    }
+}
+
+#[test]
+fn channel_send_and_recv_race_close() {
+    loom::model(|| {
+        let ch: Arc<Channel<u32, 1>> = Arc::new(Channel::new());
+        ch.try_send(1).unwrap();
+        // A sender that has to wait (the channel is full).
+        let tx = {
+            let ch = ch.clone();
+            thread::spawn(move || block_on(ch.send(2)))
+        };
+        // A receiver that first abandons a receive after one poll (if that
+        // receive had been handed a value, its drop must pass it on), then
+        // drains until the channel says closed.
+        let rx = {
+            let ch = ch.clone();
+            thread::spawn(move || {
+                let mut got = vec![];
+                {
+                    let w = waker();
+                    let mut f = pin!(ch.recv());
+                    if let Poll::Ready(Ok(v)) = f.as_mut().poll(&mut Context::from_waker(&w)) {
+                        got.push(v);
+                    }
+                }
+                while let Ok(v) = block_on(ch.recv()) {
+                    got.push(v);
+                }
+                got
+            })
+        };
+        ch.close();
+        let sent = tx.join().unwrap();
+        let mut got = rx.join().unwrap();
+        // Whatever the receiver left behind is still queued after the close.
+        while let Ok(v) = ch.try_recv() {
+            got.push(v);
+        }
+        got.sort();
+        match sent {
+            // Accepted: received exactly once.
+            Ok(()) => assert_eq!(got, [1, 2]),
+            // Refused: handed back, never received.
+            Err(SendError(v)) => {
+                assert_eq!(v, 2);
+                assert_eq!(got, [1]);
+            }
+        }
+        assert_eq!(block_on(ch.recv()), Err(RecvError::Closed));
+    });
+}
+
+#[test]
+fn channel_abandoned_recv_loses_no_wake_up() {
+    loom::model(|| {
+        let ch: Arc<Channel<u32, 1>> = Arc::new(Channel::new());
+        // Two receivers, each first abandoning a receive after one poll; one
+        // sender. No close: only a correct hand-on of claims lets both
+        // receives that follow finish.
+        let rx: Vec<_> = (0..2)
+            .map(|_| {
+                let ch = ch.clone();
+                thread::spawn(move || {
+                    {
+                        let w = waker();
+                        let mut f = pin!(ch.recv());
+                        if let Poll::Ready(r) = f.as_mut().poll(&mut Context::from_waker(&w)) {
+                            return r.unwrap();
+                        }
+                    }
+                    block_on(ch.recv()).unwrap()
+                })
+            })
+            .collect();
+        block_on(ch.send(1)).unwrap();
+        block_on(ch.send(2)).unwrap();
+        let mut got: Vec<_> = rx.into_iter().map(|t| t.join().unwrap()).collect();
+        got.sort();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+#[test]
+fn mutex_hand_off_races_a_cancelled_lock() {
+    loom::model(|| {
+        let m = Arc::new(Mutex::new(0u32));
+        let g = m.try_lock().unwrap();
+        let workers: Vec<_> = (0..1)
+            .map(|_| {
+                let m = m.clone();
+                thread::spawn(move || *block_on(m.lock()) += 1)
+            })
+            .collect();
+        // A lock future polled once and dropped, while the lock is held and
+        // then released: it must leave no stale waiter and not keep the lock.
+        let quitter = {
+            let m = m.clone();
+            thread::spawn(move || {
+                let waker = waker();
+                let mut f = pin!(m.lock());
+                if let Poll::Ready(mut g) = f.as_mut().poll(&mut Context::from_waker(&waker)) {
+                    *g += 10;
+                }
+            })
+        };
+        drop(g);
+        for w in workers {
+            w.join().unwrap();
+        }
+        quitter.join().unwrap();
+        let v = *m.try_lock().expect("the lock was left held");
+        assert!(v == 1 || v == 11, "{v}");
+    });
+}
