@@ -21,7 +21,12 @@ const fn scaled(n: u64) -> u64 {
 }
 
 static PIPE: Channel<u64, 4> = Channel::new();
-static BACK: Channel<u64, 1> = Channel::new();
+// The ping-pong test runs beside the others (libtest threads): its own
+// executor and channels.
+static PING_PARK: TestPark = TestPark::new();
+static PING_EXEC: Executor = Executor::new(&PING_PARK);
+static PING: Channel<u64, 1> = Channel::new();
+static PONG: Channel<u64, 1> = Channel::new();
 
 bitwake::task! {
     pool_size = 2;
@@ -76,25 +81,21 @@ bitwake::task! {
     pool_size = 1;
     async fn echo(n: u64) {
         for _ in 0..n {
-            let v = PIPE.recv().await.unwrap();
-            BACK.send(v + 1).await.unwrap();
+            let v = PING.recv().await.unwrap();
+            PONG.send(v + 1).await.unwrap();
         }
     }
 }
 
 #[test]
 fn ping_pong_between_tasks() {
-    // Shares PIPE with the test above only through the executor's lock-step:
-    // both tests drain what they send.
-    static LOCAL: Channel<u64, 1> = Channel::new();
     let n = scaled(1_000);
-    let total = EXEC.block_on(async {
-        let _ = &LOCAL;
-        let e = EXEC.spawn(echo(n)).unwrap();
+    let total = PING_EXEC.block_on(async {
+        let e = PING_EXEC.spawn(echo(n)).unwrap();
         let mut total = 0;
         for i in 0..n {
-            PIPE.send(i).await.unwrap();
-            total += BACK.recv().await.unwrap();
+            PING.send(i).await.unwrap();
+            total += PONG.recv().await.unwrap();
         }
         e.await.unwrap();
         total
