@@ -10,8 +10,11 @@
 //!   clock-and-alarm seam (`time::Driver`) that each platform implements.
 //! * `sys` (Linux only): typed system calls over the raw `syscallN` family
 //!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
-//! * `reactor` (Linux only): epoll readiness and timers; `io` and `net`:
-//!   async fds, pipes, stdio, TCP, with `embedded-io-async` traits.
+//! * `reactor` (Linux only): epoll readiness with a waiter list per fd, and
+//!   the Linux time driver; `io` and `net`: async fds, pipes, stdio, TCP,
+//!   with `embedded-io-async` traits.
+//! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
+//!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
 //!   point macro `main!`, argv/envp, printing, the panic handler and the
 //!   freestanding test harness.
