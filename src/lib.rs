@@ -33,6 +33,7 @@ pub mod net;
 pub mod reactor;
 pub mod sys;
 
+mod lock;
 pub mod trace;
 mod waitlist;
 

@@ -89,7 +89,7 @@ mod imp {
 
     pub(super) fn init() {
         static INSTALLED: AtomicBool = AtomicBool::new(false);
-        if !INSTALLED.swap(true, Ordering::AcqRel) {
+        if !INSTALLED.load(Ordering::Acquire) && !INSTALLED.swap(true, Ordering::AcqRel) {
             DEFAULT_PARK.install(park, unpark);
         }
     }

@@ -24,7 +24,6 @@ mod batch;
 pub(crate) mod clock;
 mod dispatch;
 mod driver;
-mod lock;
 mod readiness;
 mod registration;
 mod registry;

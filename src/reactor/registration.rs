@@ -2,9 +2,9 @@
 //! and the two halves of the readiness handshake that touch the registry
 //! (reading a tick, waiting for it to move).
 
-use super::lock::{SpinGuard, SpinLock};
 use super::registry::{READ, Registry, WRITE};
 use super::selector::Selector;
+use crate::lock::spin::{SpinGuard, SpinLock};
 use crate::sys::{self, Errno, RawFd};
 use crate::waitlist::Waiter;
 use core::pin::Pin;

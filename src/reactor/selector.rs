@@ -3,7 +3,7 @@
 //! Nothing here knows about tasks or wakers: it creates the two fds on
 //! first use, adds and removes fds, waits for events and writes the eventfd.
 
-use super::lock::SpinLock;
+use crate::lock::spin::SpinLock;
 use crate::sys::{self, EpollEvent, Errno, RawFd};
 use crate::time::Instant;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};

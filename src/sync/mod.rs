@@ -26,7 +26,7 @@ mod oneshot;
 mod semaphore;
 mod signal;
 
-use crate::time::lock::Lock;
+use crate::lock::Lock;
 
 pub use channel::{
     Channel, Receiver, Recv, RecvError, Send, SendError, Sender, TryRecvError, TrySendError,

@@ -26,8 +26,8 @@
 //! futures, so it has no capacity and never fails.
 
 use super::Instant;
-use super::lock::Lock;
 use super::queue::{TimerEntry, TimerQueue};
+use crate::lock::Lock;
 use core::task::Waker;
 
 /// A platform's clock and alarm. See the [module docs](self).

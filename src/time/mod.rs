@@ -16,7 +16,6 @@
 pub mod driver;
 mod instant;
 mod interval;
-pub(crate) mod lock;
 mod queue;
 mod schedule;
 mod sleep;

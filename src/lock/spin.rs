@@ -1,9 +1,9 @@
-//! A spin lock for the reactor's tables.
+//! A spin lock for state that futures and the executor's park share.
 //!
-//! Why a spin lock: the reactor's state is touched by futures while they are
-//! polled and by the executor's park, all normally on one thread, so the lock
-//! is uncontended and costs one atomic swap — far less than the system call
-//! every I/O operation makes anyway. It exists so that a bitwake future polled
+//! Why a spin lock: that state (the reactor's tables, timers, channels) is
+//! touched by futures while they are polled and by the executor's park, all
+//! normally on one thread, so the lock is uncontended and costs one atomic
+//! swap — far less than the system call an I/O operation makes anyway. It exists so that a bitwake future polled
 //! by a *foreign* executor on another thread is still sound. Wakers, signal
 //! handlers and interrupts never take it (a wake only sets a bit and maybe
 //! writes the eventfd), so it cannot deadlock against an interrupted holder.
