@@ -13,6 +13,8 @@
 //! * `reactor` (Linux only): epoll readiness with a waiter list per fd, and
 //!   the Linux time driver; `io` and `net`: async fds, pipes, stdio, TCP,
 //!   with `embedded-io-async` traits.
+//! * `fiber`: stackful green threads on static stacks, run as tasks of the
+//!   same executor, waiting on any future in blocking style.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
 //!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
@@ -50,6 +52,8 @@ pub mod rt;
 mod mcu_rt;
 
 pub mod executor;
+#[cfg(target_arch = "x86_64")]
+pub mod fiber;
 #[cfg(any(
     all(
         target_os = "none",
