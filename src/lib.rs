@@ -52,7 +52,7 @@ pub mod rt;
 mod mcu_rt;
 
 pub mod executor;
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub mod fiber;
 #[cfg(any(
     all(

@@ -23,4 +23,8 @@
 #[path = "x86_64.rs"]
 mod imp;
 
+#[cfg(target_arch = "aarch64")]
+#[path = "aarch64.rs"]
+mod imp;
+
 pub(crate) use imp::{Context, exit, init, resume, stack_pointer, suspend};
