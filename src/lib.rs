@@ -52,7 +52,12 @@ pub mod rt;
 mod mcu_rt;
 
 pub mod executor;
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv32"
+))]
 pub mod fiber;
 #[cfg(any(
     all(

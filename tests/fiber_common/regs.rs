@@ -16,6 +16,29 @@ pub fn fp_control() -> u64 {
     return 0;
 }
 
+/// Writes one word 256 bytes below the caller's stack pointer (deeper than
+/// any small frame the caller's other calls make, even in debug builds) and
+/// returns its address: the exact lowest stack word this touches.
+#[allow(dead_code)]
+#[inline(never)]
+pub fn touch_below() -> usize {
+    let at: usize;
+    // SAFETY: moves the stack pointer down 256 bytes, stores the new stack
+    // pointer there (memory below the caller's frame, on its own stack) and
+    // moves it back; nothing else runs in between.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        core::arch::asm!("sub rsp, 256", "mov [rsp], rsp", "mov {0}, rsp", "add rsp, 256", out(reg) at);
+        #[cfg(target_arch = "aarch64")]
+        core::arch::asm!("sub sp, sp, #256", "mov {0}, sp", "str {0}, [sp]", "add sp, sp, #256", out(reg) at);
+        #[cfg(target_arch = "arm")]
+        core::arch::asm!("sub sp, #256", "mov {0}, sp", "str {0}, [sp]", "add sp, #256", out(reg) at);
+        #[cfg(target_arch = "riscv32")]
+        core::arch::asm!("addi sp, sp, -256", "mv {0}, sp", "sw {0}, 0(sp)", "addi sp, sp, 256", out(reg) at);
+    }
+    at
+}
+
 /// Filled, hopped, verified; `hop` must be an `extern "C"` function that
 /// switches away and back (it is called with the ABI's alignment).
 #[allow(dead_code)]
@@ -150,6 +173,195 @@ mod imp {
                 out("x25") _, out("x26") _, out("x27") _, out("x28") _,
                 out("d8") _, out("d9") _, out("d10") _, out("d11") _,
                 out("d12") _, out("d13") _, out("d14") _, out("d15") _,
+                clobber_abi("C"),
+            );
+        }
+        bad
+    }
+}
+
+#[cfg(target_arch = "arm")]
+mod imp {
+    use core::arch::asm;
+
+    pub fn check(seed: usize, hop: extern "C" fn()) -> usize {
+        let bad: usize;
+        // SAFETY: the asm saves r6 and r7 itself (with the seed, 16 bytes, so
+        // sp keeps its 8-byte alignment for the call) and declares r4, r5,
+        // r8–r11 (and s16–s31 with an FPU) clobbered.
+        unsafe {
+            #[cfg(target_abi = "eabihf")]
+            asm!(
+                "push {{r0, r1, r6, r7}}",
+                "adds r4, r0, #1",
+                "adds r5, r0, #2",
+                "adds r6, r0, #3",
+                "adds r7, r0, #4",
+                "adds r2, r0, #5", "mov r8, r2",
+                "adds r2, r0, #6", "mov r9, r2",
+                "adds r2, r0, #7", "mov r10, r2",
+                "adds r2, r0, #7", "adds r2, #1", "mov r11, r2",
+                "adds r2, r0, #7", "adds r2, #2", "vmov s16, r2",
+                "adds r2, r0, #7", "adds r2, #3", "vmov s17, r2",
+                "adds r2, r0, #7", "adds r2, #4", "vmov s18, r2",
+                "adds r2, r0, #7", "adds r2, #5", "vmov s19, r2",
+                "adds r2, r0, #7", "adds r2, #6", "vmov s20, r2",
+                "adds r2, r0, #7", "adds r2, #7", "vmov s21, r2",
+                "adds r2, r0, #7", "adds r2, #8", "vmov s22, r2",
+                "adds r2, r0, #7", "adds r2, #9", "vmov s23, r2",
+                "adds r2, r0, #7", "adds r2, #10", "vmov s24, r2",
+                "adds r2, r0, #7", "adds r2, #11", "vmov s25, r2",
+                "adds r2, r0, #7", "adds r2, #12", "vmov s26, r2",
+                "adds r2, r0, #7", "adds r2, #13", "vmov s27, r2",
+                "adds r2, r0, #7", "adds r2, #14", "vmov s28, r2",
+                "adds r2, r0, #7", "adds r2, #15", "vmov s29, r2",
+                "adds r2, r0, #7", "adds r2, #16", "vmov s30, r2",
+                "adds r2, r0, #7", "adds r2, #17", "vmov s31, r2",
+                "blx r1",
+                "ldr r0, [sp]",
+                "movs r3, #0",
+                "adds r2, r0, #1",
+                "cmp r4, r2", "beq 10f", "adds r3, #1", "10:",
+                "adds r2, r0, #2",
+                "cmp r5, r2", "beq 11f", "adds r3, #1", "11:",
+                "adds r2, r0, #3",
+                "cmp r6, r2", "beq 12f", "adds r3, #1", "12:",
+                "adds r2, r0, #4",
+                "cmp r7, r2", "beq 13f", "adds r3, #1", "13:",
+                "adds r2, r0, #5",
+                "cmp r8, r2", "beq 14f", "adds r3, #1", "14:",
+                "adds r2, r0, #6",
+                "cmp r9, r2", "beq 15f", "adds r3, #1", "15:",
+                "adds r2, r0, #7",
+                "cmp r10, r2", "beq 16f", "adds r3, #1", "16:",
+                "adds r2, r0, #7", "adds r2, #1",
+                "cmp r11, r2", "beq 17f", "adds r3, #1", "17:",
+                "adds r2, r0, #7", "adds r2, #2", "vmov r1, s16", "cmp r1, r2", "beq 18f", "adds r3, #1", "18:",
+                "adds r2, r0, #7", "adds r2, #3", "vmov r1, s17", "cmp r1, r2", "beq 19f", "adds r3, #1", "19:",
+                "adds r2, r0, #7", "adds r2, #4", "vmov r1, s18", "cmp r1, r2", "beq 20f", "adds r3, #1", "20:",
+                "adds r2, r0, #7", "adds r2, #5", "vmov r1, s19", "cmp r1, r2", "beq 21f", "adds r3, #1", "21:",
+                "adds r2, r0, #7", "adds r2, #6", "vmov r1, s20", "cmp r1, r2", "beq 22f", "adds r3, #1", "22:",
+                "adds r2, r0, #7", "adds r2, #7", "vmov r1, s21", "cmp r1, r2", "beq 23f", "adds r3, #1", "23:",
+                "adds r2, r0, #7", "adds r2, #8", "vmov r1, s22", "cmp r1, r2", "beq 24f", "adds r3, #1", "24:",
+                "adds r2, r0, #7", "adds r2, #9", "vmov r1, s23", "cmp r1, r2", "beq 25f", "adds r3, #1", "25:",
+                "adds r2, r0, #7", "adds r2, #10", "vmov r1, s24", "cmp r1, r2", "beq 26f", "adds r3, #1", "26:",
+                "adds r2, r0, #7", "adds r2, #11", "vmov r1, s25", "cmp r1, r2", "beq 27f", "adds r3, #1", "27:",
+                "adds r2, r0, #7", "adds r2, #12", "vmov r1, s26", "cmp r1, r2", "beq 28f", "adds r3, #1", "28:",
+                "adds r2, r0, #7", "adds r2, #13", "vmov r1, s27", "cmp r1, r2", "beq 29f", "adds r3, #1", "29:",
+                "adds r2, r0, #7", "adds r2, #14", "vmov r1, s28", "cmp r1, r2", "beq 30f", "adds r3, #1", "30:",
+                "adds r2, r0, #7", "adds r2, #15", "vmov r1, s29", "cmp r1, r2", "beq 31f", "adds r3, #1", "31:",
+                "adds r2, r0, #7", "adds r2, #16", "vmov r1, s30", "cmp r1, r2", "beq 32f", "adds r3, #1", "32:",
+                "adds r2, r0, #7", "adds r2, #17", "vmov r1, s31", "cmp r1, r2", "beq 33f", "adds r3, #1", "33:",
+                "add sp, #8",
+                "pop {{r6, r7}}",
+                inout("r0") seed => _,
+                inout("r1") hop => _,
+                out("r3") bad,
+                out("r4") _, out("r5") _, out("r8") _, out("r9") _, out("r10") _, out("r11") _,
+                out("s16") _, out("s17") _, out("s18") _, out("s19") _,
+                out("s20") _, out("s21") _, out("s22") _, out("s23") _,
+                out("s24") _, out("s25") _, out("s26") _, out("s27") _,
+                out("s28") _, out("s29") _, out("s30") _, out("s31") _,
+                // Not `clobber_abi("C")`: it names d16–d31, which these FPUs
+                // lack.
+                out("r2") _, out("r12") _, out("lr") _,
+                out("s0") _, out("s1") _, out("s2") _, out("s3") _,
+                out("s4") _, out("s5") _, out("s6") _, out("s7") _,
+                out("s8") _, out("s9") _, out("s10") _, out("s11") _,
+                out("s12") _, out("s13") _, out("s14") _, out("s15") _,
+            );
+            #[cfg(not(target_abi = "eabihf"))]
+            asm!(
+                "push {{r0, r1, r6, r7}}",
+                "adds r4, r0, #1",
+                "adds r5, r0, #2",
+                "adds r6, r0, #3",
+                "adds r7, r0, #4",
+                "adds r2, r0, #5", "mov r8, r2",
+                "adds r2, r0, #6", "mov r9, r2",
+                "adds r2, r0, #7", "mov r10, r2",
+                "adds r2, r0, #7", "adds r2, #1", "mov r11, r2",
+                "blx r1",
+                "ldr r0, [sp]",
+                "movs r3, #0",
+                "adds r2, r0, #1",
+                "cmp r4, r2", "beq 10f", "adds r3, #1", "10:",
+                "adds r2, r0, #2",
+                "cmp r5, r2", "beq 11f", "adds r3, #1", "11:",
+                "adds r2, r0, #3",
+                "cmp r6, r2", "beq 12f", "adds r3, #1", "12:",
+                "adds r2, r0, #4",
+                "cmp r7, r2", "beq 13f", "adds r3, #1", "13:",
+                "adds r2, r0, #5",
+                "cmp r8, r2", "beq 14f", "adds r3, #1", "14:",
+                "adds r2, r0, #6",
+                "cmp r9, r2", "beq 15f", "adds r3, #1", "15:",
+                "adds r2, r0, #7",
+                "cmp r10, r2", "beq 16f", "adds r3, #1", "16:",
+                "adds r2, r0, #7", "adds r2, #1",
+                "cmp r11, r2", "beq 17f", "adds r3, #1", "17:",
+                "add sp, #8",
+                "pop {{r6, r7}}",
+                inout("r0") seed => _,
+                inout("r1") hop => _,
+                out("r3") bad,
+                out("r4") _, out("r5") _, out("r8") _, out("r9") _, out("r10") _, out("r11") _,
+                clobber_abi("C"),
+            );
+        }
+        bad
+    }
+}
+
+#[cfg(target_arch = "riscv32")]
+mod imp {
+    use core::arch::asm;
+
+    pub fn check(seed: usize, hop: extern "C" fn()) -> usize {
+        let bad: usize;
+        // SAFETY: the asm saves s0 and s1 itself (sp stays 16-aligned) and
+        // declares s2–s11 clobbered.
+        unsafe {
+            asm!(
+                "addi sp, sp, -16",
+                "sw s0, 0(sp)",
+                "sw s1, 4(sp)",
+                "sw a0, 8(sp)",
+                "addi s0, a0, 1",
+                "addi s1, a0, 2",
+                "addi s2, a0, 3",
+                "addi s3, a0, 4",
+                "addi s4, a0, 5",
+                "addi s5, a0, 6",
+                "addi s6, a0, 7",
+                "addi s7, a0, 8",
+                "addi s8, a0, 9",
+                "addi s9, a0, 10",
+                "addi s10, a0, 11",
+                "addi s11, a0, 12",
+                "jalr ra, 0(a1)",
+                "lw a0, 8(sp)",
+                "li a2, 0",
+                "addi t0, a0, 1", "sub t0, t0, s0", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 2", "sub t0, t0, s1", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 3", "sub t0, t0, s2", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 4", "sub t0, t0, s3", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 5", "sub t0, t0, s4", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 6", "sub t0, t0, s5", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 7", "sub t0, t0, s6", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 8", "sub t0, t0, s7", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 9", "sub t0, t0, s8", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 10", "sub t0, t0, s9", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 11", "sub t0, t0, s10", "snez t0, t0", "add a2, a2, t0",
+                "addi t0, a0, 12", "sub t0, t0, s11", "snez t0, t0", "add a2, a2, t0",
+                "lw s0, 0(sp)",
+                "lw s1, 4(sp)",
+                "addi sp, sp, 16",
+                inout("a0") seed => _,
+                inout("a1") hop => _,
+                out("a2") bad,
+                out("s2") _, out("s3") _, out("s4") _, out("s5") _, out("s6") _,
+                out("s7") _, out("s8") _, out("s9") _, out("s10") _, out("s11") _,
                 clobber_abi("C"),
             );
         }

@@ -202,15 +202,10 @@ fn socket_read_in_blocking_style() -> Outcome {
 static DEEPEST: AtomicUsize = AtomicUsize::new(usize::MAX);
 
 #[inline(never)]
-fn deepest() -> usize {
-    fiber::stack_pointer()
-}
-
-#[inline(never)]
 fn recurse(n: u32) -> u32 {
     let pad = core::hint::black_box([n as u8; 100]);
     if n == 0 {
-        DEEPEST.fetch_min(deepest(), SeqCst);
+        DEEPEST.fetch_min(regs::touch_below(), SeqCst);
         return pad[7] as u32;
     }
     recurse(n - 1) + core::hint::black_box(pad[3]) as u32

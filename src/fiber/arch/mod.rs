@@ -27,4 +27,12 @@ mod imp;
 #[path = "aarch64.rs"]
 mod imp;
 
+#[cfg(target_arch = "arm")]
+#[path = "arm.rs"]
+mod imp;
+
+#[cfg(target_arch = "riscv32")]
+#[path = "riscv32.rs"]
+mod imp;
+
 pub(crate) use imp::{Context, exit, init, resume, stack_pointer, suspend};
