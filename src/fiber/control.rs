@@ -12,8 +12,8 @@
 //! stack. A fiber dropped while suspended never says `FIBER_OFF`: its stack
 //! stays claimed for good (see `stack::abandon`).
 
-use super::StackError;
 use super::arch::{self, Context};
+use super::error::StackError;
 use super::stack::{self, StackRef};
 use core::mem::ManuallyDrop;
 use core::ptr::NonNull;

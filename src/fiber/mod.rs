@@ -72,69 +72,31 @@
 mod arch;
 mod control;
 mod current;
+mod error;
 mod handle;
+#[cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod mmap;
 mod overflow;
 mod stack;
 mod task;
 
 pub use current::{in_fiber, sleep, sleep_until, stack_pointer, try_wait, wait, yield_now};
+pub use error::{SpawnError, StackError};
 pub use handle::JoinHandle;
+#[cfg(all(
+    any(feature = "linux", all(test, target_os = "linux")),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+pub use mmap::MmapStack;
 pub use overflow::OVERFLOW_EXIT_STATUS;
 pub use stack::{FiberStack, Stack, StackPool};
 pub use task::MAX_FIBERS;
 
 use crate::executor::{self, Executor};
-use core::fmt;
 use portable_atomic::{AtomicU32, Ordering::Relaxed};
-
-/// Why a stack could not be had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StackError {
-    /// The stack is claimed by another fiber (or every stack of the pool is).
-    Busy,
-    /// The stack is too small for the closure, its result and a first frame.
-    TooSmall,
-    /// `mmap` or `mprotect` failed with this errno (Linux).
-    Map(i32),
-}
-
-/// Why a fiber could not be spawned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpawnError {
-    /// No stack.
-    Stack(StackError),
-    /// No task: the fibers' task pools are full ([`MAX_FIBERS`]) or bound
-    /// to another executor.
-    Task(executor::SpawnError),
-}
-
-impl fmt::Display for StackError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StackError::Busy => f.write_str("fiber stack is in use"),
-            StackError::TooSmall => f.write_str("fiber stack is too small for the closure"),
-            StackError::Map(e) => write!(f, "mapping a fiber stack failed (errno {e})"),
-        }
-    }
-}
-
-impl fmt::Display for SpawnError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SpawnError::Stack(e) => e.fmt(f),
-            SpawnError::Task(e) => e.fmt(f),
-        }
-    }
-}
-
-impl core::error::Error for StackError {}
-impl core::error::Error for SpawnError {}
-
-impl From<StackError> for SpawnError {
-    fn from(e: StackError) -> Self {
-        SpawnError::Stack(e)
-    }
-}
 
 /// Fiber numbers, for overflow reports.
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
@@ -215,5 +177,174 @@ where
     }
 }
 
+/// Host tests of fibers on the std park.
 #[cfg(test)]
-mod tests;
+mod tests {
+    extern crate std;
+
+    use super::*;
+    use crate::executor::{Executor, StdPark};
+    use core::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::vec::Vec;
+
+    static PARK: StdPark = StdPark::new();
+    /// Fiber task pools bind to the first executor that runs a fiber, so every
+    /// test uses this one, one test at a time.
+    static EXEC: Executor = Executor::new(&PARK);
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    fn serial() -> std::sync::MutexGuard<'static, ()> {
+        SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    #[test]
+    fn result_comes_back_through_the_handle() {
+        let _s = serial();
+        static STACK: FiberStack<{ 16 * 1024 }> = FiberStack::new();
+        let r = EXEC.block_on(async {
+            let h = spawn_on(&EXEC, &STACK, || {
+                yield_now();
+                40 + 2
+            })
+            .unwrap();
+            h.await
+        });
+        assert_eq!(r, Ok(42));
+        assert!(STACK.is_free());
+        assert!(STACK.high_water().is_some());
+    }
+
+    #[test]
+    fn a_live_stack_is_not_handed_out_twice() {
+        let _s = serial();
+        static STACK: FiberStack<4096> = FiberStack::new();
+        EXEC.block_on(async {
+            let a = spawn_on(&EXEC, &STACK, yield_now).unwrap();
+            let b = spawn_on(&EXEC, &STACK, || ());
+            assert_eq!(b.err(), Some(SpawnError::Stack(StackError::Busy)));
+            a.await.unwrap();
+            // Free again once the result is taken.
+            spawn_on(&EXEC, &STACK, || ()).unwrap().await.unwrap();
+        });
+    }
+
+    #[test]
+    fn wait_runs_a_future_inside_a_fiber() {
+        let _s = serial();
+        static STACK: FiberStack<{ 16 * 1024 }> = FiberStack::new();
+        let r = EXEC.block_on(async {
+            spawn_on(&EXEC, &STACK, || {
+                wait(current::PendingOnce(false));
+                wait(async { 7 })
+            })
+            .unwrap()
+            .await
+        });
+        assert_eq!(r, Ok(7));
+    }
+
+    #[test]
+    fn fibers_interleave_in_order() {
+        let _s = serial();
+        static STACKS: StackPool<{ 8 * 1024 }, 4> = StackPool::new();
+        static LOG: std::sync::Mutex<Vec<(usize, usize)>> = std::sync::Mutex::new(Vec::new());
+        EXEC.block_on(async {
+            let mut hs = Vec::new();
+            for id in 0..4 {
+                hs.push(
+                    spawn_on(&EXEC, &STACKS, move || {
+                        for step in 0..3 {
+                            LOG.lock().unwrap().push((id, step));
+                            yield_now();
+                        }
+                    })
+                    .unwrap(),
+                );
+            }
+            for h in hs {
+                h.await.unwrap();
+            }
+        });
+        let log = LOG.lock().unwrap();
+        let want: Vec<_> = (0..3).flat_map(|s| (0..4).map(move |id| (id, s))).collect();
+        assert_eq!(*log, want);
+    }
+
+    #[test]
+    fn detached_result_is_dropped_and_stack_freed() {
+        let _s = serial();
+        static STACK: FiberStack<4096> = FiberStack::new();
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        struct D;
+        impl Drop for D {
+            fn drop(&mut self) {
+                DROPS.fetch_add(1, SeqCst);
+            }
+        }
+        EXEC.block_on(async {
+            drop(spawn_on(&EXEC, &STACK, || D).unwrap());
+            while !STACK.is_free() {
+                crate::executor::yield_now().await;
+            }
+        });
+        assert_eq!(DROPS.load(SeqCst), 1);
+    }
+
+    #[test]
+    fn aborting_an_unstarted_fiber_drops_its_closure() {
+        let _s = serial();
+        static STACK: FiberStack<4096> = FiberStack::new();
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        struct D;
+        impl Drop for D {
+            fn drop(&mut self) {
+                DROPS.fetch_add(1, SeqCst);
+            }
+        }
+        let r = EXEC.block_on(async {
+            let d = D;
+            let h = spawn_on(&EXEC, &STACK, move || drop(d)).unwrap();
+            h.abort();
+            h.await
+        });
+        assert_eq!(r, Err(crate::executor::JoinError::Cancelled));
+        assert_eq!(DROPS.load(SeqCst), 1);
+        assert!(STACK.is_free());
+    }
+
+    #[test]
+    fn a_too_small_stack_is_refused() {
+        let _s = serial();
+        static STACK: FiberStack<256> = FiberStack::new();
+        EXEC.block_on(async {
+            let big = [7u8; 512];
+            let r = spawn_on(&EXEC, &STACK, move || big[0]);
+            assert_eq!(r.err(), Some(SpawnError::Stack(StackError::TooSmall)));
+            assert!(STACK.is_free());
+        });
+    }
+
+    #[test]
+    fn wait_outside_a_fiber_hands_the_future_back() {
+        let _s = serial();
+        assert!(!in_fiber());
+        assert!(try_wait(async { 1 }).is_err());
+        yield_now(); // no-op outside a fiber
+    }
+
+    #[test]
+    fn a_mapped_stack_runs_a_fiber_and_is_unmapped() {
+        let _s = serial();
+        let r = EXEC.block_on(async {
+            let h = spawn_on(&EXEC, MmapStack::new(256 * 1024), || {
+                // Touch 48 KiB of it (a debug build copies the array more than once).
+                let buf = core::hint::black_box([3u8; 48 * 1024]);
+                yield_now();
+                buf.iter().map(|&b| b as u32).sum::<u32>()
+            })
+            .unwrap();
+            h.await
+        });
+        assert_eq!(r, Ok(3 * 48 * 1024));
+    }
+}

@@ -13,7 +13,7 @@
 //! done, the lowest word no longer holding the paint gives the high-water
 //! mark ([`FiberStack::high_water`]).
 
-use super::StackError;
+use super::error::StackError;
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 use portable_atomic::{AtomicU32, AtomicUsize, Ordering::*};
@@ -51,6 +51,12 @@ pub struct StackRef {
 pub(crate) enum StackKind {
     /// A [`FiberStack`]: its state word sits at `top`.
     Static,
+    /// An `mmap`ed stack (Linux): unmapped on release.
+    #[cfg(all(
+        any(feature = "linux", all(test, target_os = "linux")),
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    Mapped { base: usize, len: usize },
 }
 
 /// Where a fiber gets its stack: `&'static` [`FiberStack`] or
@@ -61,7 +67,7 @@ pub(crate) mod sealed {
     /// Claims the memory (the one method of [`Stack`](super::Stack)).
     pub trait Sealed {
         /// Takes the stack for one fiber.
-        fn claim(self) -> Result<super::StackRef, super::StackError>;
+        fn claim(self) -> Result<crate::fiber::stack::StackRef, crate::fiber::error::StackError>;
     }
 }
 
@@ -294,6 +300,16 @@ pub(crate) unsafe fn release(r: &StackRef) {
             let w = unsafe { &*end.sub(HEAD).cast::<[AtomicU32; 2]>() };
             w[1].store(depth as u32, Relaxed);
             w[0].store(FREE, Release);
+        }
+        #[cfg(all(
+            any(feature = "linux", all(test, target_os = "linux")),
+            any(target_arch = "x86_64", target_arch = "aarch64")
+        ))]
+        StackKind::Mapped { base, len } => {
+            // SAFETY: the caller's contract: the mapping is ours and unused.
+            // A failure (EINVAL) would mean these are not a mapping we
+            // made; there is nobody to tell.
+            let _ = unsafe { crate::sys::munmap(base, len) };
         }
     }
 }
