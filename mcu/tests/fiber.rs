@@ -151,7 +151,7 @@ mod tests {
     use crate::regs;
     use crate::support::*;
     use bitwake::fiber;
-    use bitwake::time::{Duration, Instant};
+    use bitwake::time::Duration;
     use core::sync::atomic::Ordering::Relaxed;
 
     #[init]
@@ -199,20 +199,24 @@ mod tests {
 
     #[test]
     fn a_waiting_fiber_does_not_block_async_tasks() {
-        let t0 = Instant::now();
-        let (during, r) = bitwake::block_on(async {
+        // The fiber sleeps until the async task has ticked 10 times: if its
+        // waiting blocked the executor, the task could never tick. No
+        // timing is asserted.
+        let r = bitwake::block_on(async {
             let f = fiber::spawn(&STACK_A, || {
-                fiber::sleep(Duration::from_millis(100));
-                TICKS.load(Relaxed)
+                let mut naps = 0u32;
+                while TICKS.load(Relaxed) < 10 {
+                    fiber::sleep(Duration::from_millis(1));
+                    naps += 1;
+                }
+                naps
             })
             .unwrap();
             bitwake::spawn(ticker()).unwrap().await.unwrap();
-            (f.is_finished(), f.await)
+            f.await
         });
         log::info!("stack use: {:?} of {BIG}", STACK_A.high_water());
-        assert!(!during);
-        assert_eq!(r, Ok(10));
-        assert!(t0.elapsed() >= Duration::from_millis(100));
+        assert!(matches!(r, Ok(n) if n >= 1));
     }
 
     #[test]

@@ -98,6 +98,74 @@ pub use task::MAX_FIBERS;
 use crate::executor::{self, Executor};
 use portable_atomic::{AtomicU32, Ordering::Relaxed};
 
+/// Whether a switch saves and restores the floating-point control state
+/// (x86-64: MXCSR and the x87 control word; crate feature
+/// `fiber-fp-control`). When false, that state belongs to the thread and is
+/// shared by its fibers: a fiber that changes it puts it back before it
+/// yields or waits.
+pub const SAVES_FP_CONTROL: bool = cfg!(all(target_arch = "x86_64", feature = "fiber-fp-control"));
+
+/// What a fiber costs besides the closure and its result (see
+/// [`footprint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Footprint {
+    /// Bytes per fiber outside its stack: its task's pool slot and 4-byte
+    /// metadata word (plus 4 bits of pool bitmaps, not counted).
+    pub outside_stack: usize,
+    /// Bytes at the top of a [`FiberStack`] for its state word and
+    /// high-water mark.
+    pub stack_head: usize,
+    /// Bytes of the control block at the top of every fiber's stack (the
+    /// closure or its result, whichever is larger, comes on top of it).
+    pub control_block: usize,
+}
+
+/// The sizes of a fiber on this target.
+pub const fn footprint() -> Footprint {
+    Footprint {
+        outside_stack: task::SLOT_BYTES + 4,
+        stack_head: stack::ALIGN,
+        control_block: core::mem::size_of::<control::Control>(),
+    }
+}
+
+/// Hooks for `bench/` (not part of the API).
+#[doc(hidden)]
+pub mod __bench {
+    use super::arch::{self, Context};
+    use super::stack::{self, FiberStack, sealed::Sealed};
+
+    unsafe extern "C" fn bounce(ctx: *mut Context) -> ! {
+        loop {
+            // SAFETY: runs on the fiber's stack, resumed by the loop below.
+            unsafe { arch::suspend(ctx, 0) };
+        }
+    }
+
+    /// `n` resume + suspend round trips with a fiber context that does
+    /// nothing else, no executor: the cost of the switch itself. Returns
+    /// the status words seen (so the loop cannot be optimised away).
+    pub fn switch_round_trips(n: u64) -> u64 {
+        static STACK: FiberStack<{ 16 * 1024 }> = FiberStack::new();
+        let Ok(r) = (&STACK).claim() else {
+            return 0;
+        };
+        let mut ctx = Context::new();
+        let mut seen = 0;
+        // SAFETY: the context starts on the claimed stack; the fiber only
+        // loops on `suspend`, so after the last resume nothing on its stack
+        // needs dropping and the stack can be released.
+        unsafe {
+            arch::init(&mut ctx, r.top as usize, bounce);
+            for _ in 0..n {
+                seen += arch::resume(&mut ctx) as u64 + 1;
+            }
+            stack::release(&r);
+        }
+        core::hint::black_box(seen)
+    }
+}
+
 /// Fiber numbers, for overflow reports.
 static NEXT_ID: AtomicU32 = AtomicU32::new(1);
 
@@ -322,6 +390,54 @@ mod tests {
             assert_eq!(r.err(), Some(SpawnError::Stack(StackError::TooSmall)));
             assert!(STACK.is_free());
         });
+    }
+
+    #[test]
+    fn a_fiber_costs_at_most_16_bytes_outside_its_stack() {
+        let f = footprint();
+        assert!(f.outside_stack <= 16, "{f:?}");
+        assert!(f.control_block <= 128, "{f:?}");
+    }
+
+    /// With `fiber-fp-control`, a fiber's rounding mode is its own: the
+    /// executor side keeps the default while a fiber that set round-toward-
+    /// zero is suspended, and the fiber still has it when resumed.
+    #[cfg(all(target_arch = "x86_64", feature = "fiber-fp-control"))]
+    #[test]
+    fn fp_control_is_per_fiber() {
+        fn mxcsr() -> u32 {
+            let mut v = 0u32;
+            // SAFETY: stores 4 bytes into `v`.
+            unsafe { core::arch::asm!("stmxcsr [{}]", in(reg) &mut v, options(nostack)) };
+            v
+        }
+        fn set_mxcsr(v: u32) {
+            // SAFETY: loads a valid MXCSR value (only rounding bits changed).
+            unsafe { core::arch::asm!("ldmxcsr [{}]", in(reg) &v, options(nostack)) };
+        }
+        let _s = serial();
+        static STACK: FiberStack<{ 16 * 1024 }> = FiberStack::new();
+        let mine = mxcsr();
+        let r = EXEC.block_on(async {
+            let h = spawn_on(&EXEC, &STACK, move || {
+                set_mxcsr(mine | 0x6000);
+                yield_now();
+                let kept = mxcsr() & 0x6000 == 0x6000;
+                set_mxcsr(mine);
+                kept
+            })
+            .unwrap();
+            crate::executor::yield_now().await;
+            let executor_side = mxcsr();
+            (h.await, executor_side)
+        });
+        assert_eq!(r.0, Ok(true));
+        assert_eq!(r.1, mine);
+    }
+
+    #[test]
+    fn raw_switch_round_trips() {
+        assert_eq!(__bench::switch_round_trips(1000), 1000);
     }
 
     #[test]

@@ -109,6 +109,8 @@ impl Drop for FiberTask {
 }
 
 const SLOT: (usize, usize) = slot_layout::<FiberTask, ()>();
+/// A fiber task's pool slot.
+pub(crate) const SLOT_BYTES: usize = SLOT.0;
 
 /// Fibers alive at once: `POOLS × CAPACITY`. On 64-bit targets 12,288 (a
 /// pool slot and metadata word are 12 bytes, 147 KiB of `.bss` in a program

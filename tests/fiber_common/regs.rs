@@ -46,6 +46,17 @@ pub fn check_preserved(seed: usize, hop: extern "C" fn()) -> usize {
     imp::check(seed, hop)
 }
 
+/// [`check_preserved`] that also changes the floating-point control state
+/// (x86-64: MXCSR rounding and x87 precision) before the hop and checks it
+/// after: for switches that save it (`fiber::SAVES_FP_CONTROL`).
+#[allow(dead_code)]
+pub fn check_preserved_with_fp(seed: usize, hop: extern "C" fn()) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    return imp::check_fp(seed, hop);
+    #[cfg(not(target_arch = "x86_64"))]
+    return imp::check(seed, hop);
+}
+
 #[cfg(target_arch = "x86_64")]
 mod imp {
     use core::arch::asm;
@@ -61,6 +72,48 @@ mod imp {
     }
 
     pub fn check(seed: usize, hop: extern "C" fn()) -> usize {
+        let bad: usize;
+        // SAFETY: the asm saves rbx and rbp itself, declares r12–r15
+        // clobbered, aligns the stack for the call and restores it.
+        unsafe {
+            asm!(
+                "push rbx",
+                "push rbp",
+                "mov rax, rsp",
+                "and rsp, -16",
+                "push rax",
+                "sub rsp, 24",
+                "mov rbx, rdi", "add rbx, 1",
+                "mov rbp, rdi", "add rbp, 2",
+                "mov r12, rdi", "add r12, 3",
+                "mov r13, rdi", "add r13, 4",
+                "mov r14, rdi", "add r14, 5",
+                "mov r15, rdi", "add r15, 6",
+                "mov [rsp + 16], rdi",
+                "call rsi",
+                "mov rdi, [rsp + 16]",
+                "xor eax, eax",
+                "lea rcx, [rdi + 1]", "cmp rbx, rcx", "setne cl", "movzx ecx, cl", "add eax, ecx",
+                "lea rcx, [rdi + 2]", "cmp rbp, rcx", "setne cl", "movzx ecx, cl", "add eax, ecx",
+                "lea rcx, [rdi + 3]", "cmp r12, rcx", "setne cl", "movzx ecx, cl", "add eax, ecx",
+                "lea rcx, [rdi + 4]", "cmp r13, rcx", "setne cl", "movzx ecx, cl", "add eax, ecx",
+                "lea rcx, [rdi + 5]", "cmp r14, rcx", "setne cl", "movzx ecx, cl", "add eax, ecx",
+                "lea rcx, [rdi + 6]", "cmp r15, rcx", "setne cl", "movzx ecx, cl", "add eax, ecx",
+                "add rsp, 24",
+                "pop rsp",
+                "pop rbp",
+                "pop rbx",
+                inout("rdi") seed => _,
+                inout("rsi") hop => _,
+                out("rax") bad,
+                out("r12") _, out("r13") _, out("r14") _, out("r15") _,
+                clobber_abi("C"),
+            );
+        }
+        bad
+    }
+
+    pub fn check_fp(seed: usize, hop: extern "C" fn()) -> usize {
         let bad: usize;
         // SAFETY: the asm saves rbx and rbp itself, declares r12–r15
         // clobbered, aligns the stack for the call and restores it, and sets

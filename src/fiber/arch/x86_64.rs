@@ -3,8 +3,15 @@
 //! Callee-saved state: rbx, rbp, r12–r15, rsp, and the control bits of MXCSR
 //! and the x87 control word. r12–r15 are declared clobbered (with
 //! `clobber_abi`), so the compiler saves only those it has live values in;
-//! rbx and rbp are reserved by LLVM and saved here by hand, together with the
-//! two control words.
+//! rbx and rbp are reserved by LLVM and saved here by hand.
+//!
+//! The two control words are saved and restored only with the crate feature
+//! `fiber-fp-control`. Without it they are per-thread state that all fibers
+//! of a thread share (as in corosensei): a fiber that changes the rounding
+//! mode or the exception masks must put them back before it yields or
+//! waits. The reason is cost: `stmxcsr` and `ldmxcsr` take tens of
+//! nanoseconds each on some machines (virtual ones in particular), several
+//! times the whole switch.
 //!
 //! The parent enters a fiber with `call` and the fiber leaves with `ret`, so
 //! the CPU's return-address predictor stays in step: the fiber's resume point
@@ -12,9 +19,36 @@
 //! stack, and its suspend returns to the instruction after that `call`.
 //!
 //! Saved frame of a suspended fiber, from its stack pointer up:
-//! `[resume address, MXCSR | x87 control word, rbx, rbp]`.
+//! `[resume address, (MXCSR | x87 control word,) rbx, rbp]`.
 
 use core::arch::{asm, naked_asm};
+
+/// Saves MXCSR and the x87 control word below the stack pointer.
+#[cfg(feature = "fiber-fp-control")]
+macro_rules! fp_save {
+    () => {
+        "sub rsp, 8\nstmxcsr [rsp]\nfnstcw [rsp + 4]"
+    };
+}
+/// Loads what [`fp_save`] saved.
+#[cfg(feature = "fiber-fp-control")]
+macro_rules! fp_load {
+    () => {
+        "ldmxcsr [rsp]\nfldcw [rsp + 4]\nadd rsp, 8"
+    };
+}
+#[cfg(not(feature = "fiber-fp-control"))]
+macro_rules! fp_save {
+    () => {
+        ""
+    };
+}
+#[cfg(not(feature = "fiber-fp-control"))]
+macro_rules! fp_load {
+    () => {
+        ""
+    };
+}
 
 /// Stack pointers of one fiber: its own while it is suspended, its parent's
 /// (pointing at the return address of the parent's `call`) while it runs.
@@ -87,13 +121,9 @@ pub(crate) unsafe fn resume(ctx: *mut Context) -> usize {
         asm!(
             "push rbp",
             "push rbx",
-            "sub rsp, 8",
-            "stmxcsr [rsp]",
-            "fnstcw [rsp + 4]",
+            fp_save!(),
             "call [rsi]",
-            "ldmxcsr [rsp]",
-            "fldcw [rsp + 4]",
-            "add rsp, 8",
+            fp_load!(),
             "pop rbx",
             "pop rbp",
             in("rdi") ctx,
@@ -121,9 +151,7 @@ pub(crate) unsafe fn suspend(ctx: *mut Context, status: usize) {
         asm!(
             "push rbp",
             "push rbx",
-            "sub rsp, 8",
-            "stmxcsr [rsp]",
-            "fnstcw [rsp + 4]",
+            fp_save!(),
             "lea rax, [rip + 2f]",
             "push rax",
             "mov [rdi], rsp",
@@ -132,9 +160,7 @@ pub(crate) unsafe fn suspend(ctx: *mut Context, status: usize) {
             "2:",
             "mov [rdi + 8], rsp",
             "lea rsp, [rsi + 8]",
-            "ldmxcsr [rsp]",
-            "fldcw [rsp + 4]",
-            "add rsp, 8",
+            fp_load!(),
             "pop rbx",
             "pop rbp",
             in("rdi") ctx,
