@@ -1,7 +1,8 @@
-//! The fiber overflow program (`fiber-overflow`), run by `cargo xtask test`
-//! natively and under QEMU: each way of catching an overflow (the guard page
-//! of an `mmap`ed stack, the canary of a static one) must print the report
-//! and exit with the overflow status.
+//! The fiber programs, run by `cargo xtask test` natively and under QEMU:
+//! `fibers` must print the green threads' interleaving and finish, and
+//! `fiber-overflow`, for each way of catching an overflow (the guard page of
+//! an `mmap`ed stack, the canary of a static one), must print the report and
+//! exit with the overflow status.
 
 use crate::cargo_build;
 use crate::process::run_with_timeout;
@@ -56,4 +57,44 @@ fn run_one(
         return Err("the program went on after the overflow".into());
     }
     Ok(())
+}
+
+/// `fibers` prints the green threads' steps round by round, then the
+/// timer and socket parts, then `fibers: ok`.
+pub fn check_program(target: &Target, elf: &Path, tag: &str, summary: &mut Summary) {
+    for (mode, native) in crate::freestanding::modes(target) {
+        let r = run_with_timeout(
+            cargo_build::run_command(target, elf, native),
+            Duration::from_secs(30),
+        )
+        .and_then(|out| {
+            if out.code != Some(0) {
+                return Err(format!("{}; stderr {:?}", out.describe_exit(), out.stderr));
+            }
+            let want: Vec<String> = (1..=3)
+                .flat_map(|step| (1..=3).map(move |id| format!("green thread {id}: step {step}")))
+                .collect();
+            let got: Vec<&str> = out.stdout.lines().take(want.len()).collect();
+            if got != want {
+                return Err(format!("first lines were {got:?}"));
+            }
+            for line in [
+                "fiber: woke from sleep 2",
+                "fiber: read \"hello, fiber\"",
+                "got \"hello, fiber\" back",
+                "fibers: ok",
+            ] {
+                if !out.stdout.contains(line) {
+                    return Err(format!("no line with {line:?} in {:?}", out.stdout));
+                }
+            }
+            Ok(())
+        });
+        summary.record(
+            &format!(
+                "[{tag}/{mode}] fibers: green threads interleave, then wait on a timer and a socket"
+            ),
+            r,
+        );
+    }
 }

@@ -135,6 +135,9 @@ pub fn test_target(
             );
         }
     }
+    if let Some(p) = names.iter().position(|n| n == "fibers") {
+        crate::fiber_checks::check_program(target, &elfs[p], &tag, summary);
+    }
     if let Some(p) = names.iter().position(|n| n == "fiber-overflow") {
         crate::fiber_checks::check_overflow(target, &elfs[p], &tag, summary);
     }

@@ -8,6 +8,7 @@
 //!         [--bitwake-echo ELF] [--bitwake-delay ELF] [--bitwake-timers ELF]
 //!         [--size NAME=ELF]... [--note TEXT]...`
 
+mod fiber;
 mod net;
 mod profile;
 mod report;
@@ -393,6 +394,7 @@ fn main() {
     let micro = run_micro(&cfg);
     eprintln!("runner: micro done in {:.0?}", started.elapsed());
     let net = net::run_all(&cfg);
+    let fibers = fiber::run(&cfg);
     let prof = if cfg.callgrind {
         let p = profile::run(&cfg.bins);
         eprintln!("runner: callgrind done at {:.0?}", started.elapsed());
@@ -408,7 +410,7 @@ fn main() {
         prof.as_ref(),
         started.elapsed(),
         &load_before,
-    );
+    ) + &fiber::render(&fibers);
     if let Err(e) = std::fs::write(&cfg.out, &text) {
         eprintln!("runner: writing {}: {e}", cfg.out.display());
         std::process::exit(1);
