@@ -20,12 +20,22 @@ const SWITCH: &[(&str, &str)] = &[
     ("function call (floor)", "fiber_call"),
 ];
 
-/// A timed row: its key, its contenders (label, binary), the scenario.
-type TimedRow = (
-    &'static str,
-    Vec<(&'static str, &'static str)>,
-    &'static str,
-);
+/// A contender in a row: label, binary, scenario.
+type Who = (&'static str, &'static str, &'static str);
+
+/// The rows through the executor.
+const EXECUTOR: &[Who] = &[
+    (
+        "bitwake fiber: `fiber::yield_now`",
+        "fiber_bitwake",
+        "yield",
+    ),
+    (
+        "bitwake async task: `executor::yield_now().await`",
+        "fiber_bitwake",
+        "task_yield",
+    ),
+];
 
 /// Everything the section shows.
 #[derive(Default)]
@@ -76,23 +86,19 @@ pub fn run(cfg: &Config) -> Fiber {
     } else {
         10_000_000
     };
-    let rows: Vec<TimedRow> = vec![
-        ("switch", SWITCH.to_vec(), "switch"),
+    let rows: Vec<(&str, Vec<Who>)> = vec![
         (
-            "yield",
-            vec![(
-                "bitwake fiber::yield_now (through the executor)",
-                "fiber_bitwake",
-            )],
-            "yield",
+            "switch",
+            SWITCH.iter().map(|&(l, b)| (l, b, "switch")).collect(),
         ),
+        ("yield", EXECUTOR.to_vec()),
     ];
-    for (row, who, scenario) in &rows {
+    for (row, who) in &rows {
         eprintln!("runner: fiber {row} ({} contenders)", who.len());
         let n = if *row == "yield" { n / 10 } else { n };
         for round in 0..cfg.mode.rounds {
             for k in 0..who.len() {
-                let (label, bin) = who[(k + round) % who.len()];
+                let (label, bin, scenario) = who[(k + round) % who.len()];
                 let key = (row.to_string(), label.to_string());
                 if f.errors.contains_key(&format!("{row}/{label}")) {
                     continue;
@@ -121,16 +127,26 @@ pub fn run(cfg: &Config) -> Fiber {
     if cfg.callgrind {
         // Two sizes; the difference over the extra round trips (warm-up +
         // one rep each, hence 2×) cancels start-up.
-        for &(label, bin) in SWITCH {
+        let all = SWITCH
+            .iter()
+            .map(|&(l, b)| (l, b, "switch"))
+            .chain(EXECUTOR.iter().copied());
+        for (label, bin, scenario) in all {
+            // An executor round trip costs ~10× a switch: fewer suffice.
+            let (small, extra) = if scenario == "switch" {
+                (100_000, 100_000)
+            } else {
+                (10_000, 10_000)
+            };
             let one = |n: u64| {
                 instructions(
                     &cfg.bins.join(bin),
-                    &["switch".into(), format!("n={n}"), "reps=1".into()],
+                    &[scenario.into(), format!("n={n}"), "reps=1".into()],
                 )
             };
-            let r = one(100_000).and_then(|a| {
-                let b = one(200_000)?;
-                Ok((b as f64 - a as f64) / (2.0 * 100_000.0))
+            let r = one(small).and_then(|a| {
+                let b = one(small + extra)?;
+                Ok((b as f64 - a as f64) / (2.0 * extra as f64))
             });
             f.instructions.insert(label.to_owned(), r);
         }
@@ -241,13 +257,14 @@ pub fn render(f: &Fiber) -> String {
     );
     let _ = writeln!(
         s,
-        "| ns per round trip | median (min–max) | vs bitwake | instructions |\n|---|---|---|---|"
+        "| ns per round trip (the last two: per yield, executor pass included) | median \
+         (min–max) | vs bitwake | instructions |\n|---|---|---|---|"
     );
     for row in ["switch", "yield"] {
         let labels: Vec<&str> = if row == "switch" {
             SWITCH.iter().map(|&(l, _)| l).collect()
         } else {
-            vec!["bitwake fiber::yield_now (through the executor)"]
+            EXECUTOR.iter().map(|&(l, _, _)| l).collect()
         };
         for l in labels {
             let v = f.ns.get(&(row.to_owned(), l.to_owned()));

@@ -6,6 +6,8 @@
 //! * `yield`: `fiber::yield_now` round trips through the executor (the
 //!   task's bit is set, the next pass polls it, the poll resumes the fiber):
 //!   what a fiber pays to let others run.
+//! * `task_yield`: the same with an async task (`executor::yield_now`), for
+//!   comparison.
 //! * `sleepers`: `fibers=10000` fibers on 4 KiB static stacks each sleep
 //!   until their own deadline (100 µs apart, spawned in a shuffled order);
 //!   reports how many woke early (none should), how often two consecutive
@@ -100,6 +102,17 @@ fn sleepers(fibers: usize) {
     );
 }
 
+bitwake::task! {
+    pool_size = 1;
+    /// The async counterpart of `yield`: one task yielding `n` times.
+    async fn yielder(n: u64) -> u64 {
+        for _ in 0..n {
+            bitwake::executor::yield_now().await;
+        }
+        n
+    }
+}
+
 fn main() {
     let (scenario, p) = bench_fiber::args();
     match scenario.as_str() {
@@ -120,12 +133,22 @@ fn main() {
                 })
             });
         }
+        "task_yield" => bench_fiber::measure("task_yield", &p, |n| {
+            bitwake::block_on(async move {
+                bitwake::spawn(yielder(n))
+                    .expect("spawn")
+                    .await
+                    .expect("join")
+            })
+        }),
         "sleepers" => sleepers(p.fibers),
         "bytes" => {
             let f = fiber::footprint();
             bench_fiber::report("bytes_beyond_stack", f.outside_stack as f64, "B");
             bench_fiber::report("control_block", f.control_block as f64, "B");
         }
-        _ => eprintln!("scenarios: switch | yield | sleepers | bytes; params n reps fibers"),
+        _ => eprintln!(
+            "scenarios: switch | yield | task_yield | sleepers | bytes; params n reps fibers"
+        ),
     }
 }
