@@ -8,8 +8,8 @@
 
 use bitwake::eprintln;
 use bitwake::net::{TcpListener, TcpStream};
-use bitwake::time::{Duration, sleep};
 use bitwake::{block_on, spawn};
+use bitwake::time::{Duration, sleep};
 use core::net::{Ipv4Addr, SocketAddrV4};
 
 bitwake::main!(main);
