@@ -13,6 +13,8 @@
 //! * `reactor` (Linux only): epoll readiness with a waiter list per fd, and
 //!   the Linux time driver; `io` and `net`: async fds, pipes, stdio, TCP,
 //!   with `embedded-io-async` traits.
+//! * [`future`]: `join!`/`select!` for any number of futures, their array
+//!   and two-future forms, `yield_now`; no allocation.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
 //!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
@@ -50,6 +52,7 @@ pub mod rt;
 mod mcu_rt;
 
 pub mod executor;
+pub mod future;
 #[cfg(any(
     all(
         target_os = "none",

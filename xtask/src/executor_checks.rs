@@ -9,7 +9,7 @@
 //! cargo build -p bitwake --target thumbv7em-none-eabihf
 //! cargo build -p bitwake --target riscv32imac-unknown-none-elf
 //! cargo build -p bitwake --target thumbv6m-none-eabi --features critical-section
-//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*'
+//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*' --test 'future_*'
 //! cargo +nightly miri test -p bitwake --lib -- executor:: time:: waitlist::
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
@@ -46,6 +46,7 @@ const TESTS: &[&str] = &[
     "sync_semaphore",
     "sync_signal",
     "sync_notify",
+    "future_combinators",
 ];
 
 use crate::tools::cargo;
