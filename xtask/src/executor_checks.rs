@@ -14,6 +14,7 @@
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom_fanout
 //! ```
 
 use crate::process::succeeds;
@@ -47,6 +48,8 @@ const TESTS: &[&str] = &[
     "sync_signal",
     "sync_notify",
     "future_combinators",
+    "sync_broadcast",
+    "sync_watch",
 ];
 
 use crate::tools::cargo;
@@ -151,4 +154,20 @@ pub fn run(root: &Path, summary: &mut Summary) {
         .arg("--target-dir")
         .arg(target_dir.join("loom"));
     summary.record("[sync] loom: sync_loom", succeeds(c));
+
+    say("sync: loom models of broadcast and watch fan-out");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "bitwake",
+            "--test",
+            "sync_loom_fanout",
+        ])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[sync] loom: sync_loom_fanout", succeeds(c));
 }
