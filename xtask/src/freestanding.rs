@@ -135,6 +135,22 @@ pub fn test_target(
             );
         }
     }
+    // The chat relay's loopback self-test, for the default build: the
+    // syscall-backend and fault-injection variants are covered by the
+    // test programs and the delay server's checks.
+    if label.is_empty()
+        && let Some(c) = names.iter().position(|n| n == "chat")
+    {
+        for (mode, native) in modes(target) {
+            crate::chat_e2e::check(
+                target,
+                &elfs[c],
+                native,
+                &format!("[{tag}/{mode}]"),
+                summary,
+            );
+        }
+    }
     if let Some(p) = names.iter().position(|n| n == "portable") {
         for (mode, native) in modes(target) {
             let r = run_with_timeout(

@@ -2,6 +2,7 @@
 
 mod bench;
 mod cargo_build;
+mod chat_e2e;
 mod cli;
 mod e2e;
 mod elf;
