@@ -1,4 +1,4 @@
-//! The combinators of `bitwake::future` and the fan-out types of
+//! The combinators of `bitwake::future`, `JoinSet` and the fan-out types of
 //! `bitwake::sync` (broadcast, watch) in a freestanding program, between
 //! tasks that sleep on the reactor's timers; run natively and under QEMU by
 //! `cargo xtask test` (bin `test-fanout` in `programs/`).
@@ -7,6 +7,7 @@
 // A failure carries its message inline (no heap), so it is large by design.
 #![allow(clippy::result_large_err)]
 
+use bitwake::executor::{JoinError, JoinSet};
 use bitwake::future::{join_array, select_array};
 use bitwake::rt::testing::{self, Failure, Outcome};
 use bitwake::sync::broadcast::{Broadcast, RecvError};
@@ -24,6 +25,7 @@ fn main() -> i32 {
         array_forms_with_sleeps,
         broadcast_fast_and_slow_subscribers,
         watch_reports_the_latest_value,
+        join_set_in_completion_order_and_abort_on_drop,
     ])
 }
 
@@ -183,4 +185,67 @@ fn watch_reports_the_latest_value() -> Outcome {
     // It slept between looks, so it skipped values.
     check!((1..20).contains(&seen), "saw {seen} of 20 values");
     Ok(())
+}
+
+bitwake::task! {
+    pool_size = 4;
+    async fn nap(id: u32, wait_ms: u64) -> u32 {
+        sleep(ms(wait_ms)).await;
+        id
+    }
+}
+
+fn join_set_in_completion_order_and_abort_on_drop() -> Outcome {
+    let r = bitwake::block_on(async {
+        let mut set: JoinSet<u32, 3> = JoinSet::new();
+        for (id, wait) in [(1, 60), (2, 1), (3, 30)] {
+            if set.push(bitwake::spawn(nap(id, wait)).unwrap()).is_err() {
+                return Err("a set of 3 was full after fewer than 3");
+            }
+        }
+        // Full: the fourth handle comes back, and is aborted by hand.
+        let Err(back) = set.push(bitwake::spawn(nap(4, 1)).unwrap()) else {
+            return Err("a full set took a fourth handle");
+        };
+        back.abort();
+        if back.await != Err(JoinError::Cancelled) {
+            return Err("the aborted fourth task was not cancelled");
+        }
+        let mut order = heapless::Vec::<u32, 3>::new();
+        while let Some(r) = set.join_next().await {
+            let _ = order.push(r.unwrap_or(0));
+        }
+        // Three that would sleep 10 s, dropped with their set: aborted, and
+        // the pool's four slots are free again at once.
+        {
+            let mut set: JoinSet<u32, 3> = JoinSet::new();
+            for id in 0..3 {
+                let _ = set.push(bitwake::spawn(nap(id, 10_000)).unwrap());
+            }
+            sleep(ms(1)).await;
+        }
+        sleep(ms(1)).await;
+        let mut again: JoinSet<u32, 4> = JoinSet::new();
+        for id in 10..14 {
+            match bitwake::spawn(nap(id, 0)) {
+                Ok(h) => {
+                    let _ = again.push(h);
+                }
+                Err(_) => return Err("the dropped set's tasks still hold their slots"),
+            }
+        }
+        let mut sum = 0;
+        while let Some(r) = again.join_next().await {
+            sum += r.unwrap_or(0);
+        }
+        Ok((order, sum))
+    });
+    match r {
+        Ok((order, sum)) => {
+            check_eq!(order.as_slice(), &[2, 3, 1]);
+            check_eq!(sum, 10 + 11 + 12 + 13);
+            Ok(())
+        }
+        Err(why) => Err(Failure::new(format_args!("{why}"))),
+    }
 }

@@ -41,6 +41,7 @@ const TESTS: &[&str] = &[
     "executor_interop",
     "executor_alloc",
     "executor_local",
+    "executor_join_set",
     "sync_channel",
     "sync_mutex",
     "sync_alloc",
