@@ -302,3 +302,68 @@ fn the_old_paths_still_work() {
     let e = EXEC.block_on(select(after(3, 1), after(1, 2)));
     assert_eq!(e, Either::Right(2));
 }
+
+#[test]
+fn macro_locals_do_not_capture_the_callers_names() {
+    // The expansions use locals named like these; hygiene keeps them apart.
+    let cell = 1u32;
+    let fut = 2u32;
+    let out = 3u32;
+    let v = 4u32;
+    let cx = 5u32;
+    let (a, b) =
+        EXEC.block_on(async { bitwake::join!(async { cell + fut }, async { out + v + cx }) });
+    assert_eq!((a, b), (3, 12));
+    let r = EXEC.block_on(async {
+        bitwake::select! {
+            biased;
+            v = async { v * 10 } => v + cell + fut + out + cx,
+            cell = async { cell } => cell,
+        }
+    });
+    assert_eq!(r, 40 + 1 + 2 + 3 + 5);
+}
+
+#[test]
+fn sizes_of_the_combinators() {
+    use bitwake::executor::JoinSet;
+    use bitwake::sync::broadcast::Broadcast;
+    use bitwake::sync::watch::Watch;
+    let sizes = [
+        ("Broadcast<u32, 64>", size_of::<Broadcast<u32, 64>>()),
+        ("Watch<u32>", size_of::<Watch<u32>>()),
+        ("JoinSet<u32, 8>", size_of::<JoinSet<u32, 8>>()),
+        (
+            "JoinArray<Ready<u32>, 4>",
+            size_of::<bitwake::future::JoinArray<core::future::Ready<u32>, 4>>(),
+        ),
+    ];
+    for (name, size) in sizes {
+        println!("size_of::<{name}>() = {size}");
+    }
+    // A JoinSet is its handles and a count.
+    assert_eq!(
+        sizes[2].1,
+        8 * size_of::<Option<bitwake::executor::JoinHandle<u32>>>() + size_of::<usize>()
+    );
+}
+
+#[test]
+fn a_future_kept_across_selects_is_polled_by_reference() {
+    // The usual loop: one long-lived future (a deadline, say), raced in each
+    // round against something new; `&mut` to the pinned future keeps it.
+    let r = EXEC.block_on(async {
+        let mut deadline = pin!(after(10, 99));
+        let mut rounds = 0;
+        loop {
+            bitwake::select! {
+                biased;
+                v = &mut deadline => break (v, rounds),
+                () = yield_now() => rounds += 1,
+            }
+        }
+    });
+    // The deadline's 10 yields were spread over the rounds, not restarted:
+    // each round polls it twice (once before and once with the yield).
+    assert_eq!(r, (99, 5));
+}

@@ -54,7 +54,10 @@ use core::task::{Context, Poll};
 ///
 /// * [`send`](Self::send) never waits: it overwrites the oldest message
 ///   when the ring is full, whoever has not read it yet. A subscriber only
-///   sees messages sent after it subscribed.
+///   sees messages sent after it subscribed. There is no mode in which a
+///   sender waits for the slowest subscriber: one stalled reader would
+///   stall every other. Where each consumer must get every message, give
+///   each its own [`Channel`](super::Channel).
 /// * Receiving clones the message (`T: Clone`), under the broadcast's lock:
 ///   keep `T` cheap to clone (a small value, or a handle).
 /// * [`close`](Self::close) ends it: sends fail and hand the value back;
