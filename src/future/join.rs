@@ -9,6 +9,15 @@ use core::task::{Context, Poll};
 
 /// Polls two futures concurrently and returns both outputs.
 ///
+/// ```
+/// # use bitwake::executor::{Executor, SpinPark};
+/// # static EXEC: Executor = Executor::new(&SpinPark);
+/// use bitwake::future::{join, yield_now};
+///
+/// let both = EXEC.block_on(join(async { 1 }, async { yield_now().await; "two" }));
+/// assert_eq!(both, (1, "two"));
+/// ```
+///
 /// For more than two, use [`join!`](crate::join) (any types) or
 /// [`join_array`] (one type).
 pub fn join<A: Future, B: Future>(a: A, b: B) -> Join<A, B> {

@@ -20,6 +20,18 @@ pub enum Either<A, B> {
 /// (the first argument wins ties). The other is dropped with the returned
 /// future.
 ///
+/// ```
+/// # use bitwake::executor::{Executor, SpinPark};
+/// # static EXEC: Executor = Executor::new(&SpinPark);
+/// use bitwake::future::{Either, select, yield_now};
+///
+/// let first = EXEC.block_on(select(core::future::pending::<u8>(), async {
+///     yield_now().await;
+///     "ready"
+/// }));
+/// assert_eq!(first, Either::Right("ready"));
+/// ```
+///
 /// For more than two, use [`select!`](crate::select) (any types) or
 /// [`select_array`] (one type).
 pub fn select<A: Future, B: Future>(a: A, b: B) -> Select<A, B> {

@@ -21,7 +21,7 @@ const MAX_CLIENTS: usize = 64;
 const MAX_LINE: usize = 255;
 /// Lines sent while two clients do not read: far more than the relay's
 /// ring of 32 and the kernel buffers between.
-const BLAST: usize = 2000;
+const BLAST: usize = 4000;
 /// How long any single read may wait.
 const READ_TIMEOUT: Duration = Duration::from_secs(20);
 
