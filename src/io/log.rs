@@ -198,7 +198,7 @@ impl<const N: usize> Ring<N> {
             }
             let mut w = SliceWriter { out, len: 0 };
             // Fits: `CHUNK` holds the longest marker (37 bytes).
-            let _ = write!(w, "[{} lines dropped]\n", self.unreported);
+            let _ = writeln!(w, "[{} lines dropped]", self.unreported);
             self.unreported = 0;
             return w.len;
         }
