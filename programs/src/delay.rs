@@ -102,6 +102,15 @@ task! {
 /// `200` with the message (or `400` for a bad request), lingers and closes.
 /// Garbage, half requests and early disconnects end only this connection.
 pub async fn handle(stream: TcpStream, log: fn(u64, &str)) {
+    // Two steps, so the request's buffers are gone while the connection
+    // lingers.
+    if answer(&stream, log).await {
+        linger(&stream).await;
+    }
+}
+
+/// Reads the request and writes the answer; whether one was written.
+async fn answer(stream: &TcpStream, log: fn(u64, &str)) -> bool {
     let mut parser = RequestParser::<512, 4096>::new();
     let read_request = async {
         let mut buf = [0u8; 512];
@@ -121,22 +130,17 @@ pub async fn handle(stream: TcpStream, log: fn(u64, &str)) {
     let complete = match timeout(REQUEST_TIMEOUT, read_request).await {
         Ok(Ok(complete)) => complete,
         // A reset, a vanished peer or a silent client: nothing to answer.
-        Ok(Err(_)) | Err(_) => return,
+        Ok(Err(_)) | Err(_) => return false,
     };
     let request = match parser.request() {
         Some(r) if complete && r.delay_ms <= MAX_DELAY_MS => r,
-        _ => {
-            if stream.write_all(BAD_REQUEST).await.is_ok() {
-                linger(&stream).await;
-            }
-            return;
-        }
+        _ => return stream.write_all(BAD_REQUEST).await.is_ok(),
     };
     log(request.delay_ms, request.message);
     let delay = sleep(Duration::from_millis(request.delay_ms));
-    if let Either::Right(()) = select(delay, read_to_end(&stream)).await {
+    if let Either::Right(()) = select(delay, read_to_end(stream)).await {
         // The client left (or flooded us): free the slot now.
-        return;
+        return false;
     }
     let mut out = [0u8; 768];
     let answer = match format_ok(request.message.as_bytes(), &mut out) {
@@ -144,9 +148,7 @@ pub async fn handle(stream: TcpStream, log: fn(u64, &str)) {
         Err(_) => BAD_REQUEST,
     };
     // The client may be gone by now (EPIPE/ECONNRESET): fine.
-    if stream.write_all(answer).await.is_ok() {
-        linger(&stream).await;
-    }
+    stream.write_all(answer).await.is_ok()
 }
 
 /// Shuts down the write side (the answer is sent, then end of stream) and
