@@ -10,6 +10,7 @@ mod elf32;
 mod executor_checks;
 mod fault_e2e;
 mod freestanding;
+mod hardening;
 mod host_tests;
 mod lint;
 mod mcu;
