@@ -12,7 +12,10 @@
 //!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
 //! * `reactor` (Linux only): epoll readiness with a waiter list per fd, and
 //!   the Linux time driver; `io` and `net`: async fds, pipes, stdio, TCP,
-//!   with `embedded-io-async` traits.
+//!   with `embedded-io-async` traits; `signal` (Linux only): SIGTERM, SIGINT
+//!   and friends as events a task awaits.
+//! * [`future`]: `join!`/`select!` for any number of futures, their array
+//!   and two-future forms, `yield_now`; no allocation.
 //! * `fiber`: stackful green threads on static stacks, run as tasks of the
 //!   same executor, waiting on any future in blocking style.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
@@ -33,6 +36,7 @@
 pub mod io;
 pub mod net;
 pub mod reactor;
+pub mod signal;
 pub mod sys;
 
 mod lock;
@@ -59,6 +63,7 @@ pub mod executor;
     target_arch = "riscv32"
 ))]
 pub mod fiber;
+pub mod future;
 #[cfg(any(
     all(
         target_os = "none",

@@ -2,6 +2,7 @@
 
 mod bench;
 mod cargo_build;
+mod chat_e2e;
 mod cli;
 mod e2e;
 mod elf;
@@ -10,6 +11,7 @@ mod executor_checks;
 mod fault_e2e;
 mod fiber_checks;
 mod freestanding;
+mod hardening;
 mod host_tests;
 mod lint;
 mod mcu;
