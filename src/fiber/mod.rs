@@ -9,22 +9,28 @@
 //! fiber when it is ready. Resuming is one context switch (the asm in
 //! `arch/`, one file per architecture).
 //!
-//! ```ignore
+//! ```
+//! use bitwake::executor::{Executor, SpinPark};
 //! use bitwake::fiber::{self, FiberStack};
-//! use bitwake::time::Duration;
 //!
 //! static STACK: FiberStack<{ 16 * 1024 }> = FiberStack::new();
+//! static PARK: SpinPark = SpinPark; // programs use bitwake::block_on
+//! static EXEC: Executor = Executor::new(&PARK);
 //!
-//! bitwake::block_on(async {
-//!     let h = fiber::spawn(&STACK, || {
-//!         fiber::sleep(Duration::from_millis(10));  // other tasks run meanwhile
-//!         fiber::yield_now();
-//!         42
+//! let r = EXEC.block_on(async {
+//!     let h = fiber::spawn_on(&EXEC, &STACK, || {
+//!         fiber::yield_now(); // other tasks run meanwhile
+//!         let n = fiber::wait(async { 40 }); // any future, blocking style
+//!         n + 2
 //!     })
 //!     .unwrap();
-//!     assert_eq!(h.await, Ok(42));
+//!     h.await
 //! });
+//! assert_eq!(r, Ok(42));
 //! ```
+//!
+//! `fiber::sleep(duration)` and `fiber::wait(stream.read(&mut buf))` are
+//! the same `wait` on bitwake's timers and sockets.
 //!
 //! # Stacks
 //!
@@ -61,6 +67,18 @@
 //! * At most [`MAX_FIBERS`] fibers are alive at once (their tasks' static
 //!   pools); they run on one executor (the first that runs a fiber, like any
 //!   task pool).
+//!
+//! # Building on fibers
+//!
+//! A runtime layered on top (actors whose handlers run on fibers, say)
+//! needs only these: [`spawn`] / [`spawn_on`] with a stack from a pool it
+//! owns, the [`JoinHandle`] to learn the result or [`abort`](JoinHandle::abort)
+//! a fiber that has not started, [`wait`] on its mailbox's receive future
+//! (the fiber then costs nothing while the mailbox is empty: its task is
+//! parked until the channel wakes it), [`in_fiber`] / [`try_wait`] for code
+//! that may run on a fiber or not, and [`footprint`] to size its stacks
+//! (closure + result + `control_block` + `stack_head` must fit with room
+//! for the handler's frames; [`FiberStack::high_water`] measures it).
 //!
 //! # Footprint
 //!
