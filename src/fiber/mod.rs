@@ -399,6 +399,31 @@ mod tests {
     }
 
     #[test]
+    fn aborting_a_suspended_fiber_never_resumes_it_and_keeps_its_stack() {
+        let _s = serial();
+        static STACK: FiberStack<4096> = FiberStack::new();
+        static AFTER: AtomicUsize = AtomicUsize::new(0);
+        let r = EXEC.block_on(async {
+            let h = spawn_on(&EXEC, &STACK, || {
+                wait(core::future::pending::<()>());
+                AFTER.fetch_add(1, SeqCst);
+            })
+            .unwrap();
+            crate::executor::yield_now().await;
+            h.abort();
+            h.await
+        });
+        assert_eq!(r, Err(crate::executor::JoinError::Cancelled));
+        assert_eq!(AFTER.load(SeqCst), 0);
+        // Its frames may hold pinned values: the stack is never reused.
+        assert!(!STACK.is_free());
+        EXEC.block_on(async {
+            let again = spawn_on(&EXEC, &STACK, || ());
+            assert_eq!(again.err(), Some(SpawnError::Stack(StackError::Busy)));
+        });
+    }
+
+    #[test]
     fn a_too_small_stack_is_refused() {
         let _s = serial();
         static STACK: FiberStack<256> = FiberStack::new();
