@@ -88,6 +88,7 @@
 //! the stack's description) and the larger of the closure and its result.
 
 mod arch;
+mod blocking;
 mod control;
 mod current;
 mod error;
@@ -101,6 +102,7 @@ mod overflow;
 mod stack;
 mod task;
 
+pub use blocking::Blocking;
 pub use current::{in_fiber, sleep, sleep_until, stack_pointer, try_wait, wait, yield_now};
 pub use error::{SpawnError, StackError};
 pub use handle::JoinHandle;

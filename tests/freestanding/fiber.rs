@@ -175,17 +175,20 @@ fn socket_read_in_blocking_style() -> Outcome {
         let listener = TcpListener::bind(SocketAddrV4::new([127, 0, 0, 1].into(), 0)).unwrap();
         let addr = listener.local_addr().unwrap();
         let server = fiber::spawn(&STACK_A, move || {
+            // Plain blocking code over `embedded_io`'s traits.
+            use embedded_io::{Read, Write};
             let (s, _) = fiber::wait(listener.accept())?;
+            let mut s = fiber::Blocking(s);
             let mut buf = [0u8; 64];
             let mut got = 0;
             loop {
-                let n = fiber::wait(s.read(&mut buf[got..]))?;
+                let n = s.read(&mut buf[got..])?;
                 if n == 0 {
                     break;
                 }
                 got += n;
             }
-            fiber::wait(s.write_all(&buf[..got]))?;
+            s.write_all(&buf[..got])?;
             Ok::<usize, bitwake::io::Error>(got)
         })
         .unwrap();
