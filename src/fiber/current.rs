@@ -130,12 +130,18 @@ pub fn try_wait<F: IntoFuture>(future: F) -> Result<F::Output, F::IntoFuture> {
         return Err(future.into_future());
     };
     let mut fut = pin!(future.into_future());
+    // The future is polled with a `Context` of our own, on this fiber's
+    // stack, around a clone of the fiber's task's waker: the one the
+    // executor passes lives only as long as one task poll, but the future's
+    // poll may itself switch out of the fiber (it may call `yield_now` or a
+    // nested `wait`) and go on after later task polls; what it holds must
+    // still be valid then.
+    // SAFETY: the poll that resumed this fiber stored its `Context`, which
+    // lives until this fiber switches out; we only clone its waker.
+    let waker = unsafe { (*(*ctl).cx.cast::<Context<'_>>()).waker().clone() };
+    let mut cx = Context::from_waker(&waker);
     loop {
-        // SAFETY: the poll that resumed this fiber stored its `Context`,
-        // which outlives the resume; we use it before switching out, and
-        // read it again after every resume.
-        let cx = unsafe { &mut *(*ctl).cx.cast::<Context<'_>>() };
-        if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
             return Ok(v);
         }
         // SAFETY: `ctl` is the current fiber, and we run on it.

@@ -332,6 +332,32 @@ mod tests {
     }
 
     #[test]
+    fn a_waited_future_may_itself_switch_out() {
+        // The future's poll yields the fiber and waits in a nested `wait`:
+        // it goes on after later task polls, with the `Context` it was
+        // given (which must still be valid then).
+        let _s = serial();
+        static STACK: FiberStack<{ 16 * 1024 }> = FiberStack::new();
+        let r = EXEC.block_on(async {
+            spawn_on(&EXEC, &STACK, || {
+                wait(async {
+                    yield_now();
+                    let inner = wait(async {
+                        current::PendingOnce(false).await;
+                        20
+                    });
+                    current::PendingOnce(false).await;
+                    yield_now();
+                    inner + 1
+                })
+            })
+            .unwrap()
+            .await
+        });
+        assert_eq!(r, Ok(21));
+    }
+
+    #[test]
     fn fibers_interleave_in_order() {
         let _s = serial();
         static STACKS: StackPool<{ 8 * 1024 }, 4> = StackPool::new();
