@@ -14,6 +14,7 @@
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test fiber_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom_fanout
 //! ```
 
@@ -156,6 +157,15 @@ pub fn run(root: &Path, summary: &mut Summary) {
         .arg("--target-dir")
         .arg(target_dir.join("loom"));
     summary.record("[sync] loom: sync_loom", succeeds(c));
+
+    say("fiber: loom model of the stack hand-off");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args(["test", "--release", "-p", "bitwake", "--test", "fiber_loom"])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[fiber] loom: fiber_loom", succeeds(c));
 
     say("sync: loom models of broadcast and watch fan-out");
     let mut c = cargo();
