@@ -33,6 +33,8 @@ pub mod net;
 pub mod reactor;
 pub mod sys;
 
+// Feature `linux-critical-section`: the `critical-section` implementation.
+mod linux_critical_section;
 mod lock;
 pub mod trace;
 mod waitlist;
