@@ -8,6 +8,7 @@
 //!         [--bitwake-echo ELF] [--bitwake-delay ELF] [--bitwake-timers ELF]
 //!         [--size NAME=ELF]... [--note TEXT]...`
 
+mod channel;
 mod net;
 mod profile;
 mod report;
@@ -392,6 +393,7 @@ fn main() {
     let started = Instant::now();
     let micro = run_micro(&cfg);
     eprintln!("runner: micro done in {:.0?}", started.elapsed());
+    let channels = channel::run(&cfg);
     let net = net::run_all(&cfg);
     let prof = if cfg.callgrind {
         let p = profile::run(&cfg.bins);
@@ -404,6 +406,7 @@ fn main() {
     let text = report::render(
         &cfg,
         &micro,
+        &channels,
         &net,
         prof.as_ref(),
         started.elapsed(),
