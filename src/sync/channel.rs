@@ -171,7 +171,7 @@ impl<T, const N: usize> Channel<T, N> {
             chan: self,
             value: Some(value),
             waiting: false,
-            waiter: Waiter::new(),
+            waiter: LazyWaiter::new(),
         }
     }
 
@@ -182,7 +182,7 @@ impl<T, const N: usize> Channel<T, N> {
             chan: self,
             waiting: false,
             done: false,
-            waiter: Waiter::new(),
+            waiter: LazyWaiter::new(),
         }
     }
 
@@ -318,7 +318,7 @@ pub struct Send<'a, T, const N: usize> {
     /// Whether `waiter` was pushed into the senders' list and not yet
     /// accounted for: still linked, or woken with a reserved slot.
     waiting: bool,
-    waiter: Waiter,
+    waiter: LazyWaiter,
 }
 
 /// What one locked step of [`Send::poll`] decided.
@@ -338,19 +338,20 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
         // SAFETY: `waiter` is never moved out of the pinned future, and
         // `Drop` unlinks it before its memory can be reused.
         let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as above (structural pinning of `waiter`).
-        let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
         let Some(value) = this.value.take() else {
             // Polled after completion: nothing more to do.
             return Poll::Pending;
         };
         let waiting = &mut this.waiting;
+        let lazy = &mut this.waiter;
         let step = this.chan.state.with(|s| {
             if s.closed {
                 *waiting = false;
                 return SendStep::Closed(value);
             }
             if *waiting {
+                // SAFETY: structural pinning of `waiter` (see above).
+                let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
                 if waiter.is_linked() {
                     // SAFETY: under the channel's lock; this node only ever
                     // joins this channel's senders' list; `Drop` removes it.
@@ -361,6 +362,8 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
                 *waiting = false;
                 s.reserved = s.reserved.saturating_sub(1);
             } else if s.free() == 0 {
+                // SAFETY: as above.
+                let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
                 // SAFETY: as above.
                 unsafe { s.senders.push(waiter, cx.waker()) };
                 *waiting = true;
@@ -389,8 +392,8 @@ impl<T, const N: usize> Drop for Send<'_, T, N> {
             return;
         }
         // SAFETY: the future was pinned when `waiting` was set (the node was
-        // pushed from `poll`), and this is the node's last use.
-        let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
+        // written and pushed from `poll`), and this is the node's last use.
+        let waiter = unsafe { Pin::new_unchecked(self.waiter.get()) };
         let (removed, next) = self.chan.state.with(|s| {
             if waiter.is_linked() {
                 // SAFETY: under the channel's lock; the node is in this
@@ -420,7 +423,7 @@ pub struct Recv<'a, T, const N: usize> {
     /// accounted for: still linked, or woken with a claimed item.
     waiting: bool,
     done: bool,
-    waiter: Waiter,
+    waiter: LazyWaiter,
 }
 
 /// What one locked step of [`Recv::poll`] decided.
@@ -440,11 +443,12 @@ impl<T, const N: usize> Future for Recv<'_, T, N> {
         if this.done {
             return Poll::Pending;
         }
-        // SAFETY: as above (structural pinning of `waiter`).
-        let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
         let waiting = &mut this.waiting;
+        let lazy = &mut this.waiter;
         let step = this.chan.state.with(|s| {
             if *waiting {
+                // SAFETY: structural pinning of `waiter` (see above).
+                let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
                 if waiter.is_linked() {
                     // SAFETY: under the channel's lock; this node only ever
                     // joins this channel's receivers' list; `Drop` removes it.
@@ -465,6 +469,8 @@ impl<T, const N: usize> Future for Recv<'_, T, N> {
             if s.closed {
                 return RecvStep::Closed;
             }
+            // SAFETY: as above.
+            let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
             // SAFETY: as above.
             unsafe { s.receivers.push(waiter, cx.waker()) };
             *waiting = true;
@@ -491,8 +497,8 @@ impl<T, const N: usize> Drop for Recv<'_, T, N> {
             return;
         }
         // SAFETY: the future was pinned when `waiting` was set (the node was
-        // pushed from `poll`), and this is the node's last use.
-        let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
+        // written and pushed from `poll`), and this is the node's last use.
+        let waiter = unsafe { Pin::new_unchecked(self.waiter.get()) };
         let (removed, next) = self.chan.state.with(|s| {
             if waiter.is_linked() {
                 // SAFETY: under the channel's lock; the node is in this
@@ -508,6 +514,48 @@ impl<T, const N: usize> Drop for Recv<'_, T, N> {
         });
         drop(removed);
         wake(next);
+    }
+}
+
+/// A future's waiter node, written the first time the future has to wait.
+///
+/// Most sends and receives complete at once; building the node up front
+/// would write it into every future that is then moved into its task, and
+/// the processor pays for reloading those fresh, differently sized stores
+/// (store-to-load forwarding fails) on every message.
+struct LazyWaiter {
+    written: bool,
+    node: MaybeUninit<Waiter>,
+}
+
+impl LazyWaiter {
+    const fn new() -> Self {
+        LazyWaiter {
+            written: false,
+            node: MaybeUninit::uninit(),
+        }
+    }
+
+    /// The node, written on first use. It lives as long as `self`, which
+    /// the owning future keeps pinned once it has called this.
+    #[inline]
+    fn get(&mut self) -> &Waiter {
+        if !self.written {
+            self.node.write(Waiter::new());
+            self.written = true;
+        }
+        // SAFETY: written above or earlier (`written` says so).
+        unsafe { self.node.assume_init_ref() }
+    }
+}
+
+impl Drop for LazyWaiter {
+    fn drop(&mut self) {
+        if self.written {
+            // SAFETY: written (`written` says so) and dropped exactly once;
+            // the owning future's `Drop` has unlinked it already.
+            unsafe { self.node.assume_init_drop() }
+        }
     }
 }
 
