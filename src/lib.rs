@@ -12,7 +12,11 @@
 //!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
 //! * `reactor` (Linux only): epoll readiness with a waiter list per fd, and
 //!   the Linux time driver; `io` and `net`: async fds, pipes, stdio, TCP,
-//!   with `embedded-io-async` traits.
+//!   with `embedded-io-async` 0.6 / 0.7 traits (features
+//!   `embedded-io-async-06` / `-07`); `signal` (Linux only): SIGTERM, SIGINT
+//!   and friends as events a task awaits.
+//! * [`future`]: `join!`/`select!` for any number of futures, their array
+//!   and two-future forms, `yield_now`; no allocation.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
 //!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
@@ -31,6 +35,7 @@
 pub mod io;
 pub mod net;
 pub mod reactor;
+pub mod signal;
 pub mod sys;
 
 // Feature `linux-critical-section`: the `critical-section` implementation.
@@ -52,6 +57,7 @@ pub mod rt;
 mod mcu_rt;
 
 pub mod executor;
+pub mod future;
 #[cfg(any(
     all(
         target_os = "none",

@@ -16,6 +16,8 @@ mod eio07;
 pub(crate) mod embedded_io;
 mod error;
 mod fd;
+mod log;
 
 pub use error::Error;
 pub use fd::{AsyncFd, pipe, stderr, stdin, stdout};
+pub use log::LogBuffer;
