@@ -3,8 +3,9 @@
 //! embassy-sync's `Channel`, `Signal`, `PubSubChannel` and `Mutex` over
 //! bitwake's Linux critical section (feature `linux-critical-section`),
 //! futures-util's `select`, `join` and `StreamExt` over bitwake's channels,
-//! and a signal handler that signals a task through embassy-sync while the
-//! program is inside critical sections.
+//! a signal handler that signals a task through embassy-sync while the
+//! program is inside critical sections, and a TCP stream handed to code
+//! generic over `embedded-io-async` 0.6 and over 0.7.
 #![no_std]
 #![no_main]
 // A failure carries its message inline (no heap), so it is large by design.
@@ -18,6 +19,8 @@ use core::pin::pin;
 use core::sync::atomic::{AtomicU32, Ordering::SeqCst};
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex as Cs;
 use embassy_sync::pubsub::{PubSubChannel, WaitResult};
+use embedded_io_async as eio06;
+use embedded_io_async_07 as eio07;
 use futures_util::future::{self, Either};
 use futures_util::stream::{self, StreamExt};
 
@@ -31,6 +34,7 @@ fn main() -> i32 {
         embassy_signal_from_a_signal_handler,
         critical_section_holds_signals_off,
         futures_util_over_bitwake_channels,
+        tcp_stream_through_embedded_io_06_and_07,
     ])
 }
 
@@ -267,4 +271,61 @@ fn futures_util_over_bitwake_channels() -> Outcome {
     );
     check_eq!(joined, 1);
     Ok(())
+}
+
+/// A request written against embedded-io-async 0.6: a length byte, the
+/// body, then the reply of the same length.
+async fn request_06<S: eio06::Read + eio06::Write>(
+    s: &mut S,
+    msg: &[u8],
+    reply: &mut [u8],
+) -> Result<(), eio06::ReadExactError<S::Error>> {
+    s.write_all(&[msg.len() as u8])
+        .await
+        .map_err(eio06::ReadExactError::Other)?;
+    s.write_all(msg)
+        .await
+        .map_err(eio06::ReadExactError::Other)?;
+    s.read_exact(reply).await
+}
+
+/// Its server, written against embedded-io-async 0.7: echoes upper-cased.
+async fn serve_07<S: eio07::Read + eio07::Write>(
+    s: &mut S,
+) -> Result<usize, eio07::ReadExactError<S::Error>> {
+    let mut len = [0u8; 1];
+    s.read_exact(&mut len).await?;
+    let mut buf = [0u8; 255];
+    let body = &mut buf[..usize::from(len[0])];
+    s.read_exact(body).await?;
+    body.make_ascii_uppercase();
+    s.write_all(body)
+        .await
+        .map_err(eio07::ReadExactError::Other)?;
+    Ok(body.len())
+}
+
+fn tcp_stream_through_embedded_io_06_and_07() -> Outcome {
+    use bitwake::net::{SocketAddrV4, TcpListener, TcpStream};
+    block_on(async {
+        let io_err = |e: bitwake::io::Error| {
+            testing::Failure::new(format_args!("unexpected I/O error: {e}"))
+        };
+        let listener =
+            TcpListener::bind(SocketAddrV4::new([127, 0, 0, 1].into(), 0)).map_err(io_err)?;
+        let addr = listener.local_addr().map_err(io_err)?;
+        let (client, accepted) = join(TcpStream::connect(addr), listener.accept()).await;
+        let (mut client, mut server) = (client.map_err(io_err)?, accepted.map_err(io_err)?.0);
+        let mut reply = [0u8; 11];
+        let (sent, served) = join(
+            request_06(&mut client, b"hello there", &mut reply),
+            serve_07(&mut server),
+        )
+        .await;
+        check!(sent.is_ok(), "0.6 client: {sent:?}");
+        check_eq!(served.ok(), Some(11));
+        check_eq!(&reply, b"HELLO THERE");
+        check!(!eio07::ReadReady::read_ready(&mut client).map_err(io_err)?);
+        Ok(())
+    })
 }
