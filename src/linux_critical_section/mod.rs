@@ -30,16 +30,21 @@
 //! one uncontended compare-and-swap. That is what signal safety costs without
 //! thread-local storage; bitwake's own `sync` types use their own lock and do
 //! not pay it.
+// Not under loom: `tests/critical_section_loom.rs` models `owner.rs` on its
+// own (loom's atomics cannot sit in a `static`).
 #![cfg(all(
     feature = "linux-critical-section",
-    any(target_arch = "x86_64", target_arch = "aarch64")
+    any(target_arch = "x86_64", target_arch = "aarch64"),
+    not(loom)
 ))]
 
-use crate::sys;
-use core::sync::atomic::{AtomicI32, Ordering};
+mod owner;
 
-/// The owning thread's id, or `0` when free (Linux never hands out tid 0).
-static OWNER: AtomicI32 = AtomicI32::new(0);
+use crate::sys;
+use owner::OwnerLock;
+
+/// The one lock of every critical section in the process.
+static OWNER: OwnerLock = OwnerLock::new();
 
 /// Signals the kernel never lets a thread block.
 const UNBLOCKABLE: u64 = sys::sigmask(sys::SIGKILL) | sys::sigmask(SIGSTOP);
@@ -62,7 +67,7 @@ critical_section::set_impl!(LinuxCriticalSection);
 unsafe impl critical_section::Impl for LinuxCriticalSection {
     unsafe fn acquire() -> critical_section::RawRestoreState {
         let me = sys::gettid();
-        if OWNER.load(Ordering::Relaxed) == me {
+        if OWNER.held_by(me) {
             return NESTED;
         }
         // Block first, then lock: a handler must never find its own thread
@@ -71,14 +76,7 @@ unsafe impl critical_section::Impl for LinuxCriticalSection {
             Ok(old) => old & !UNBLOCKABLE,
             Err(_) => UNMASKED,
         };
-        while OWNER
-            .compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            while OWNER.load(Ordering::Relaxed) != 0 {
-                core::hint::spin_loop();
-            }
-        }
+        OWNER.lock(me);
         restore
     }
 
@@ -88,7 +86,7 @@ unsafe impl critical_section::Impl for LinuxCriticalSection {
         }
         // Unlock before unmasking: a handler that runs as soon as its signal
         // is unblocked may enter a section itself.
-        OWNER.store(0, Ordering::Release);
+        OWNER.unlock();
         if restore != UNMASKED {
             // Cannot fail for SIG_SETMASK with a valid set; if it did, the
             // signals would stay blocked, which is safe.
