@@ -327,8 +327,9 @@ enum SendStep<T> {
     Wait(T),
     /// Accepted; wake this receiver after the lock.
     Sent(Option<Waker>),
-    /// Closed: give the value back.
-    Closed(T),
+    /// Closed: give the value back (and drop the unlinked node's waker
+    /// after the lock).
+    Closed(T, Option<Waker>),
 }
 
 impl<T, const N: usize> Future for Send<'_, T, N> {
@@ -346,8 +347,21 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
         let lazy = &mut this.waiter;
         let step = this.chan.state.with(|s| {
             if s.closed {
+                // `close` sets the flag before it unlinks the waiters, so a
+                // poll in between (a shared waker, another thread) may find
+                // the node still linked: unlink it here, or the finished
+                // future would leave it dangling in the list.
+                let unlinked = if *waiting {
+                    // SAFETY: structural pinning of `waiter` (see above).
+                    let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
+                    // SAFETY: under the channel's lock; the node only ever
+                    // joins this channel's senders' list.
+                    unsafe { s.senders.remove(waiter) }
+                } else {
+                    None
+                };
                 *waiting = false;
-                return SendStep::Closed(value);
+                return SendStep::Closed(value, unlinked);
             }
             if *waiting {
                 // SAFETY: structural pinning of `waiter` (see above).
@@ -381,7 +395,10 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
                 wake(w);
                 Poll::Ready(Ok(()))
             }
-            SendStep::Closed(v) => Poll::Ready(Err(SendError(v))),
+            SendStep::Closed(v, unlinked) => {
+                drop(unlinked);
+                Poll::Ready(Err(SendError(v)))
+            }
         }
     }
 }
