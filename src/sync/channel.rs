@@ -335,6 +335,10 @@ enum SendStep<T> {
 impl<T, const N: usize> Future for Send<'_, T, N> {
     type Output = Result<(), SendError<T>>;
 
+    // Every send's hot path: the compiler may leave it out of line (it has
+    // several callers per task), and the call with its spills costs more
+    // than the body.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `waiter` is never moved out of the pinned future, and
         // `Drop` unlinks it before its memory can be reused.
@@ -347,20 +351,9 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
         let lazy = &mut this.waiter;
         let step = this.chan.state.with(|s| {
             if s.closed {
-                // `close` sets the flag before it unlinks the waiters, so a
-                // poll in between (a shared waker, another thread) may find
-                // the node still linked: unlink it here, or the finished
-                // future would leave it dangling in the list.
-                let unlinked = if *waiting {
-                    // SAFETY: structural pinning of `waiter` (see above).
-                    let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
-                    // SAFETY: under the channel's lock; the node only ever
-                    // joins this channel's senders' list.
-                    unsafe { s.senders.remove(waiter) }
-                } else {
-                    None
-                };
-                *waiting = false;
+                // SAFETY: under the channel's lock; `lazy` is this pinned
+                // future's node, which only ever joins this senders' list.
+                let unlinked = unsafe { leave_on_close(waiting, lazy, &mut s.senders) };
                 return SendStep::Closed(value, unlinked);
             }
             if *waiting {
@@ -401,6 +394,32 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
             }
         }
     }
+}
+
+/// A send that finds the channel closed: `close` sets the flag before it
+/// unlinks the waiters, so a poll in between (a shared waker, another
+/// thread) may find the node still linked. Unlink it, or the finished
+/// future would leave it dangling in the list. Out of line: the hot path
+/// of `Send::poll` stays small enough to inline into the task.
+///
+/// # Safety
+///
+/// Called under the channel's lock with the pinned future's own node, which
+/// only ever joins `senders`.
+#[cold]
+#[inline(never)]
+unsafe fn leave_on_close(
+    waiting: &mut bool,
+    lazy: &mut LazyWaiter,
+    senders: &mut WaitList,
+) -> Option<Waker> {
+    if !core::mem::take(waiting) {
+        return None;
+    }
+    // SAFETY: the future is pinned (structural pinning of its node).
+    let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
+    // SAFETY: the caller holds the lock; the node is in `senders` or none.
+    unsafe { senders.remove(waiter) }
 }
 
 impl<T, const N: usize> Drop for Send<'_, T, N> {
