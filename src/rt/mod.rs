@@ -14,10 +14,19 @@
 //! `argc`; `_start` calls [`start::entry`], which records argc/argv/envp for
 //! [`args`]/[`env()`], calls `main`, and passes its [`Termination`] status to
 //! `exit_group`. A panic prints its message to stderr and exits with 101.
+//!
+//! Before `main`'s code runs at all, `_start` relocates the program if it is
+//! a static-PIE (cargo's default for `x86_64-unknown-none`): pointers stored
+//! in statics are then right wherever the kernel loaded it. An image that
+//! needs more than that (a symbolic relocation, text relocations) stops at
+//! start-up with a message on stderr saying how to link it instead, and exit
+//! status 78.
 
 mod args;
 pub mod io;
 mod panic;
+#[doc(hidden)]
+pub mod relocate;
 mod runtime;
 #[doc(hidden)]
 pub mod start;
@@ -41,7 +50,10 @@ pub use bitwake_arch as __arch;
 #[macro_export]
 macro_rules! main {
     ($main:path) => {
-        $crate::rt::__arch::start!($crate::rt::start::entry);
+        $crate::rt::__arch::start!(
+            $crate::rt::relocate::relocate_self,
+            $crate::rt::start::entry
+        );
 
         #[unsafe(no_mangle)]
         fn __bitwake_main() -> i32 {

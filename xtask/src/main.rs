@@ -13,6 +13,7 @@ mod host_tests;
 mod lint;
 mod mcu;
 mod module_graph;
+mod outside;
 mod process;
 mod qemu_runner;
 mod run;

@@ -44,6 +44,7 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
         let default = BuildOptions::default();
         freestanding::test_target(root, t, &default, "", &mut summary);
         seam::check(root, t, &default, &t.name, &mut summary);
+        crate::outside::check(root, t, &mut summary);
         for variant in ["syscalls-crate", "fault-inject"] {
             // A target directory per variant, so the builds do not evict
             // each other's artifacts.
