@@ -76,4 +76,4 @@ pub mod time;
         any(target_arch = "x86_64", target_arch = "aarch64")
     )
 ))]
-pub use platform::{block_on, block_on_local, spawn};
+pub use platform::{block_on, block_on_local, spawn, try_spawn};

@@ -9,7 +9,7 @@
 //! | microcontroller (`target_os = "none"`) | `WFI` | the platform crate (`bitwake-mcu`), through [`platform_init!`](crate::platform_init) |
 //! | host with feature `std` (tests) | a mutex and condvar | bitwake itself |
 
-use crate::executor::{self, JoinHandle, LocalSpawner, SpawnError, SpawnToken};
+use crate::executor::{self, JoinHandle, LocalSpawner, Rejected, SpawnError, SpawnToken};
 use core::future::Future;
 
 #[cfg(all(
@@ -135,11 +135,33 @@ pub fn block_on_local<F: Future>(make: impl FnOnce(LocalSpawner) -> F) -> F::Out
 /// Starts a task (made by a [`task!`](crate::task) function) on the default
 /// executor; callable before or during [`block_on`], from any thread. A task
 /// whose future is not `Send` goes through [`block_on_local`]'s spawner.
-pub fn spawn<F>(token: SpawnToken<F>) -> Result<JoinHandle<F::Output>, SpawnError>
+pub fn spawn<F, A>(token: SpawnToken<F, A>) -> Result<JoinHandle<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     imp::init();
     executor::DEFAULT.spawn(token)
+}
+
+/// [`spawn`] that hands back what it could not take: the error and, when
+/// the task's pool was full, the task function's arguments unchanged, so a
+/// server can still answer on the stream it meant to hand over.
+///
+/// ```ignore
+/// match bitwake::try_spawn(connection(stream)) {
+///     Ok(handle) => drop(handle), // runs detached
+///     Err(bitwake::executor::Rejected { args: Some((stream,)), .. }) => {
+///         let _ = stream.write_all(b"HTTP/1.1 503 Service Unavailable\r\n\r\n").await;
+///     }
+///     Err(_) => {} // the stream was already closed with the task
+/// }
+/// ```
+pub fn try_spawn<F, A>(token: SpawnToken<F, A>) -> Result<JoinHandle<F::Output>, Rejected<A>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    imp::init();
+    executor::DEFAULT.try_spawn(token)
 }

@@ -15,10 +15,11 @@
 mod delay;
 
 use bitwake::eprintln;
+use bitwake::executor::{JoinHandle, Rejected};
 use bitwake::net::TcpStream;
 use bitwake::println;
 use bitwake::sys;
-use bitwake::{block_on, spawn};
+use bitwake::{block_on, try_spawn};
 use core::sync::atomic::{AtomicU64, Ordering};
 
 bitwake::main!(main);
@@ -66,53 +67,31 @@ fn raise_fd_limit() {
     }
 }
 
-/// Connections alive per pool (incremented before spawning, decremented
-/// when the connection task ends), so a full server is noticed *before* the
-/// stream is handed to a task token (which would close it on failure).
-static LIVE: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
-const POOL_SIZE: u64 = 4096;
-
 /// Spawns the connection task in the first pool with room; gives the stream
-/// back when every pool is full.
+/// back when every pool is full (the caller answers `503` on it).
 fn start_connection(stream: TcpStream) -> Result<(), TcpStream> {
-    let Some(pool) = LIVE
-        .iter()
-        .position(|n| n.load(Ordering::Relaxed) < POOL_SIZE)
-    else {
-        return Err(stream);
+    // (Each task function's token has its own type: one call per pool.)
+    let Some(stream) = given_back(try_spawn(conn_a(stream))) else {
+        return Ok(());
     };
-    LIVE[pool].fetch_add(1, Ordering::Relaxed);
-    // (Each task function's token has its own type: spawn in each arm.)
-    let spawned = match pool {
-        0 => spawn(conn_a(stream, pool)),
-        1 => spawn(conn_b(stream, pool)),
-        _ => spawn(conn_c(stream, pool)),
+    let Some(stream) = given_back(try_spawn(conn_b(stream))) else {
+        return Ok(());
     };
-    // Connections run detached: dropping the handle lets the slot free itself
-    // when the task ends. If the pool was still full after all (a task that
-    // just ended but has not released its slot yet), the token already closed
-    // the stream: the client sees a closed connection, and we keep serving.
-    if spawned.is_err() {
-        LIVE[pool].fetch_sub(1, Ordering::Relaxed);
-    }
-    Ok(())
+    given_back(try_spawn(conn_c(stream))).map_or(Ok(()), Err)
 }
 
-/// Decrements the pool's live count however the task ends.
-struct Live(usize);
-
-impl Drop for Live {
-    fn drop(&mut self) {
-        LIVE[self.0].fetch_sub(1, Ordering::Relaxed);
-    }
+/// The stream a full pool handed back; `None` when a task took it (it runs
+/// detached: dropping the handle lets its slot free itself when it ends) or
+/// when it closed with a task refused after it was built.
+fn given_back(spawned: Result<JoinHandle<()>, Rejected<(TcpStream,)>>) -> Option<TcpStream> {
+    spawned.err()?.args.map(|(stream,)| stream)
 }
 
 macro_rules! connection_pools {
     ($($name:ident),*) => {$(
         bitwake::task! {
             pool_size = 4096;
-            async fn $name(stream: TcpStream, pool: usize) {
-                let _live = Live(pool);
+            async fn $name(stream: TcpStream) {
                 delay::handle(stream, log).await;
             }
         }
