@@ -227,7 +227,7 @@ pub fn check(root: &Path, target: &Target, summary: &mut Summary) {
     let arch = target.str("arch").unwrap_or("");
     for v in variants(arch) {
         let name = format!("[{tag}] {}", v.label);
-        let elf = build(root, &dir, target, &v);
+        let elf = build(root, &dir, target, &v, "outside-check");
         let elf = match elf {
             Ok(elf) => elf,
             Err(e) => {
@@ -246,11 +246,71 @@ pub fn check(root: &Path, target: &Target, summary: &mut Summary) {
             );
         }
         for (mode, native) in modes(target) {
-            let r = run(target, &elf, native, v.refused);
+            let r = run(target, &elf, native, v.refused, EXPECTED);
             summary.record(&format!("{name}: runs ({mode})"), r);
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+    readme_recipe(root, target, summary);
+}
+
+/// The README's "Your own program" recipe, taken from README.md itself: its
+/// `Cargo.toml` (the path made this repository's), its `src/main.rs` and
+/// the output it says the program prints.
+fn readme_recipe(root: &Path, target: &Target, summary: &mut Summary) {
+    let tag = format!("[{}/README recipe]", target.name);
+    let dir = std::env::temp_dir().join(format!(
+        "bitwake-recipe-{}-{}",
+        target.name,
+        std::process::id()
+    ));
+    let made = (|| -> Result<(String, String), String> {
+        let readme = std::fs::read_to_string(root.join("README.md")).map_err(|e| e.to_string())?;
+        let section = readme
+            .split("\n## Your own program\n")
+            .nth(1)
+            .ok_or("README.md has no section \"Your own program\"")?;
+        let section = section.split("\n## ").next().unwrap_or(section);
+        let manifest = code_block(section, "toml")?;
+        let main_rs = code_block(section, "rust")?;
+        let expected = code_block(section, "text")?;
+        let placeholder = "\"/path/to/bitwake\"";
+        if !manifest.contains(placeholder) {
+            return Err(format!("the recipe's Cargo.toml has no {placeholder}"));
+        }
+        let manifest = manifest.replace(placeholder, &format!("{:?}", root.display().to_string()));
+        let name = manifest
+            .lines()
+            .find_map(|l| l.strip_prefix("name = "))
+            .map(|n| n.trim_matches('"').to_owned())
+            .ok_or("the recipe's Cargo.toml has no name")?;
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("src/main.rs"), main_rs).map_err(|e| e.to_string())?;
+        if let Ok(lock) = std::fs::read_to_string(root.join("Cargo.lock")) {
+            std::fs::write(dir.join("Cargo.lock"), lock).map_err(|e| e.to_string())?;
+        }
+        Ok((name, expected))
+    })();
+    match made {
+        Ok((name, expected)) => build_and_run(root, &dir, target, &name, &expected, &tag, summary),
+        Err(e) => summary.record(&format!("{tag} from README.md"), Err(e)),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The first fenced code block of `lang` in `text`.
+fn code_block(text: &str, lang: &str) -> Result<String, String> {
+    let open = format!("```{lang}\n");
+    let start = text
+        .find(&open)
+        .ok_or_else(|| format!("no ```{lang} block"))?
+        + open.len();
+    let len = text[start..]
+        .find("```")
+        .ok_or_else(|| format!("unterminated ```{lang} block"))?;
+    Ok(text[start..start + len].to_owned())
 }
 
 /// A fresh crate in the temporary directory, with the workspace's lock file
@@ -288,11 +348,9 @@ pub fn no_cargo_config(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// A cargo command for a crate outside the workspace: none of the
-/// environment that would change what plain cargo does.
-pub fn plain_cargo(root: &Path, dir: &Path) -> Command {
-    let mut cmd = crate::tools::cargo();
-    cmd.current_dir(dir);
+/// Removes from `cmd`'s environment what would change what plain cargo
+/// does (flags, a target, profile or runner overrides).
+pub fn plain_cargo_env(cmd: &mut Command) {
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
@@ -305,21 +363,78 @@ pub fn plain_cargo(root: &Path, dir: &Path) -> Command {
     }
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
-        if key.starts_with("CARGO_TARGET_") || key.starts_with("CARGO_PROFILE_") {
+        let overrides = key.starts_with("CARGO_TARGET_") && key != "CARGO_TARGET_DIR";
+        if overrides || key.starts_with("CARGO_PROFILE_") {
             cmd.env_remove(&key);
         }
     }
-    // A target directory of its own in the workspace's: repeated runs reuse
-    // the dependencies' builds.
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+}
+
+/// A target directory of its own in the workspace's: repeated runs reuse
+/// the dependencies' builds.
+pub fn shared_target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
-        .join("outside");
-    cmd.env("CARGO_TARGET_DIR", target_dir);
+        .join("outside")
+}
+
+/// A cargo command for a crate outside the workspace.
+fn plain_cargo(root: &Path, dir: &Path) -> Command {
+    let mut cmd = crate::tools::cargo();
+    cmd.current_dir(dir);
+    plain_cargo_env(&mut cmd);
+    cmd.env("CARGO_TARGET_DIR", shared_target_dir(root));
     cmd
 }
 
-fn build(root: &Path, dir: &Path, target: &Target, v: &Variant) -> Result<PathBuf, String> {
+/// Builds the crate in `dir` (debug, plain cargo, no flags) for `target`
+/// and runs its program `bin` natively and under QEMU, expecting `expected`
+/// on stdout and exit status 0.
+pub fn build_and_run(
+    root: &Path,
+    dir: &Path,
+    target: &Target,
+    bin: &str,
+    expected: &str,
+    tag: &str,
+    summary: &mut Summary,
+) {
+    let name = format!("{tag} plain `cargo build --target {}`", target.triple());
+    if let Err(e) = no_cargo_config(dir) {
+        summary.record(&name, Err(e));
+        return;
+    }
+    let v = Variant {
+        label: "",
+        release: false,
+        rustflags: &[],
+        features: &[],
+        elf_type: 0,
+        refused: None,
+        disassemble: false,
+        section: "",
+    };
+    let elf = match build(root, dir, target, &v, bin) {
+        Ok(elf) => elf,
+        Err(e) => {
+            summary.record(&name, Err(e));
+            return;
+        }
+    };
+    for (mode, native) in modes(target) {
+        let r = run(target, &elf, native, None, expected);
+        summary.record(&format!("{name}, runs ({mode})"), r);
+    }
+}
+
+fn build(
+    root: &Path,
+    dir: &Path,
+    target: &Target,
+    v: &Variant,
+    bin: &str,
+) -> Result<PathBuf, String> {
     let triple = target.triple();
     ensure_rust_target(triple)?;
     let mut cmd = plain_cargo(root, dir);
@@ -348,11 +463,7 @@ fn build(root: &Path, dir: &Path, target: &Target, v: &Variant) -> Result<PathBu
         ));
     }
     let profile = if v.release { "release" } else { "debug" };
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
-        .join("outside");
-    Ok(target_dir.join(triple).join(profile).join("outside-check"))
+    Ok(shared_target_dir(root).join(triple).join(profile).join(bin))
 }
 
 fn elf_type(elf: &Path, want: u16, section: &str) -> Result<(), String> {
@@ -373,16 +484,22 @@ fn elf_type(elf: &Path, want: u16, section: &str) -> Result<(), String> {
     }
 }
 
-fn run(target: &Target, elf: &Path, native: bool, refused: Option<u32>) -> Result<(), String> {
+fn run(
+    target: &Target,
+    elf: &Path,
+    native: bool,
+    refused: Option<u32>,
+    expected: &str,
+) -> Result<(), String> {
     if !native {
         ensure_runner(target)?;
     }
     let cmd = crate::cargo_build::run_command(target, elf, native);
     let out = run_with_timeout(cmd, TIMEOUT)?;
     match refused {
-        None if out.code == Some(0) && out.stdout == EXPECTED => Ok(()),
+        None if out.code == Some(0) && out.stdout == expected => Ok(()),
         None => Err(format!(
-            "{}; stdout {:?} (want {EXPECTED:?}); stderr {:?}",
+            "{}; stdout {:?} (want {expected:?}); stderr {:?}",
             out.describe_exit(),
             out.stdout,
             tail(&out.stderr)
