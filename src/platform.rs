@@ -13,7 +13,7 @@ use crate::executor::{self, JoinHandle, LocalSpawner, Rejected, SpawnError, Spaw
 use core::future::Future;
 
 #[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
+    any(feature = "linux", all(any(test, doc), target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 mod imp {
@@ -68,7 +68,7 @@ mod imp {
         not(any(target_arch = "x86_64", target_arch = "aarch64"))
     )),
     not(all(
-        any(feature = "linux", all(test, target_os = "linux")),
+        any(feature = "linux", all(any(test, doc), target_os = "linux")),
         any(target_arch = "x86_64", target_arch = "aarch64")
     ))
 ))]
@@ -117,6 +117,9 @@ macro_rules! platform_init {
 /// Linux, `WFI` on a microcontroller). The program's main future:
 /// `bitwake::block_on(main())`.
 ///
+/// *Available on freestanding Linux (feature `linux`, which `rt` enables),
+/// on a microcontroller with `bitwake-mcu`, and on hosts with `std`.*
+///
 /// # Panics
 /// If the default executor is already running (a nested or concurrent
 /// `block_on`).
@@ -127,6 +130,9 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 
 /// [`block_on`] that also hands the main future a [`LocalSpawner`], which
 /// starts tasks whose futures are not `Send` (they stay on this thread).
+///
+/// *Available on freestanding Linux (feature `linux`, which `rt` enables),
+/// on a microcontroller with `bitwake-mcu`, and on hosts with `std`.*
 pub fn block_on_local<F: Future>(make: impl FnOnce(LocalSpawner) -> F) -> F::Output {
     imp::init();
     executor::DEFAULT.block_on_local(make)
@@ -135,6 +141,12 @@ pub fn block_on_local<F: Future>(make: impl FnOnce(LocalSpawner) -> F) -> F::Out
 /// Starts a task (made by a [`task!`](crate::task) function) on the default
 /// executor; callable before or during [`block_on`], from any thread. A task
 /// whose future is not `Send` goes through [`block_on_local`]'s spawner.
+///
+/// A full pool is `Err(SpawnError::Full)`; the task's arguments are dropped
+/// with it ([`try_spawn`] hands them back).
+///
+/// *Available on freestanding Linux (feature `linux`, which `rt` enables),
+/// on a microcontroller with `bitwake-mcu`, and on hosts with `std`.*
 pub fn spawn<F, A>(token: SpawnToken<F, A>) -> Result<JoinHandle<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
@@ -147,6 +159,9 @@ where
 /// [`spawn`] that hands back what it could not take: the error and, when
 /// the task's pool was full, the task function's arguments unchanged, so a
 /// server can still answer on the stream it meant to hand over.
+///
+/// *Available on freestanding Linux (feature `linux`, which `rt` enables),
+/// on a microcontroller with `bitwake-mcu`, and on hosts with `std`.*
 ///
 /// ```ignore
 /// match bitwake::try_spawn(connection(stream)) {

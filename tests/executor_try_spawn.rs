@@ -120,3 +120,44 @@ fn conn(id: u32) -> Conn {
         bytes: format!("conn {id}").into_bytes(),
     }
 }
+
+static PARK3: TestPark = TestPark::new();
+static EXEC3: Executor = Executor::new(&PARK3);
+
+bitwake::task! {
+    pool_size = 1;
+    async fn pending(id: u32) -> u32 {
+        core::future::pending::<()>().await;
+        id
+    }
+}
+
+/// What the README says about `abort` and a full pool: the aborted task's
+/// slot stays taken until its handle has observed the abort (awaited it)
+/// or is dropped, and meanwhile a spawn gets its arguments back.
+#[test]
+fn an_aborted_task_frees_its_slot_once_its_handle_observed_it() {
+    EXEC3.block_on(async {
+        let h = EXEC3.try_spawn(pending(1)).expect("empty pool");
+        yield_now().await;
+        h.abort();
+        yield_now().await; // the executor drops the future in place
+        assert!(h.is_finished());
+        let r = EXEC3.try_spawn(pending(2)).map(|_| ());
+        assert_eq!(
+            r,
+            Err(Rejected {
+                error: SpawnError::Full,
+                args: Some((2,))
+            })
+        );
+        assert_eq!(h.await, Err(bitwake::executor::JoinError::Cancelled));
+        let h = EXEC3.try_spawn(pending(3)).expect("observed: slot free");
+        h.abort();
+        drop(h);
+        yield_now().await;
+        let h = EXEC3.try_spawn(pending(4)).expect("dropped: slot free");
+        h.abort();
+        assert!(h.await.is_err());
+    });
+}

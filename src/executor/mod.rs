@@ -118,7 +118,7 @@ pub use spawner::LocalSpawner;
 pub use task_id::MAX_CAPACITY;
 pub use token::SpawnToken;
 
-#[cfg(any(test, feature = "std"))]
+#[cfg(any(test, feature = "std", all(doc, target_os = "linux")))]
 pub use park::StdPark;
 
 /// The park hook of the [default executor](DEFAULT). The platform installs

@@ -2,9 +2,12 @@
 //! standard streams. Every type here implements the `embedded-io-async`
 //! `Read`/`Write` traits, so code written against those traits (drivers,
 //! protocol crates) runs on bitwake unchanged.
+//!
+//! **Needs the `linux` feature** (enabled by `rt`), on x86-64 or aarch64;
+//! documented regardless.
 // Linux only: see "Linux-only modules" in the crate root.
 #![cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
+    any(feature = "linux", all(any(test, doc), target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 

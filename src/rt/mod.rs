@@ -1,5 +1,8 @@
 //! Start-up for freestanding Linux programs: no std, no libc.
 //!
+//! **Needs the `rt` feature** (`bitwake = { ..., features = ["rt"] }`),
+//! on x86-64 or aarch64; documented regardless.
+//!
 //! A program declares its entry point in one line, [`main!`](crate::main):
 //!
 //! ```ignore
@@ -47,6 +50,9 @@ pub use bitwake_arch as __arch;
 /// [`Termination`]: `()`, an `i32` exit status, or `Result<(), E: Debug>`.
 /// The macro also defines `_start` and the panic handler, so the program needs
 /// nothing else to link.
+///
+/// *Needs the `rt` feature on freestanding Linux; on a microcontroller
+/// `bitwake-mcu` provides it.*
 #[macro_export]
 macro_rules! main {
     ($main:path) => {
