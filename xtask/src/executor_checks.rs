@@ -40,6 +40,7 @@ const TESTS: &[&str] = &[
     "executor_interop",
     "executor_alloc",
     "executor_local",
+    "executor_try_spawn",
     "sync_channel",
     "sync_mutex",
     "sync_alloc",
