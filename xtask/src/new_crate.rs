@@ -154,7 +154,7 @@ pub fn files(root: &Path, name: &str, target: &Target) -> Vec<(&'static str, Str
          # The target `cargo xtask run` builds for in this directory (`cargo xtask\n\
          # targets` lists them; --target overrides it).\n\
          [package.metadata.bitwake]\ntarget = \"{}\"\n\n\
-         [profile.release]\nopt-level = \"s\"\nlto = true\ncodegen-units = 1\n",
+         [profile.release]\nopt-level = \"s\"\nlto = true\ncodegen-units = 1\npanic = \"abort\"\nstrip = true\n",
         target.name
     );
     let alias = format!(
@@ -449,12 +449,17 @@ pub fn check_board(root: &Path, board: &Target, summary: &mut crate::summary::Su
         }
         crate::outside::no_cargo_config(&dir)?;
         ensure_rust_target(board.triple())?;
-        let target_dir = crate::outside::shared_target_dir(root);
+        // The board's own target directory, with the workspace's release
+        // profile: the dependencies built for the board's suites are reused.
+        let target_dir = crate::mcu::board_target_dir(root, board);
         let mut build = crate::tools::cargo();
         build
             .current_dir(&dir)
             .args(["build", "--quiet", "--release", "--target", board.triple()])
-            .env("CARGO_TARGET_DIR", &target_dir);
+            .env("CARGO_TARGET_DIR", &target_dir)
+            // What the board's suites were built with (redundant for the
+            // first board of a triple; keeps their build script's output).
+            .env("BITWAKE_BOARD", &board.name);
         plain_cargo_env(&mut build);
         let out = crate::process::run_with_timeout(build, std::time::Duration::from_secs(600))?;
         if out.code != Some(0) {

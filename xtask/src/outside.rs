@@ -106,10 +106,26 @@ fn manifest(root: &Path) -> String {
     format!(
         "[package]\nname = \"outside-check\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
          [dependencies]\nbitwake = {{ path = {:?}, features = [\"rt\"] }}\n\n\
-         [features]\nsymbolic = []\n",
+         [features]\nrelr = []\nsymbolic = []\n\n\
+         # The template's release profile: the dependencies' release builds are\n\
+         # shared with `cargo xtask run` of the template.\n\
+         [profile.release]\nopt-level = \"s\"\nlto = true\ncodegen-units = 1\npanic = \"abort\"\nstrip = true\n",
         root.display().to_string()
     )
 }
+
+/// Link-only variations come from the crate's build script, not from
+/// `RUSTFLAGS`, so the dependencies' builds are shared between variants.
+const BUILD_RS: &str = r#"fn main() {
+    if std::env::var_os("CARGO_FEATURE_RELR").is_some() {
+        println!("cargo::rustc-link-arg=-zpack-relative-relocs");
+    }
+    // A weak symbol with no definition, made dynamic: a symbolic relocation.
+    if std::env::var_os("CARGO_FEATURE_SYMBOLIC").is_some() {
+        println!("cargo::rustc-link-arg=-zdynamic-undefined-weak");
+    }
+}
+"#;
 
 /// One build of the throw-away crate and what to expect of it.
 struct Variant {
@@ -128,9 +144,8 @@ struct Variant {
 }
 
 fn variants(arch: &str) -> Vec<Variant> {
-    // A weak symbol with no definition, made dynamic, leaves a symbolic
-    // relocation (R_X86_64_64 = 1, R_AARCH64_ABS64 = 257) in the image.
-    const WEAK: &str = "-Clink-arg=-zdynamic-undefined-weak";
+    // The `symbolic` feature leaves a symbolic relocation (R_X86_64_64 = 1,
+    // R_AARCH64_ABS64 = 257) in the image.
     match arch {
         "x86_64" => vec![
             Variant {
@@ -146,8 +161,8 @@ fn variants(arch: &str) -> Vec<Variant> {
             Variant {
                 label: "release, packed relocations (DT_RELR)",
                 release: true,
-                rustflags: &["-Clink-arg=-zpack-relative-relocs", WEAK],
-                features: &[],
+                rustflags: &[],
+                features: &["relr"],
                 elf_type: 3,
                 refused: None,
                 disassemble: false,
@@ -156,8 +171,8 @@ fn variants(arch: &str) -> Vec<Variant> {
             Variant {
                 label: "symbolic relocation refused",
                 release: true,
-                rustflags: &["-Clink-arg=-zpack-relative-relocs", WEAK],
-                features: &["symbolic"],
+                rustflags: &[],
+                features: &["relr", "symbolic"],
                 elf_type: 3,
                 refused: Some(1),
                 disassemble: false,
@@ -186,7 +201,6 @@ fn variants(arch: &str) -> Vec<Variant> {
                     "-Clink-arg=-pie",
                     "-Clink-arg=--no-dynamic-linker",
                     "-Clink-arg=-ztext",
-                    WEAK,
                 ],
                 features: &[],
                 elf_type: 3,
@@ -202,7 +216,6 @@ fn variants(arch: &str) -> Vec<Variant> {
                     "-Clink-arg=-pie",
                     "-Clink-arg=--no-dynamic-linker",
                     "-Clink-arg=-ztext",
-                    WEAK,
                 ],
                 features: &["symbolic"],
                 elf_type: 3,
@@ -324,6 +337,7 @@ fn scratch_crate(root: &Path, target: &str) -> Result<PathBuf, String> {
     };
     write("Cargo.toml", &manifest(root))?;
     write("src/main.rs", MAIN_RS)?;
+    write("build.rs", BUILD_RS)?;
     if let Ok(lock) = std::fs::read_to_string(root.join("Cargo.lock")) {
         write("Cargo.lock", &lock)?;
     }
@@ -453,6 +467,9 @@ fn build(
     }
     if !v.rustflags.is_empty() {
         cmd.env("RUSTFLAGS", v.rustflags.join(" "));
+        // Compiler flags already keep these builds apart from the
+        // template's: keep the symbols the disassembly check looks for.
+        cmd.env("CARGO_PROFILE_RELEASE_STRIP", "false");
     }
     let out = run_with_timeout(cmd, BUILD_TIMEOUT)?;
     if out.code != Some(0) {
