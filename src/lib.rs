@@ -13,6 +13,8 @@
 //! * `reactor` (Linux only): epoll readiness with a waiter list per fd, and
 //!   the Linux time driver; `io` and `net`: async fds, pipes, stdio, TCP,
 //!   with `embedded-io-async` traits.
+//! * `actor`: actors with typed static mailboxes, `tell`/`ask` with
+//!   cancel-safe replies, and OTP-style supervision.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
 //!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
@@ -49,6 +51,7 @@ pub mod rt;
 #[path = "rt/mcu.rs"]
 mod mcu_rt;
 
+pub mod actor;
 pub mod executor;
 #[cfg(any(
     all(

@@ -1,0 +1,116 @@
+//! The loop every actor task runs: incarnations of the state, messages one
+//! at a time, reports to the supervisor, and the final clean-up.
+
+use super::addr::Addr;
+use super::cell::ActorCell;
+use super::control::{Command, Event, Exit, KILL, STOP};
+use super::monitor::{self, Delivery};
+use super::{Actor, Ctx, MailboxOf, Stop};
+use crate::executor::yield_now;
+use core::future::{Future, poll_fn};
+use core::pin::pin;
+use core::task::Poll;
+
+/// Polls `fut` until it completes or one of `mask` is raised on `cell`
+/// (`None` then; the future is dropped by the caller).
+async fn unless<A: Actor, F: Future>(cell: &ActorCell<A>, mask: u32, fut: F) -> Option<F::Output> {
+    let mut fut = pin!(fut);
+    poll_fn(|cx| {
+        if cell.ctl.flags(mask) != 0 {
+            return Poll::Ready(None);
+        }
+        fut.as_mut().poll(cx).map(Some)
+    })
+    .await
+}
+
+/// One incarnation: create, start, handle until stopped, failed or killed;
+/// then the `stopping` hook (unless killed while in it).
+async fn incarnation<A: Actor>(cell: &'static ActorCell<A>, epoch: u32, args: &A::Args) -> Exit {
+    let ctx = Ctx::new(Addr::new(cell, epoch));
+    let mut actor = A::create(args);
+    let mut error: Option<A::Error> = None;
+    let exit = 'life: {
+        match unless(cell, KILL, actor.started(ctx)).await {
+            None => break 'life Exit::Killed,
+            Some(Err(e)) => {
+                error = Some(e);
+                break 'life Exit::Failed;
+            }
+            Some(Ok(())) => {}
+        }
+        cell.ctl.report(Event::Running);
+        loop {
+            let env = match unless(cell, KILL | STOP, cell.mailbox.recv()).await {
+                None if cell.ctl.flags(KILL) != 0 => break 'life Exit::Killed,
+                None | Some(Err(_)) => break 'life Exit::Normal,
+                Some(Ok(env)) => env,
+            };
+            if env.epoch != epoch {
+                // Sent to an earlier actor of this cell, which is gone.
+                continue;
+            }
+            match unless(cell, KILL, actor.handle(env.msg, ctx)).await {
+                None => break 'life Exit::Killed,
+                Some(Err(e)) => {
+                    error = Some(e);
+                    break 'life Exit::Failed;
+                }
+                Some(Ok(())) => {}
+            }
+            if cell.ctl.flags(KILL | STOP) != 0 {
+                break 'life if cell.ctl.flags(KILL) != 0 {
+                    Exit::Killed
+                } else {
+                    Exit::Normal
+                };
+            }
+        }
+    };
+    let stop = match (&exit, &error) {
+        (Exit::Failed, Some(e)) => Stop::Failed(e),
+        (Exit::Killed, _) => Stop::Killed,
+        _ => Stop::Normal,
+    };
+    let _ = unless(cell, KILL, actor.stopping(stop, ctx)).await;
+    drop(actor);
+    if exit == Exit::Normal {
+        cell.ctl.clear(STOP);
+    }
+    cell.ctl.clear(KILL);
+    exit
+}
+
+/// The body of every actor task (called by the task that
+/// [`actors!`](crate::actors) declares).
+pub async fn run<A: Actor>(cell: &'static ActorCell<A>, args: A::Args) {
+    let epoch = cell.epoch();
+    poll_fn(|cx| {
+        cell.ctl.set_waker(cx.waker());
+        Poll::Ready(())
+    })
+    .await;
+    let supervised = cell.ctl.is_supervised();
+    let mut exit = Exit::Normal;
+    let mut go = !supervised || poll_fn(|cx| cell.ctl.poll_command(cx)).await == Command::Start;
+    while go {
+        // A kill meant for the previous incarnation must not end this one.
+        cell.ctl.clear(KILL);
+        exit = incarnation(cell, epoch, &args).await;
+        go = cell.ctl.report(Event::Exited(exit))
+            && poll_fn(|cx| cell.ctl.poll_command(cx)).await == Command::Start;
+    }
+    drop(args);
+    // Gone for good: refuse new mail, drop what is queued (answering
+    // pending asks with NoReply), tell the monitors, free the cell.
+    cell.retire();
+    cell.mailbox.close();
+    while cell.mailbox.try_recv().is_ok() {}
+    let id = Addr::new(cell, epoch).id();
+    while let Some(d) = monitor::fire_one(id, exit) {
+        if let Delivery::Full = d {
+            yield_now().await;
+        }
+    }
+    cell.release();
+}
