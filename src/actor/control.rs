@@ -36,6 +36,8 @@ pub(crate) enum Event {
     Running,
     /// Its incarnation ended; it waits for a command.
     Exited(Exit),
+    /// Finished for good (after a `Finish` command): its address is stale.
+    Finished,
 }
 
 /// The parent side, type-erased (a supervisor of any size).

@@ -238,6 +238,17 @@ impl<A: Actor> fmt::Debug for Ctx<A> {
     }
 }
 
+/// Tells `watcher` (with the message `make(Down)`) when `target` stops
+/// for good; at once if it already has. [`Ctx::monitor`] from inside an
+/// actor. Fails when all [`MONITOR_SLOTS`] are in use.
+pub fn monitor<T: Actor, B: Actor>(
+    target: Addr<T>,
+    watcher: Addr<B>,
+    make: fn(Down) -> B::Msg,
+) -> Result<(), MonitorError> {
+    monitor::watch(target, watcher, make)
+}
+
 #[doc(hidden)]
 pub mod __private {
     pub use super::run::run;

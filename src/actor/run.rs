@@ -72,12 +72,14 @@ async fn incarnation<A: Actor>(cell: &'static ActorCell<A>, epoch: u32, args: &A
         (Exit::Killed, _) => Stop::Killed,
         _ => Stop::Normal,
     };
-    let _ = unless(cell, KILL, actor.stopping(stop, ctx)).await;
-    drop(actor);
+    // The kill that ended the incarnation is spent; a second one cuts the
+    // `stopping` hook short.
+    cell.ctl.clear(KILL);
     if exit == Exit::Normal {
         cell.ctl.clear(STOP);
     }
-    cell.ctl.clear(KILL);
+    let _ = unless(cell, KILL, actor.stopping(stop, ctx)).await;
+    drop(actor);
     exit
 }
 
@@ -112,5 +114,6 @@ pub async fn run<A: Actor>(cell: &'static ActorCell<A>, args: A::Args) {
             yield_now().await;
         }
     }
+    cell.ctl.report(Event::Finished);
     cell.release();
 }

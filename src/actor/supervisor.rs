@@ -259,8 +259,11 @@ impl<const N: usize> Supervisor<N> {
                 && poll_fn(|cx| self.ctl.poll_command(cx)).await == Command::Start;
         }
         for i in (0..N).rev() {
-            self.finish(i);
+            if self.finish(i) {
+                while self.wait_event(i).await != Event::Finished {}
+            }
         }
+        self.ctl.report(Event::Finished);
         self.state.with(|s| {
             s.waker = None;
             s.count = 0;
@@ -313,6 +316,7 @@ impl<const N: usize> Supervisor<N> {
             match event {
                 Event::Added => self.start(i).await,
                 Event::Running => self.set_phase(i, Phase::Running),
+                Event::Finished => {}
                 Event::Exited(why) => {
                     if !self.on_exit(i, why).await {
                         self.stop_from(0).await;
@@ -338,7 +342,7 @@ impl<const N: usize> Supervisor<N> {
             Restart::Temporary => false,
         };
         if !restart {
-            self.finish(i);
+            let _ = self.finish(i);
             return true;
         }
         if !self.note_restart() {
@@ -389,13 +393,13 @@ impl<const N: usize> Supervisor<N> {
             child.ctl.raise(KILL);
             loop {
                 match self.wait_event(i).await {
-                    Event::Exited(_) => break,
+                    Event::Exited(_) | Event::Finished => break,
                     Event::Running | Event::Added => {}
                 }
             }
             self.set_phase(i, Phase::Exited);
             if child.restart == Restart::Temporary {
-                self.finish(i);
+                let _ = self.finish(i);
             }
         }
     }
@@ -420,17 +424,25 @@ impl<const N: usize> Supervisor<N> {
         match self.wait_event(i).await {
             Event::Running => self.set_phase(i, Phase::Running),
             e @ Event::Exited(_) => self.state.with(|s| s.events[i] = Some(e)),
-            Event::Added => {}
+            Event::Added | Event::Finished => {}
         }
     }
 
-    /// Finishes child `i` for good (if it waits between incarnations).
-    fn finish(&self, i: usize) {
-        let Some(child) = self.child(i) else { return };
-        if matches!(child.phase, Phase::Idle | Phase::Exited) {
-            child.ctl.command(Command::Finish);
-            self.set_phase(i, Phase::Gone);
+    /// Finishes child `i` for good (if it waits between incarnations);
+    /// `true` if it was told to (it reports [`Event::Finished`] when done).
+    fn finish(&self, i: usize) -> bool {
+        let Some(child) = self.child(i) else {
+            return false;
+        };
+        if !matches!(child.phase, Phase::Idle | Phase::Exited) {
+            return false;
         }
+        // The event slot is the child's again: nothing older may be read as
+        // its answer.
+        self.state.with(|s| s.events[i] = None);
+        child.ctl.command(Command::Finish);
+        self.set_phase(i, Phase::Gone);
+        true
     }
 
     /// Waits for the next event of child `i`, leaving the others queued.
