@@ -277,3 +277,23 @@ fn last_owned_address_stops_the_actor_and_the_cell_is_reused() {
         until(|| ONE.is_empty()).await;
     });
 }
+
+#[test]
+fn an_executor_that_shuts_down_frees_its_actors() {
+    static EXEC: Executor = Executor::new(&PARK);
+    pool!(COUNTERS);
+    let (c, pending) = EXEC.block_on(async {
+        let c = COUNTERS.spawn_on(&EXEC, None).unwrap();
+        c.tell(Msg::Add(1)).await.unwrap();
+        (c, c.owned())
+    });
+    // The loop was dropped with the run: the actor is gone, its cell free.
+    assert!(!c.is_alive());
+    assert!(COUNTERS.is_empty());
+    drop(pending);
+    EXEC.block_on(async {
+        assert_eq!(c.ask(Msg::Get).await, Err(AskError::Stopped));
+        let d = COUNTERS.spawn_on(&EXEC, None).unwrap();
+        assert_eq!(d.ask(Msg::Get).await, Ok(0));
+    });
+}

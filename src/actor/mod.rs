@@ -251,5 +251,5 @@ pub fn monitor<T: Actor, B: Actor>(
 
 #[doc(hidden)]
 pub mod __private {
-    pub use super::run::run;
+    pub use super::run::{Abandon, run};
 }

@@ -127,6 +127,16 @@ pub(crate) fn watch<T: Actor, B: Actor>(
 /// `None` when none is left, `Some(Full)` when the watcher's mailbox was
 /// full (the notice stays in the table: call again later).
 pub(crate) fn fire_one(target: ActorId, exit: Exit) -> Option<Delivery> {
+    fire(target, exit, false)
+}
+
+/// As [`fire_one`], but the notice is dropped if the watcher's mailbox is
+/// full (for a loop that cannot wait any more).
+pub(crate) fn fire_now(target: ActorId, exit: Exit) -> Option<Delivery> {
+    fire(target, exit, true)
+}
+
+fn fire(target: ActorId, exit: Exit, always: bool) -> Option<Delivery> {
     let (i, slot) = TABLE.with(|t| {
         t.0.iter()
             .enumerate()
@@ -138,7 +148,7 @@ pub(crate) fn fire_one(target: ActorId, exit: Exit) -> Option<Delivery> {
     };
     // SAFETY: the slot was stored by `watch` with a matching `deliver`.
     let d = unsafe { (slot.deliver)(slot.watcher, slot.watcher_gen, slot.make, down) };
-    if let Delivery::Done = d {
+    if always || matches!(d, Delivery::Done) {
         TABLE.with(|t| t.0[i] = None);
     }
     Some(d)

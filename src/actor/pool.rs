@@ -118,13 +118,9 @@ impl<A: Actor, const N: usize> ActorPool<A, N> {
         epoch: u32,
         args: A::Args,
     ) -> Result<Addr<A>, SpawnError> {
-        match (self.spawn)(exec, cell, args) {
-            Ok(()) => Ok(Addr::new(cell, epoch)),
-            Err(e) => {
-                Self::unclaim(cell);
-                Err(e)
-            }
-        }
+        // On failure the loop's guard, dropped with the task, has freed the
+        // cell.
+        (self.spawn)(exec, cell, args).map(|()| Addr::new(cell, epoch))
     }
 }
 
@@ -157,13 +153,16 @@ macro_rules! actors {
                 $crate::task! {
                     pool_size = $n;
                     async fn __run(
-                        cell: &'static $crate::actor::ActorCell<$ty>,
+                        guard: $crate::actor::__private::Abandon<$ty>,
                         args: <$ty as $crate::actor::Actor>::Args
                     ) {
-                        $crate::actor::__private::run(cell, args).await
+                        $crate::actor::__private::run(guard, args).await
                     }
                 }
-                exec.spawn(__run(cell, args)).map(|_| ())
+                // The guard lives in the task from the start: dropping the
+                // task, even unpolled, frees the cell.
+                // A failed spawn drops it too.
+                exec.spawn(__run($crate::actor::__private::Abandon::new(cell), args)).map(|_| ())
             }
             $crate::actor::ActorPool::new(__spawn)
         };

@@ -83,9 +83,43 @@ async fn incarnation<A: Actor>(cell: &'static ActorCell<A>, epoch: u32, args: &A
     exit
 }
 
+/// Frees the cell if the task is dropped before its loop ends (its
+/// executor shut down, maybe before the task was ever polled): the actor is
+/// gone, its addresses must say so. Made before the task, passed into it.
+pub struct Abandon<A: Actor> {
+    cell: &'static ActorCell<A>,
+    armed: bool,
+}
+
+impl<A: Actor> Abandon<A> {
+    /// The guard of the loop about to be spawned for `cell`.
+    pub fn new(cell: &'static ActorCell<A>) -> Self {
+        Abandon { cell, armed: true }
+    }
+}
+
+impl<A: Actor> Drop for Abandon<A> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let cell = self.cell;
+        let id = Addr::new(cell, cell.epoch()).id();
+        cell.retire();
+        cell.mailbox.close();
+        while cell.mailbox.try_recv().is_ok() {}
+        // Nobody can wait here: one try per watcher.
+        while monitor::fire_now(id, Exit::Killed).is_some() {}
+        cell.ctl.report(Event::Exited(Exit::Killed));
+        cell.ctl.report(Event::Finished);
+        cell.release();
+    }
+}
+
 /// The body of every actor task (called by the task that
 /// [`actors!`](crate::actors) declares).
-pub async fn run<A: Actor>(cell: &'static ActorCell<A>, args: A::Args) {
+pub async fn run<A: Actor>(mut abandon: Abandon<A>, args: A::Args) {
+    let cell = abandon.cell;
     let epoch = cell.epoch();
     poll_fn(|cx| {
         cell.ctl.set_waker(cx.waker());
@@ -103,6 +137,7 @@ pub async fn run<A: Actor>(cell: &'static ActorCell<A>, args: A::Args) {
             && poll_fn(|cx| cell.ctl.poll_command(cx)).await == Command::Start;
     }
     drop(args);
+    abandon.armed = false;
     // Gone for good: refuse new mail, drop what is queued (answering
     // pending asks with NoReply), tell the monitors, free the cell.
     cell.retire();

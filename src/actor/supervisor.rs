@@ -242,6 +242,10 @@ impl<const N: usize> Supervisor<N> {
     /// only when the parent stops it for good. Every child is finished for
     /// good when it returns.
     pub async fn run(&'static self) -> Result<(), SuperviseError> {
+        let mut abandon = Abandon {
+            sup: self,
+            armed: true,
+        };
         poll_fn(|cx| {
             self.ctl.set_waker(cx.waker());
             self.state.with(|s| s.waker = Some(cx.waker().clone()));
@@ -271,6 +275,7 @@ impl<const N: usize> Supervisor<N> {
             s.events = [None; N];
         });
         self.ctl.reset();
+        abandon.armed = false;
         if exit == Exit::Failed {
             Err(SuperviseError::Escalated)
         } else {
@@ -316,7 +321,8 @@ impl<const N: usize> Supervisor<N> {
             match event {
                 Event::Added => self.start(i).await,
                 Event::Running => self.set_phase(i, Phase::Running),
-                Event::Finished => {}
+                // Only a child whose task was dropped finishes unasked.
+                Event::Finished => self.set_phase(i, Phase::Gone),
                 Event::Exited(why) => {
                     if !self.on_exit(i, why).await {
                         self.stop_from(0).await;
@@ -469,6 +475,40 @@ impl<const N: usize> Supervisor<N> {
                 c.phase = phase;
             }
         });
+    }
+}
+
+/// If `run` is dropped before it ends, its children stop for good (no
+/// order can be kept without a task to wait in): each is killed and told
+/// to finish.
+struct Abandon<const N: usize> {
+    sup: &'static Supervisor<N>,
+    armed: bool,
+}
+
+impl<const N: usize> Drop for Abandon<N> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let children = self.sup.state.with(|s| {
+            let c = s.children;
+            s.children = [None; N];
+            s.events = [None; N];
+            s.count = 0;
+            s.running = false;
+            s.waker = None;
+            c
+        });
+        for c in children.iter().rev().flatten() {
+            if c.phase != Phase::Gone {
+                c.ctl.raise(KILL);
+                c.ctl.command(Command::Finish);
+            }
+        }
+        self.sup.ctl.report(Event::Exited(Exit::Killed));
+        self.sup.ctl.report(Event::Finished);
+        self.sup.ctl.reset();
     }
 }
 
