@@ -8,6 +8,7 @@
 //!         [--bitwake-echo ELF] [--bitwake-delay ELF] [--bitwake-timers ELF]
 //!         [--size NAME=ELF]... [--note TEXT]...`
 
+mod actors;
 mod net;
 mod profile;
 mod report;
@@ -393,6 +394,7 @@ fn main() {
     let micro = run_micro(&cfg);
     eprintln!("runner: micro done in {:.0?}", started.elapsed());
     let net = net::run_all(&cfg);
+    let actors = actors::run(&cfg);
     let prof = if cfg.callgrind {
         let p = profile::run(&cfg.bins);
         eprintln!("runner: callgrind done at {:.0?}", started.elapsed());
@@ -401,7 +403,7 @@ fn main() {
         None
     };
     eprintln!("runner: all done in {:.0?}", started.elapsed());
-    let text = report::render(
+    let mut text = report::render(
         &cfg,
         &micro,
         &net,
@@ -409,6 +411,7 @@ fn main() {
         started.elapsed(),
         &load_before,
     );
+    text.push_str(&actors::render(&actors));
     if let Err(e) = std::fs::write(&cfg.out, &text) {
         eprintln!("runner: writing {}: {e}", cfg.out.display());
         std::process::exit(1);
