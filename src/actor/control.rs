@@ -21,6 +21,9 @@ pub enum Exit {
 /// What a parent tells a child that waits between incarnations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Command {
+    /// No command yet. First, so that an empty `Control` is all zero bytes
+    /// and its static lands in `.bss`.
+    None,
     /// Start a (new) incarnation.
     Start,
     /// Stop for good.
@@ -59,7 +62,7 @@ pub(crate) struct Control {
 struct Inner {
     /// The remote waker of the task that runs the child's loop.
     waker: Option<Waker>,
-    command: Option<Command>,
+    command: Command,
     parent: Option<(&'static dyn Parent, usize)>,
 }
 
@@ -69,7 +72,7 @@ impl Control {
             flags: AtomicU32::new(0),
             inner: Lock::new(Inner {
                 waker: None,
-                command: None,
+                command: Command::None,
                 parent: None,
             }),
         }
@@ -79,7 +82,7 @@ impl Control {
     pub(crate) fn reset(&self) {
         self.flags.store(0, Ordering::Release);
         let old = self.inner.with(|i| {
-            i.command = None;
+            i.command = Command::None;
             i.parent = None;
             i.waker.take()
         });
@@ -123,16 +126,19 @@ impl Control {
 
     /// Gives the child a command and wakes it.
     pub(crate) fn command(&self, c: Command) {
-        self.inner.with(|i| i.command = Some(c));
+        self.inner.with(|i| i.command = c);
         self.wake();
     }
 
     /// Takes the pending command, or registers `cx` to wait for one.
     pub(crate) fn poll_command(&self, cx: &mut Context<'_>) -> Poll<Command> {
         self.set_waker(cx.waker());
-        match self.inner.with(|i| i.command.take()) {
-            Some(c) => Poll::Ready(c),
-            None => Poll::Pending,
+        match self
+            .inner
+            .with(|i| core::mem::replace(&mut i.command, Command::None))
+        {
+            Command::None => Poll::Pending,
+            c => Poll::Ready(c),
         }
     }
 

@@ -127,7 +127,7 @@ pub use cell::ActorCell;
 pub use control::Exit;
 pub use envelope::{Envelope, Mailbox, MailboxOf};
 pub use monitor::{Down, MONITOR_SLOTS, MonitorError};
-pub use pool::{ActorPool, SpawnFn};
+pub use pool::{ActorCells, ActorPool, SpawnFn};
 pub use reply::{Ask, AskError, REPLY_SLOTS, ReplyTo};
 pub use supervisor::{Intensity, Restart, Strategy, SuperviseError, Supervisor};
 

@@ -14,18 +14,46 @@ pub type SpawnFn<A> =
 
 /// `N` cells for actors of type `A` and the task pool their loops run in.
 /// Declare one with [`actors!`](crate::actors).
+///
+/// A pool's tasks run on the executor that first spawns from it (a task
+/// pool binds to one executor): spawning on another gives
+/// [`SpawnError::OtherExecutor`].
 pub struct ActorPool<A: Actor, const N: usize> {
-    cells: [ActorCell<A>; N],
+    /// A separate static, all zero bytes (`.bss`), so that only this small
+    /// handle is initialised data.
+    cells: &'static [ActorCell<A>; N],
     spawn: SpawnFn<A>,
+}
+
+/// The cells of an [`ActorPool`]: made by [`actors!`](crate::actors).
+pub struct ActorCells<A: Actor, const N: usize>([ActorCell<A>; N]);
+
+impl<A: Actor, const N: usize> ActorCells<A, N> {
+    #[doc(hidden)]
+    pub const fn new() -> Self {
+        ActorCells([const { ActorCell::new() }; N])
+    }
+}
+
+impl<A: Actor, const N: usize> Default for ActorCells<A, N> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl<A: Actor, const N: usize> ActorPool<A, N> {
     #[doc(hidden)]
-    pub const fn new(spawn: SpawnFn<A>) -> Self {
+    pub const fn new(cells: &'static ActorCells<A, N>, spawn: SpawnFn<A>) -> Self {
         ActorPool {
-            cells: [const { ActorCell::new() }; N],
+            cells: &cells.0,
             spawn,
         }
+    }
+
+    /// Static bytes of the pool's cells, per actor (mailbox and control;
+    /// the task slot of each actor's loop is in the task pool).
+    pub const fn cell_bytes(&self) -> usize {
+        core::mem::size_of::<ActorCell<A>>()
     }
 
     /// Starts an actor built from `args` on the default executor.
@@ -164,7 +192,9 @@ macro_rules! actors {
                 // A failed spawn drops it too.
                 exec.spawn(__run($crate::actor::__private::Abandon::new(cell), args)).map(|_| ())
             }
-            $crate::actor::ActorPool::new(__spawn)
+            static __CELLS: $crate::actor::ActorCells<$ty, { $n }> =
+                $crate::actor::ActorCells::new();
+            $crate::actor::ActorPool::new(&__CELLS, __spawn)
         };
     };
 }

@@ -41,8 +41,9 @@ struct Slot {
 
 struct Table {
     slots: [Lock<Slot>; REPLY_SLOTS],
-    /// Bit `i` set: slot `i` is free.
-    free: Lock<u64>,
+    /// Bit `i` set: slot `i` is taken (zero at start: the table is all
+    /// zero bytes and lands in `.bss`).
+    busy: Lock<u64>,
     freed: Notify,
 }
 
@@ -60,17 +61,17 @@ static TABLE: Table = Table {
             waker: None,
         })
     }; REPLY_SLOTS],
-    free: Lock::new(u64::MAX),
+    busy: Lock::new(0),
     freed: Notify::new(),
 };
 
 fn acquire() -> Option<usize> {
-    TABLE.free.with(|m| {
-        if *m == 0 {
+    TABLE.busy.with(|m| {
+        if *m == u64::MAX {
             return None;
         }
-        let i = m.trailing_zeros() as usize;
-        *m &= !(1 << i);
+        let i = m.trailing_ones() as usize;
+        *m |= 1 << i;
         Some(i)
     })
 }
@@ -83,7 +84,7 @@ fn release(i: usize) {
         s.waker.take()
     });
     drop(old);
-    TABLE.free.with(|m| *m |= 1 << i);
+    TABLE.busy.with(|m| *m &= !(1 << i));
     TABLE.freed.notify_one();
 }
 
