@@ -4,6 +4,7 @@
 //!
 //! A counting global allocator that counts only the test's own thread (the
 //! harness's main thread may allocate meanwhile); one test in this binary.
+mod actor_common;
 use bitwake::actor::{
     Actor, AskError, Ctx, Down, Intensity, Mailbox, ReplyTo, Restart, Strategy, Supervisor,
 };

@@ -1,6 +1,7 @@
 //! Supervision: each strategy restarts exactly the children it should, in
 //! order (stops in reverse); restarted children keep their address and
 //! mailbox; intensity exceeded escalates to the parent; monitors.
+mod actor_common;
 use bitwake::actor::{
     Actor, Addr, AskError, Ctx, Down, Intensity, Mailbox, ReplyTo, Restart, Stop, Strategy,
     SuperviseError, Supervisor,
