@@ -141,10 +141,10 @@ mod support {
                 NodeMsg::Token(left) => {
                     bump(&RECEIVED);
                     LAST.store(left, Ordering::Relaxed);
-                    if left > 0 {
-                        if let Some(n) = self.next {
-                            let _ = n.tell(NodeMsg::Token(left - 1)).await;
-                        }
+                    if left > 0
+                        && let Some(n) = self.next
+                    {
+                        let _ = n.tell(NodeMsg::Token(left - 1)).await;
                     }
                 }
             }

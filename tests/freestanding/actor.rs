@@ -263,10 +263,10 @@ impl Actor for Sleeper {
             SleepMsg::Hold(r) => self.0 = Some(r),
             SleepMsg::Ping(r) => {
                 // The held reply's asker timed out: the value comes back.
-                if let Some(h) = self.0.take() {
-                    if h.send(1).is_ok() {
-                        return Err(());
-                    }
+                if let Some(h) = self.0.take()
+                    && h.send(1).is_ok()
+                {
+                    return Err(());
                 }
                 let _ = r.send(7);
             }

@@ -59,7 +59,7 @@ impl Actor for Worker {
     async fn handle(&mut self, job: Job, _: Ctx<Self>) -> Result<(), Overheated> {
         match job {
             Job::Work(n) => {
-                if (self.done + 1) % FAIL_EVERY == 0 {
+                if (self.done + 1).is_multiple_of(FAIL_EVERY) {
                     return Err(Overheated(n));
                 }
                 self.done += 1;
