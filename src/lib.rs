@@ -12,7 +12,10 @@
 //!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
 //! * `reactor` (Linux only): epoll readiness with a waiter list per fd, and
 //!   the Linux time driver; `io` and `net`: async fds, pipes, stdio, TCP,
-//!   with `embedded-io-async` traits.
+//!   with `embedded-io-async` traits; `signal` (Linux only): SIGTERM, SIGINT
+//!   and friends as events a task awaits.
+//! * [`future`]: `join!`/`select!` for any number of futures, their array
+//!   and two-future forms, `yield_now`; no allocation.
 //! * `actor`: actors with typed static mailboxes, `tell`/`ask` with
 //!   cancel-safe replies, and OTP-style supervision.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
@@ -33,6 +36,7 @@
 pub mod io;
 pub mod net;
 pub mod reactor;
+pub mod signal;
 pub mod sys;
 
 mod lock;
@@ -53,6 +57,7 @@ mod mcu_rt;
 
 pub mod actor;
 pub mod executor;
+pub mod future;
 #[cfg(any(
     all(
         target_os = "none",

@@ -9,11 +9,12 @@
 //! cargo build -p bitwake --target thumbv7em-none-eabihf
 //! cargo build -p bitwake --target riscv32imac-unknown-none-elf
 //! cargo build -p bitwake --target thumbv6m-none-eabi --features critical-section
-//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*' --test 'actor_*'
+//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*' --test 'future_*' --test fanout_alloc --test 'actor_*'
 //! cargo +nightly miri test -p bitwake --lib -- executor:: time:: waitlist::
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom_fanout
 //! ```
 
 use crate::process::succeeds;
@@ -41,12 +42,17 @@ const TESTS: &[&str] = &[
     "executor_interop",
     "executor_alloc",
     "executor_local",
+    "executor_join_set",
     "sync_channel",
     "sync_mutex",
     "sync_alloc",
     "sync_semaphore",
     "sync_signal",
     "sync_notify",
+    "future_combinators",
+    "sync_broadcast",
+    "sync_watch",
+    "fanout_alloc",
     "sync_reopen",
     "actor_basic",
     "actor_supervision",
@@ -156,4 +162,20 @@ pub fn run(root: &Path, summary: &mut Summary) {
         .arg("--target-dir")
         .arg(target_dir.join("loom"));
     summary.record("[sync] loom: sync_loom", succeeds(c));
+
+    say("sync: loom models of broadcast and watch fan-out");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "bitwake",
+            "--test",
+            "sync_loom_fanout",
+        ])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[sync] loom: sync_loom_fanout", succeeds(c));
 }
