@@ -40,7 +40,7 @@ const ROWS: &[Row] = &[
         scenario: "restart",
         result: "actor_restart",
         title: "actor_restart: a supervised actor fails, is restarted with fresh state, answers an ask; ns per cycle",
-        who: &["bitwake", "actix"],
+        who: &["bitwake", "actix", "kameo", "ractor"],
     },
 ];
 

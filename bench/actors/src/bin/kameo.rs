@@ -38,9 +38,28 @@ impl Message<Token> for Node {
     }
 }
 
-#[derive(Actor, Default)]
+#[derive(Actor, Default, Clone)]
 struct Server {
     n: u64,
+}
+
+/// Fails the server: a handler error on a tell stops it abnormally.
+struct Fail;
+impl Message<Fail> for Server {
+    type Reply = Result<(), std::io::Error>;
+    async fn handle(&mut self, _: Fail, _: &mut Context<Self, Self::Reply>) -> Self::Reply {
+        Err(std::io::Error::other("fail"))
+    }
+}
+
+/// The supervisor: one_for_one over the server.
+struct Sup;
+impl kameo::Actor for Sup {
+    type Args = ();
+    type Error = kameo::error::Infallible;
+    async fn on_start(_: (), _: ActorRef<Self>) -> Result<Self, Self::Error> {
+        Ok(Sup)
+    }
 }
 struct Ping;
 impl Message<Ping> for Server {
@@ -110,6 +129,36 @@ fn main() {
                         b::report(
                             "actor_ask",
                             t.elapsed().as_nanos() as f64 / p.asks as f64,
+                            "ns/op",
+                        );
+                    }
+                }
+            }
+            "restart" => {
+                let sup = Sup::spawn(());
+                let s = Server::supervise(&sup, Server::default())
+                    .restart_policy(kameo::supervision::RestartPolicy::Permanent)
+                    .restart_limit(u32::MAX, std::time::Duration::from_secs(3600))
+                    .spawn()
+                    .await;
+                for rep in 0..=p.reps {
+                    let t = Instant::now();
+                    for _ in 0..p.restarts {
+                        s.tell(Fail).await.unwrap();
+                        // kameo refuses messages while the child restarts
+                        // (ActorStopped): ask again until the new one answers.
+                        let n = loop {
+                            match s.ask(Ping).await {
+                                Ok(n) => break n,
+                                Err(_) => tokio::task::yield_now().await,
+                            }
+                        };
+                        assert_eq!(n, 1, "fresh state");
+                    }
+                    if rep > 0 {
+                        b::report(
+                            "actor_restart",
+                            t.elapsed().as_nanos() as f64 / p.restarts as f64,
                             "ns/op",
                         );
                     }

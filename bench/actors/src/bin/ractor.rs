@@ -1,6 +1,6 @@
 //! ractor 0.16 on tokio current_thread: unbounded mailboxes, `cast` in the
 //! ring, `call` for ask, a supervising actor that respawns a linked child
-//! for restart.
+//! for restart (a new child, a new address: clients ask the supervisor).
 
 use bench_actors::{self as b, CountingAlloc};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
@@ -57,6 +57,7 @@ struct Server;
 
 enum ServerMsg {
     Ping(RpcReplyPort<u64>),
+    Fail,
 }
 
 impl Actor for Server {
@@ -77,6 +78,55 @@ impl Actor for Server {
                 *n += 1;
                 let _ = r.send(*n);
             }
+            ServerMsg::Fail => return Err("fail".into()),
+        }
+        Ok(())
+    }
+}
+
+/// ractor's supervision is the supervisor's own code: on a child's
+/// failure it spawns a new linked child (a new address), which clients ask
+/// it for.
+struct Sup;
+
+enum SupMsg {
+    Child(RpcReplyPort<ActorRef<ServerMsg>>),
+}
+
+impl Actor for Sup {
+    type Msg = SupMsg;
+    type State = ActorRef<ServerMsg>;
+    type Arguments = ();
+    async fn pre_start(
+        &self,
+        me: ActorRef<SupMsg>,
+        _: (),
+    ) -> Result<Self::State, ActorProcessingErr> {
+        let (child, _) = Actor::spawn_linked(None, Server, (), me.get_cell()).await?;
+        Ok(child)
+    }
+    async fn handle(
+        &self,
+        _: ActorRef<SupMsg>,
+        msg: SupMsg,
+        child: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            SupMsg::Child(r) => {
+                let _ = r.send(child.clone());
+            }
+        }
+        Ok(())
+    }
+    async fn handle_supervisor_evt(
+        &self,
+        me: ActorRef<SupMsg>,
+        evt: SupervisionEvent,
+        child: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        if let SupervisionEvent::ActorFailed(..) = evt {
+            let (c, _) = Actor::spawn_linked(None, Server, (), me.get_cell()).await?;
+            *child = c;
         }
         Ok(())
     }
@@ -144,6 +194,32 @@ fn main() {
                     }
                 }
             }
+            "restart" => {
+                let (sup, _h) = Actor::spawn(None, Sup, ()).await.unwrap();
+                for rep in 0..=p.reps {
+                    let t = Instant::now();
+                    for _ in 0..p.restarts {
+                        let child = ractor::call!(sup, SupMsg::Child).unwrap();
+                        child.cast(ServerMsg::Fail).unwrap();
+                        // Until the supervisor has the new child.
+                        let n = loop {
+                            let c = ractor::call!(sup, SupMsg::Child).unwrap();
+                            if c.get_id() != child.get_id() {
+                                break ractor::call!(c, ServerMsg::Ping).unwrap();
+                            }
+                            tokio::task::yield_now().await;
+                        };
+                        assert_eq!(n, 1, "fresh state");
+                    }
+                    if rep > 0 {
+                        b::report(
+                            "actor_restart",
+                            t.elapsed().as_nanos() as f64 / p.restarts as f64,
+                            "ns/op",
+                        );
+                    }
+                }
+            }
             "bytes" => {
                 let done = Arc::new(Notify::new());
                 let mut keep = Vec::new();
@@ -172,5 +248,4 @@ fn main() {
             _ => eprintln!("{}", b::USAGE),
         }
     });
-    let _ = SupervisionEvent::ActorStarted;
 }
