@@ -168,7 +168,7 @@ pub fn render(a: &Actors) -> String {
     let _ = writeln!(s, "### Memory per actor and per message\n");
     let _ = writeln!(
         s,
-        "Heap counted by a global allocator in each process; bitwake's static bytes are the pool's size ÷ its 1000 cells (mailbox of 4 + cell header; the task slot that runs each actor's loop is counted by `footprint` separately)."
+        "Heap counted by a global allocator in each process. bitwake's static bytes per actor = its cell (a `Mailbox<_, 4>` and the control block) + the task that runs its loop (the loop's future and the slot's 4-byte word), for the ring's node (16 bytes of state)."
     );
     let _ = writeln!(s);
     let _ = writeln!(

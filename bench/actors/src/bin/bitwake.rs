@@ -166,11 +166,21 @@ fn main() {
             });
         }
         "bytes" => {
+            // The cell (mailbox + control) and the loop's task: the future
+            // of the actor's loop (state, Args, receive and handler
+            // futures) plus the task slot's 4-byte word.
+            static SPARE: bitwake::actor::ActorCell<Node> = bitwake::actor::ActorCell::new();
+            let task = core::mem::size_of_val(&bitwake::actor::__private::run(
+                bitwake::actor::__private::Abandon::new(&SPARE),
+                (),
+            )) + 4;
             b::report(
                 "actor_static_bytes",
-                (core::mem::size_of_val(&RING) / 1000) as f64,
+                (RING.cell_bytes() + task) as f64,
                 "B/actor",
             );
+            b::report("actor_cell_bytes", RING.cell_bytes() as f64, "B/actor");
+            b::report("actor_task_bytes", task as f64, "B/actor");
             b::heap_per("ring_msg", 100_000, || ring(100, 1000));
         }
         _ => eprintln!("{}", b::USAGE),
