@@ -8,20 +8,39 @@ use super::monitor::{self, Delivery};
 use super::{Actor, Ctx, MailboxOf, Stop};
 use crate::executor::yield_now;
 use core::future::{Future, poll_fn};
-use core::pin::pin;
-use core::task::Poll;
+use core::pin::Pin;
+use core::task::{Context, Poll};
 
 /// Polls `fut` until it completes or one of `mask` is raised on `cell`
-/// (`None` then; the future is dropped by the caller).
-async fn unless<A: Actor, F: Future>(cell: &ActorCell<A>, mask: u32, fut: F) -> Option<F::Output> {
-    let mut fut = pin!(fut);
-    poll_fn(|cx| {
-        if cell.ctl.flags(mask) != 0 {
+/// (`None` then; the future is dropped with this one). A plain struct
+/// rather than an `async fn`: the wrapped future is built in place, not
+/// copied into a second state machine on every message.
+fn unless<A: Actor, F: Future>(cell: &ActorCell<A>, mask: u32, fut: F) -> Unless<'_, A, F> {
+    Unless { cell, mask, fut }
+}
+
+struct Unless<'a, A: Actor, F> {
+    cell: &'a ActorCell<A>,
+    mask: u32,
+    fut: F,
+}
+
+impl<A: Actor, F: Future> Future for Unless<'_, A, F> {
+    type Output = Option<F::Output>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `fut` is structurally pinned: it is never moved out of
+        // `self`, and it is dropped in place with it.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.cell.ctl.flags(this.mask) != 0 {
             return Poll::Ready(None);
         }
-        fut.as_mut().poll(cx).map(Some)
-    })
-    .await
+        // SAFETY: as above.
+        unsafe { Pin::new_unchecked(&mut this.fut) }
+            .poll(cx)
+            .map(Some)
+    }
 }
 
 /// One incarnation: create, start, handle until stopped, failed or killed;
