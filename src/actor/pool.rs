@@ -6,6 +6,7 @@ use super::addr::Addr;
 use super::cell::ActorCell;
 use super::supervisor::{Restart, SuperviseError, Supervisor};
 use crate::executor::{Executor, SpawnError};
+use portable_atomic::{AtomicUsize, Ordering};
 
 /// Starts the loop of the actor in `cell` as a task of `exec`; made by
 /// [`actors!`](crate::actors) (the task's future type has no name).
@@ -21,17 +22,25 @@ pub type SpawnFn<A> =
 pub struct ActorPool<A: Actor, const N: usize> {
     /// A separate static, all zero bytes (`.bss`), so that only this small
     /// handle is initialised data.
-    cells: &'static [ActorCell<A>; N],
+    cells: &'static ActorCells<A, N>,
     spawn: SpawnFn<A>,
 }
 
 /// The cells of an [`ActorPool`]: made by [`actors!`](crate::actors).
-pub struct ActorCells<A: Actor, const N: usize>([ActorCell<A>; N]);
+pub struct ActorCells<A: Actor, const N: usize> {
+    cells: [ActorCell<A>; N],
+    /// Where the next claim starts looking: one past the last cell taken,
+    /// so spawning `N` actors in a row is `O(N)`, not `O(N²)`.
+    hint: AtomicUsize,
+}
 
 impl<A: Actor, const N: usize> ActorCells<A, N> {
     #[doc(hidden)]
     pub const fn new() -> Self {
-        ActorCells([const { ActorCell::new() }; N])
+        ActorCells {
+            cells: [const { ActorCell::new() }; N],
+            hint: AtomicUsize::new(0),
+        }
     }
 }
 
@@ -44,10 +53,7 @@ impl<A: Actor, const N: usize> Default for ActorCells<A, N> {
 impl<A: Actor, const N: usize> ActorPool<A, N> {
     #[doc(hidden)]
     pub const fn new(cells: &'static ActorCells<A, N>, spawn: SpawnFn<A>) -> Self {
-        ActorPool {
-            cells: &cells.0,
-            spawn,
-        }
+        ActorPool { cells, spawn }
     }
 
     /// Static bytes of the pool's cells, per actor (mailbox and control;
@@ -115,7 +121,7 @@ impl<A: Actor, const N: usize> ActorPool<A, N> {
 
     /// Cells in use.
     pub fn len(&self) -> usize {
-        self.cells.iter().filter(|c| c.is_claimed()).count()
+        self.cells.cells.iter().filter(|c| c.is_claimed()).count()
     }
 
     /// Whether no cell is in use.
@@ -129,10 +135,15 @@ impl<A: Actor, const N: usize> ActorPool<A, N> {
     }
 
     fn claim(&'static self) -> Result<(&'static ActorCell<A>, u32), SpawnError> {
-        self.cells
-            .iter()
-            .find_map(|c| c.claim().map(|g| (c, g)))
-            .ok_or(SpawnError::Full)
+        let cells = &self.cells.cells;
+        let start = self.cells.hint.load(Ordering::Relaxed);
+        for i in (start..N).chain(0..start.min(N)) {
+            if let Some(epoch) = cells[i].claim() {
+                self.cells.hint.store(i + 1, Ordering::Relaxed);
+                return Ok((&cells[i], epoch));
+            }
+        }
+        Err(SpawnError::Full)
     }
 
     fn unclaim(cell: &'static ActorCell<A>) {
