@@ -17,6 +17,8 @@
 //!   and friends as events a task awaits.
 //! * [`future`]: `join!`/`select!` for any number of futures, their array
 //!   and two-future forms, `yield_now`; no allocation.
+//! * `actor`: actors with typed static mailboxes, `tell`/`ask` with
+//!   cancel-safe replies, and OTP-style supervision.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
 //!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
@@ -79,6 +81,7 @@ pub mod rt;
 #[path = "rt/mcu.rs"]
 mod mcu_rt;
 
+pub mod actor;
 pub mod executor;
 pub mod future;
 #[cfg(any(

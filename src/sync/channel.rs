@@ -238,6 +238,13 @@ impl<T, const N: usize> Channel<T, N> {
         }
     }
 
+    /// Opens a closed channel again, for a new round of senders and
+    /// receivers; values still queued stay. Opening an open channel does
+    /// nothing.
+    pub fn reopen(&self) {
+        self.state.with(|s| s.closed = false);
+    }
+
     /// Whether [`close`](Self::close) was called.
     pub fn is_closed(&self) -> bool {
         self.state.with(|s| s.closed)
@@ -365,9 +372,19 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
                     unsafe { s.senders.push(waiter, cx.waker()) };
                     return SendStep::Wait(value);
                 }
-                // Woken with a reserved slot: use it.
+                // Woken with a reserved slot: use it. No reservation left
+                // means a close cleared it (and a `reopen` may have come
+                // since): then wait like a newcomer.
                 *waiting = false;
-                s.reserved = s.reserved.saturating_sub(1);
+                if s.reserved > 0 {
+                    s.reserved -= 1;
+                } else if s.free() == 0 {
+                    // SAFETY: under the channel's lock; the node is in no list
+                    // (it was taken), and `Drop` removes it once pushed.
+                    unsafe { s.senders.push(waiter, cx.waker()) };
+                    *waiting = true;
+                    return SendStep::Wait(value);
+                }
             } else if s.free() == 0 {
                 // SAFETY: as above.
                 let waiter = unsafe { Pin::new_unchecked(lazy.get()) };

@@ -9,7 +9,7 @@
 //! cargo build -p bitwake --target thumbv7em-none-eabihf
 //! cargo build -p bitwake --target riscv32imac-unknown-none-elf
 //! cargo build -p bitwake --target thumbv6m-none-eabi --features critical-section
-//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*' --test 'future_*' --test fanout_alloc
+//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*' --test 'future_*' --test fanout_alloc --test 'actor_*'
 //! cargo +nightly miri test -p bitwake --lib -- executor:: time:: waitlist::
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
@@ -34,7 +34,8 @@ const CROSS: &[(&str, &[&str])] = &[
     ("riscv32imac-unknown-none-elf", &[]),
 ];
 
-/// The executor's and `sync`'s integration tests (Miri runs these).
+/// The executor's, `sync`'s and `actor`'s integration tests (Miri runs
+/// these; `actor_timeout` needs the platform's timers, so it is not here).
 const TESTS: &[&str] = &[
     "executor_smoke",
     "executor_spawn",
@@ -55,6 +56,11 @@ const TESTS: &[&str] = &[
     "sync_broadcast",
     "sync_watch",
     "fanout_alloc",
+    "sync_reopen",
+    "actor_basic",
+    "actor_supervision",
+    "actor_ring",
+    "actor_alloc",
 ];
 
 use crate::tools::cargo;

@@ -9,6 +9,7 @@
 //!         [--size NAME=ELF]... [--note TEXT]...`
 
 mod channel;
+mod actors;
 mod net;
 mod profile;
 mod report;
@@ -395,6 +396,7 @@ fn main() {
     eprintln!("runner: micro done in {:.0?}", started.elapsed());
     let channels = channel::run(&cfg);
     let net = net::run_all(&cfg);
+    let actors = actors::run(&cfg);
     let prof = if cfg.callgrind {
         let p = profile::run(&cfg.bins);
         eprintln!("runner: callgrind done at {:.0?}", started.elapsed());
@@ -403,7 +405,7 @@ fn main() {
         None
     };
     eprintln!("runner: all done in {:.0?}", started.elapsed());
-    let text = report::render(
+    let mut text = report::render(
         &cfg,
         &micro,
         &channels,
@@ -412,6 +414,7 @@ fn main() {
         started.elapsed(),
         &load_before,
     );
+    text.push_str(&actors::render(&actors));
     if let Err(e) = std::fs::write(&cfg.out, &text) {
         eprintln!("runner: writing {}: {e}", cfg.out.display());
         std::process::exit(1);
