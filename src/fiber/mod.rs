@@ -89,6 +89,7 @@
 
 mod arch;
 mod atomic;
+#[cfg(feature = "embedded-io-async-06")]
 mod blocking;
 mod control;
 mod current;
@@ -104,6 +105,7 @@ mod overflow;
 mod stack;
 mod task;
 
+#[cfg(feature = "embedded-io-async-06")]
 pub use blocking::Blocking;
 pub use current::{in_fiber, sleep, sleep_until, stack_pointer, try_wait, wait, yield_now};
 pub use error::{SpawnError, StackError};

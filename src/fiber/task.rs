@@ -137,12 +137,12 @@ pub(crate) fn token(ctl: NonNull<Control>) -> Result<SpawnToken<FiberTask>, Spaw
     let mut err = SpawnError::Full;
     for pool in &TASKS {
         // SAFETY: these pools only ever hold `FiberTask`s.
-        let t = unsafe { pool.spawn_token(|| FiberTask::new(ctl)) };
+        let t = unsafe { pool.spawn_token((), |()| FiberTask::new(ctl)) };
         if t.is_ok() {
             return Ok(t);
         }
-        if let Err(e) = t.into_parts() {
-            err = e;
+        if let Err(rejected) = t.into_parts() {
+            err = rejected.error;
         }
     }
     Err(err)
