@@ -12,7 +12,13 @@
 //!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
 //! * `reactor` (Linux only): epoll readiness with a waiter list per fd, and
 //!   the Linux time driver; `io` and `net`: async fds, pipes, stdio, TCP,
-//!   with `embedded-io-async` traits.
+//!   with `embedded-io-async` 0.6 / 0.7 traits (features
+//!   `embedded-io-async-06` / `-07`); `signal` (Linux only): SIGTERM, SIGINT
+//!   and friends as events a task awaits.
+//! * [`future`]: `join!`/`select!` for any number of futures, their array
+//!   and two-future forms, `yield_now`; no allocation.
+//! * `actor`: actors with typed static mailboxes, `tell`/`ask` with
+//!   cancel-safe replies, and OTP-style supervision.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
 //!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
@@ -45,8 +51,12 @@ pub mod net;
 #[cfg_attr(docsrs, doc(cfg(feature = "linux")))]
 pub mod reactor;
 #[cfg_attr(docsrs, doc(cfg(feature = "linux")))]
+pub mod signal;
+#[cfg_attr(docsrs, doc(cfg(feature = "linux")))]
 pub mod sys;
 
+// Feature `linux-critical-section`: the `critical-section` implementation.
+mod linux_critical_section;
 mod lock;
 pub mod trace;
 mod waitlist;
@@ -71,7 +81,9 @@ pub mod rt;
 #[path = "rt/mcu.rs"]
 mod mcu_rt;
 
+pub mod actor;
 pub mod executor;
+pub mod future;
 #[cfg(any(
     all(
         target_os = "none",

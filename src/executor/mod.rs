@@ -64,10 +64,11 @@
 //! | `waker.rs` | the waker vtables and the local fast path's soundness |
 //! | `joiner.rs` | waking a finished task's joiner from its executor |
 //! | `token.rs`, `handle.rs` | [`SpawnToken`], [`JoinHandle`] |
+//! | `join_set.rs` | [`JoinSet`]: handles awaited as their tasks finish |
 //! | `pool.rs` | [`RawPool`]: slots, bitmaps, the typed poll loop |
 //! | `run.rs` | [`Executor`]: `block_on`, `spawn`, the run loop, bound pools, shutdown |
 //! | `spawner.rs` | [`LocalSpawner`], [`Executor::block_on_local`] |
-//! | `futures.rs`, `macros.rs` | `yield_now`/`join`/`select`, [`task!`](crate::task) |
+//! | `futures.rs`, `macros.rs` | `yield_now`/`join`/`select` (from [`crate::future`]), [`task!`](crate::task) |
 //!
 //! # Limits
 //!
@@ -92,6 +93,7 @@ mod exec_core;
 mod futures;
 mod handle;
 mod header;
+mod join_set;
 mod joiner;
 mod layout;
 mod macros;
@@ -110,6 +112,7 @@ pub use align::{Align, Alignment};
 pub use error::{JoinError, Rejected, SpawnError};
 pub use futures::{Either, Join, Select, YieldNow, join, select, yield_now};
 pub use handle::JoinHandle;
+pub use join_set::{JoinNext, JoinSet};
 pub use park::{Awake, HookPark, Park, ParkFn, SpinPark};
 pub use pool::RawPool;
 pub use registry::MAX_POOLS;

@@ -16,7 +16,9 @@
 //! asm from `bitwake-arch`, emitted by the macro) with the stack pointer at
 //! `argc`; `_start` calls [`start::entry`], which records argc/argv/envp for
 //! [`args`]/[`env()`], calls `main`, and passes its [`Termination`] status to
-//! `exit_group`. A panic prints its message to stderr and exits with 101.
+//! `exit_group`. SIGPIPE is ignored before `main` runs, so a write to a
+//! pipe whose reader left is an `EPIPE` error value, never a silent death.
+//! A panic prints its message to stderr and exits with 101.
 //!
 //! Before `main`'s code runs at all, `_start` relocates the program if it is
 //! a static-PIE (cargo's default for `x86_64-unknown-none`): pointers stored

@@ -159,6 +159,21 @@ pub fn run(root: &Path, rest: &[String]) -> Result<bool, String> {
     ) {
         notes.push(format!("bitwake contender: {e}: its cells are n/a"));
     }
+    // The actor scenarios (bitwake::actor vs actix, kameo, ractor): one
+    // package, since every contender shares its parameters.
+    let actor_bins = [
+        "actors_bitwake",
+        "actors_actix",
+        "actors_kameo",
+        "actors_ractor",
+    ];
+    remove_stale(&actor_bins.map(|b| release.join(b)));
+    if let Err(e) = bench_cargo(
+        &bench,
+        &with_packages(vec!["build", "--release", "--quiet"], &["bench-actors"]),
+    ) {
+        notes.push(format!("actor contenders: {e}: the actor cells are n/a"));
+    }
     say("building the footprint references (profile footprint)");
     bench_cargo(
         &bench,

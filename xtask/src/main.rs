@@ -2,6 +2,7 @@
 
 mod bench;
 mod cargo_build;
+mod chat_e2e;
 mod cli;
 mod e2e;
 mod elf;
@@ -9,6 +10,7 @@ mod elf32;
 mod executor_checks;
 mod fault_e2e;
 mod freestanding;
+mod hardening;
 mod host_tests;
 mod lint;
 mod mcu;
