@@ -19,6 +19,8 @@
 //!   and two-future forms, `yield_now`; no allocation.
 //! * `actor`: actors with typed static mailboxes, `tell`/`ask` with
 //!   cancel-safe replies, and OTP-style supervision.
+//! * `fiber`: stackful green threads on static stacks, run as tasks of the
+//!   same executor, waiting on any future in blocking style.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
 //!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
@@ -83,6 +85,13 @@ mod mcu_rt;
 
 pub mod actor;
 pub mod executor;
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv32"
+))]
+pub mod fiber;
 pub mod future;
 #[cfg(any(
     all(

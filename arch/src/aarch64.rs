@@ -173,7 +173,10 @@ pub mod nr {
     pub const GETSOCKOPT: usize = 209;
     pub const SHUTDOWN: usize = 210;
     pub const PRLIMIT64: usize = 261;
+    pub const MMAP: usize = 222;
     pub const MPROTECT: usize = 226;
+    pub const MUNMAP: usize = 215;
+    pub const SIGALTSTACK: usize = 132;
 }
 
 /// ELF relocation types of this architecture that program start-up applies.

@@ -189,6 +189,9 @@ pub mod nr {
     pub const EPOLL_CREATE1: usize = 291;
     pub const PIPE2: usize = 293;
     pub const PRLIMIT64: usize = 302;
+    pub const MMAP: usize = 9;
+    pub const MUNMAP: usize = 11;
+    pub const SIGALTSTACK: usize = 131;
 }
 
 /// ELF relocation types of this architecture that program start-up applies.

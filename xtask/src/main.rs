@@ -9,6 +9,7 @@ mod elf;
 mod elf32;
 mod executor_checks;
 mod fault_e2e;
+mod fiber_checks;
 mod freestanding;
 mod hardening;
 mod host_tests;

@@ -24,12 +24,12 @@
 mod delay;
 
 use bitwake::executor::{Either, select};
+use bitwake::executor::{JoinHandle, Rejected};
 use bitwake::net::{SocketAddrV4, TcpListener, TcpStream};
 use bitwake::signal::Signals;
 use bitwake::sync::Notify;
 use bitwake::sys;
 use bitwake::time::{Duration, Instant, sleep, sleep_until};
-use bitwake::executor::{JoinHandle, Rejected};
 use bitwake::{block_on, eprintln, println, spawn, try_spawn};
 use core::sync::atomic::{AtomicU64, Ordering};
 use delay::LOG;
