@@ -12,7 +12,8 @@
 //!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
 //! * `reactor` (Linux only): epoll readiness with a waiter list per fd, and
 //!   the Linux time driver; `io` and `net`: async fds, pipes, stdio, TCP,
-//!   with `embedded-io-async` traits; `signal` (Linux only): SIGTERM, SIGINT
+//!   with `embedded-io-async` 0.6 / 0.7 traits (features
+//!   `embedded-io-async-06` / `-07`); `signal` (Linux only): SIGTERM, SIGINT
 //!   and friends as events a task awaits.
 //! * [`future`]: `join!`/`select!` for any number of futures, their array
 //!   and two-future forms, `yield_now`; no allocation.
@@ -39,6 +40,8 @@ pub mod reactor;
 pub mod signal;
 pub mod sys;
 
+// Feature `linux-critical-section`: the `critical-section` implementation.
+mod linux_critical_section;
 mod lock;
 pub mod trace;
 mod waitlist;

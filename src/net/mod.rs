@@ -10,6 +10,8 @@
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 
+mod eio06;
+mod eio07;
 mod tcp;
 
 pub use core::net::{Ipv4Addr, SocketAddrV4};

@@ -449,6 +449,12 @@ pub fn getpid() -> i32 {
     unsafe { syscall!(nr::GETPID) }.map_or(-1, |v| v as i32)
 }
 
+/// `gettid(2)`: the calling thread's id (never 0).
+pub fn gettid() -> i32 {
+    // SAFETY: no memory is involved; gettid cannot fail.
+    unsafe { syscall!(nr::GETTID) }.map_or(-1, |v| v as i32)
+}
+
 /// `kill(2)`.
 pub fn kill(pid: i32, sig: u32) -> R<()> {
     // SAFETY: no memory is involved.

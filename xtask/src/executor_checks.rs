@@ -14,7 +14,9 @@
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
-//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom_fanout
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test critical_section_loom
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test critical_section_loom_fanout
 //! ```
 
 use crate::process::succeeds;
@@ -137,6 +139,25 @@ pub fn run(root: &Path, summary: &mut Summary) {
              (rustup toolchain install nightly --profile minimal --component miri,rust-src)"
         );
     }
+
+    say("critical-section: loom model of the Linux implementation's owner lock");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "bitwake",
+            "--test",
+            "critical_section_loom",
+        ])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record(
+        "[critical-section] loom: critical_section_loom",
+        succeeds(c),
+    );
 
     say("executor: loom model of wake-vs-scan-vs-park");
     let mut c = cargo();

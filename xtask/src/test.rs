@@ -31,7 +31,12 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
     host_tests::run(
         root,
         "bitwake, bitwake-arch, bitwake-http, xtask",
-        &["--features", "rt"],
+        // The interop features switch on tests/interop_*.rs (embassy-sync
+        // on bitwake's critical section, embedded-io-async 0.6 and 0.7).
+        &[
+            "--features",
+            "rt,linux-critical-section,embedded-io-async-06,embedded-io-async-07",
+        ],
         &mut summary,
     );
 

@@ -9,6 +9,7 @@
 //!         [--size NAME=ELF]... [--note TEXT]...`
 
 mod actors;
+mod channel;
 mod net;
 mod profile;
 mod report;
@@ -393,6 +394,7 @@ fn main() {
     let started = Instant::now();
     let micro = run_micro(&cfg);
     eprintln!("runner: micro done in {:.0?}", started.elapsed());
+    let channels = channel::run(&cfg);
     let net = net::run_all(&cfg);
     let actors = actors::run(&cfg);
     let prof = if cfg.callgrind {
@@ -406,6 +408,7 @@ fn main() {
     let mut text = report::render(
         &cfg,
         &micro,
+        &channels,
         &net,
         prof.as_ref(),
         started.elapsed(),
