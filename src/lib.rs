@@ -19,25 +19,42 @@
 //!   and two-future forms, `yield_now`; no allocation.
 //! * `actor`: actors with typed static mailboxes, `tell`/`ask` with
 //!   cancel-safe replies, and OTP-style supervision.
+//! * `fiber`: stackful green threads on static stacks, run as tasks of the
+//!   same executor, waiting on any future in blocking style.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
 //!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
 //!   point macro `main!`, argv/envp, printing, the panic handler and the
 //!   freestanding test harness.
 //!
+//! Features (none is on by default): `linux` (the Linux modules), `rt`
+//! (start-up for freestanding Linux programs; implies `linux`), `std` (the
+//! host park `executor::StdPark`), `trace`, `many-pools`, `critical-section`
+//! or `unsafe-assume-single-core` (targets without compare-and-swap),
+//! `syscalls-crate` and `fault-inject` (syscall backends). `cargo doc` on a
+//! Linux host documents every module whatever the features; each module and
+//! item that needs one says so.
+//!
 //! Host unit tests build with `std`; everything else is `no_std` and never
 //! allocates.
 #![cfg_attr(not(test), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
 // Linux-only modules: `sys`, `reactor`, `io` and `net` exist on freestanding
-// Linux (feature `linux`, or host unit tests on Linux), on the architectures
-// `arch/` supports. Each file carries that `#![cfg]` at its top.
+// Linux (feature `linux`, or host unit tests and docs on Linux), on the
+// architectures `arch/` supports. Each file carries that `#![cfg]` at its
+// top; docs.rs (nightly) also marks every item inside with the feature.
+#[cfg_attr(docsrs, doc(cfg(feature = "linux")))]
 pub mod io;
+#[cfg_attr(docsrs, doc(cfg(feature = "linux")))]
 pub mod net;
+#[cfg_attr(docsrs, doc(cfg(feature = "linux")))]
 pub mod reactor;
+#[cfg_attr(docsrs, doc(cfg(feature = "linux")))]
 pub mod signal;
+#[cfg_attr(docsrs, doc(cfg(feature = "linux")))]
 pub mod sys;
 
 // Feature `linux-critical-section`: the `critical-section` implementation.
@@ -46,7 +63,15 @@ mod lock;
 pub mod trace;
 mod waitlist;
 
-#[cfg(feature = "rt")]
+#[cfg(any(
+    feature = "rt",
+    all(
+        doc,
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )
+))]
+#[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod rt;
 // On a microcontroller `main!` and the print macros forward to the platform
 // crate (`bitwake-mcu`): same program source as on Linux.
@@ -60,6 +85,13 @@ mod mcu_rt;
 
 pub mod actor;
 pub mod executor;
+#[cfg(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "arm",
+    target_arch = "riscv32"
+))]
+pub mod fiber;
 pub mod future;
 #[cfg(any(
     all(
@@ -68,7 +100,7 @@ pub mod future;
     ),
     feature = "std",
     all(
-        any(feature = "linux", all(test, target_os = "linux")),
+        any(feature = "linux", all(any(test, doc), target_os = "linux")),
         any(target_arch = "x86_64", target_arch = "aarch64")
     )
 ))]
@@ -83,8 +115,8 @@ pub mod time;
     ),
     feature = "std",
     all(
-        any(feature = "linux", all(test, target_os = "linux")),
+        any(feature = "linux", all(any(test, doc), target_os = "linux")),
         any(target_arch = "x86_64", target_arch = "aarch64")
     )
 ))]
-pub use platform::{block_on, block_on_local, spawn};
+pub use platform::{block_on, block_on_local, spawn, try_spawn};

@@ -56,7 +56,7 @@
 //! | `ready.rs` | the wake-versus-scan-versus-park protocol on a ready bitmap (loom-checked) |
 //! | `atomic_waker.rs` | one-waker cell for foreign joiners |
 //! | `park.rs` | the [`Park`] seam |
-//! | `error.rs` | [`SpawnError`], [`JoinError`] |
+//! | `error.rs` | [`SpawnError`], [`Rejected`], [`JoinError`] |
 //! | `exec_core.rs` | `ExecCore`: the part of an executor that wakers reach |
 //! | `header.rs` | the type-erased head of every pool, `wake_slot` |
 //! | `registry.rs` | the table from a task id's pool index to the pool |
@@ -109,7 +109,7 @@ mod token;
 mod waker;
 
 pub use align::{Align, Alignment};
-pub use error::{JoinError, SpawnError};
+pub use error::{JoinError, Rejected, SpawnError};
 pub use futures::{Either, Join, Select, YieldNow, join, select, yield_now};
 pub use handle::JoinHandle;
 pub use join_set::{JoinNext, JoinSet};
@@ -121,7 +121,7 @@ pub use spawner::LocalSpawner;
 pub use task_id::MAX_CAPACITY;
 pub use token::SpawnToken;
 
-#[cfg(any(test, feature = "std"))]
+#[cfg(any(test, feature = "std", all(doc, target_os = "linux")))]
 pub use park::StdPark;
 
 /// The park hook of the [default executor](DEFAULT). The platform installs

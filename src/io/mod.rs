@@ -4,9 +4,12 @@
 //! release's `Read`, `Write`, `ReadReady` and `WriteReady`, and [`Error`] its
 //! `Error`, so code written against either release (drivers, protocol
 //! crates, embassy-sync's pipes) takes a bitwake stream unchanged.
+//!
+//! **Needs the `linux` feature** (enabled by `rt`), on x86-64 or aarch64;
+//! documented regardless.
 // Linux only: see "Linux-only modules" in the crate root.
 #![cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
+    any(feature = "linux", all(any(test, doc), target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 

@@ -153,6 +153,19 @@ pub fn run(root: &Path, rest: &[String]) -> Result<bool, String> {
     )?;
     let release = bench.join("target/release");
     remove_stale(&[release.join("bitwake"), release.join("syscost_bitwake")]);
+    remove_stale(&[
+        release.join("fiber_bitwake"),
+        release.join("fiber_corosensei"),
+        release.join("fiber_call"),
+    ]);
+    if let Err(e) = bench_cargo(
+        &bench,
+        &with_packages(vec!["build", "--release", "--quiet"], &["bench-fiber"]),
+    ) {
+        notes.push(format!(
+            "fiber contenders (bench/fiber): {e}: their cells are n/a"
+        ));
+    }
     if let Err(e) = bench_cargo(
         &bench,
         &with_packages(vec!["build", "--release", "--quiet"], &["bench-bitwake"]),

@@ -45,6 +45,7 @@ const TESTS: &[&str] = &[
     "executor_alloc",
     "executor_local",
     "executor_join_set",
+    "executor_try_spawn",
     "sync_channel",
     "sync_mutex",
     "sync_alloc",

@@ -8,8 +8,9 @@
 //!         [--bitwake-echo ELF] [--bitwake-delay ELF] [--bitwake-timers ELF]
 //!         [--size NAME=ELF]... [--note TEXT]...`
 
-mod actors;
 mod channel;
+mod actors;
+mod fiber;
 mod net;
 mod profile;
 mod report;
@@ -397,6 +398,7 @@ fn main() {
     let channels = channel::run(&cfg);
     let net = net::run_all(&cfg);
     let actors = actors::run(&cfg);
+    let fibers = fiber::run(&cfg);
     let prof = if cfg.callgrind {
         let p = profile::run(&cfg.bins);
         eprintln!("runner: callgrind done at {:.0?}", started.elapsed());
@@ -415,6 +417,7 @@ fn main() {
         &load_before,
     );
     text.push_str(&actors::render(&actors));
+    text.push_str(&fiber::render(&fibers));
     if let Err(e) = std::fs::write(&cfg.out, &text) {
         eprintln!("runner: writing {}: {e}", cfg.out.display());
         std::process::exit(1);
