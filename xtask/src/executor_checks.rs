@@ -62,6 +62,7 @@ const TESTS: &[&str] = &[
     "actor_supervision",
     "actor_ring",
     "actor_alloc",
+    "actor_threads",
 ];
 
 use crate::tools::cargo;

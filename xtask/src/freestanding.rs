@@ -150,6 +150,11 @@ pub fn test_target(
     if let Some(p) = names.iter().position(|n| n == "fibers") {
         crate::fiber_checks::check_program(target, &elfs[p], &tag, summary);
     }
+    if label.is_empty()
+        && let Some(p) = names.iter().position(|n| n == "actors")
+    {
+        crate::actor_checks::check_program(target, &elfs[p], &tag, summary);
+    }
     if let Some(p) = names.iter().position(|n| n == "fiber-overflow") {
         crate::fiber_checks::check_overflow(target, &elfs[p], &tag, summary);
     }
