@@ -17,6 +17,7 @@
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test critical_section_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test critical_section_loom_fanout
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test fiber_loom
 //! ```
 
 use crate::process::succeeds;
@@ -185,6 +186,15 @@ pub fn run(root: &Path, summary: &mut Summary) {
         .arg("--target-dir")
         .arg(target_dir.join("loom"));
     summary.record("[sync] loom: sync_loom", succeeds(c));
+
+    say("fiber: loom model of the stack hand-off");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args(["test", "--release", "-p", "bitwake", "--test", "fiber_loom"])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[fiber] loom: fiber_loom", succeeds(c));
 
     say("sync: loom models of broadcast and watch fan-out");
     let mut c = cargo();
