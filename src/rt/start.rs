@@ -16,6 +16,9 @@ unsafe extern "Rust" {
 pub unsafe extern "C" fn entry(sp: *const usize) -> ! {
     // SAFETY: the kernel's initial stack has the layout described above.
     unsafe { args::init(sp) };
+    // The main thread's block behind the thread pointer, before any code
+    // could ask which core it is.
+    crate::thread::block::install_main();
     // Fault-injection builds only: a script from BITWAKE_FAULTS, and what
     // it injected reported at exit.
     #[cfg(feature = "fault-inject")]
