@@ -25,6 +25,11 @@ pub(crate) struct ThreadBlock {
 unsafe impl Sync for ThreadBlock {}
 
 impl ThreadBlock {
+    /// Records that this thread runs core `index` of the runtime.
+    pub(crate) fn set_core(&self, index: Option<usize>) {
+        self.core.store(index.map_or(0, |i| i + 1), Relaxed);
+    }
+
     /// A block at address `this`.
     pub(crate) const fn new(this: *const ThreadBlock) -> Self {
         ThreadBlock {

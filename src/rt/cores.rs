@@ -1,0 +1,274 @@
+//! Thread-per-core: one executor per core, each on its own pinned thread
+//! with its own reactor, no work stealing; tasks talk across cores through
+//! wakers (a bit in the owner's bitmap) and `sync` channels.
+//!
+//! ```ignore
+//! let out = bitwake::rt::cores::Cores::new(2).run(async {
+//!     let h = bitwake::rt::cores::spawn_on(1, work(21)).unwrap();
+//!     h.await.unwrap() * 2
+//! })?;
+//! ```
+//!
+//! Core 0 is the calling thread running the [default
+//! executor](crate::executor::DEFAULT) (what [`crate::block_on`] uses) over
+//! the process-wide reactor; core `i ≥ 1` is a thread ([`thread`]) running
+//! an executor of its own whose park is reactor `i` (its own epoll and
+//! eventfd). With pinning (the default), core `i` is pinned to the `i`-th CPU
+//! this process may run on, and the calling thread's affinity is restored
+//! when [`Cores::run`] returns.
+//!
+//! # Wakes across cores
+//!
+//! A waker is a task id: waking from another core is the same `fetch_or` of
+//! the task's bit in its pool's ready word as a local wake, then a load of the
+//! owner's `parked` flag; only a waker that finds the owner parked (and
+//! clears the flag) writes the owner's eventfd. A burst of wakes against a
+//! parked core costs one `write`; wakes against a busy core cost no syscall.
+//!
+//! # Where things run
+//!
+//! * A task runs on the core it was spawned on, for its whole life.
+//! * A task pool binds to the first core that spawns one of its tasks
+//!   ([`SpawnError::OtherExecutor`] on any other): give each core its own
+//!   task functions (or pools) for work it runs.
+//! * Timers: one timer queue; every core's park is bounded by the earliest
+//!   deadline and fires what has expired, so a core's sleeps do not depend on
+//!   another core being idle.
+//! * File descriptors ([`io`](crate::io), [`net`](crate::net)) register with
+//!   the process-wide reactor, which core 0 waits on: I/O readiness is
+//!   dispatched by core 0 and reaches tasks on other cores as cross-core
+//!   wakes. Keep core 0 free of long computations when other cores do I/O.
+
+use crate::executor::{self, Awake, Executor, JoinHandle, Park, SpawnError, SpawnToken};
+use crate::reactor::{self, MAX_CORE_REACTORS};
+use crate::sync::Signal;
+use crate::sys::{self, Errno};
+use crate::thread;
+use core::future::Future;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
+
+/// The most cores a runtime can have.
+pub const MAX_CORES: usize = MAX_CORE_REACTORS + 1;
+
+/// The park of core `i ≥ 1`: its reactor.
+struct CorePark(usize);
+
+impl Park for CorePark {
+    fn park(&self, timeout: Option<u64>) {
+        if let Some(r) = reactor::core_reactor(self.0) {
+            // Errors (EBADF, ENOMEM) have no caller to go to: the executor
+            // polls again, as on core 0.
+            let _ = r.park(timeout);
+        }
+    }
+    fn park_awake(&self, timeout: Option<u64>, awake: &Awake<'_>) {
+        if let Some(r) = reactor::core_reactor(self.0) {
+            let _ = r.park_then_dispatch(timeout, || awake.mark());
+        }
+    }
+    fn unpark(&self) {
+        if let Some(r) = reactor::core_reactor(self.0) {
+            r.unpark();
+        }
+    }
+}
+
+static PARKS: [CorePark; MAX_CORES - 1] = {
+    let mut p = [const { CorePark(0) }; MAX_CORES - 1];
+    let mut i = 0;
+    while i < MAX_CORES - 1 {
+        p[i] = CorePark(i + 1);
+        i += 1;
+    }
+    p
+};
+
+/// The executors of cores 1.. (core 0's is `executor::DEFAULT`).
+static EXECUTORS: [Executor; MAX_CORES - 1] = {
+    let mut e = [const { Executor::new(&PARKS[0]) }; MAX_CORES - 1];
+    let mut i = 1;
+    while i < MAX_CORES - 1 {
+        e[i] = Executor::new(&PARKS[i]);
+        i += 1;
+    }
+    e
+};
+
+/// Tells core `i ≥ 1` to end its run.
+static STOP: [Signal<()>; MAX_CORES - 1] = [const { Signal::new() }; MAX_CORES - 1];
+
+/// Whether a runtime is running (one at a time per process).
+static RUNNING: AtomicBool = AtomicBool::new(false);
+/// How many cores the running runtime has (0: none).
+static CORES: AtomicUsize = AtomicUsize::new(0);
+
+/// The executor of core `index`, whether or not a runtime is running.
+pub fn executor(index: usize) -> Option<&'static Executor> {
+    match index {
+        0 => Some(&executor::DEFAULT),
+        i => EXECUTORS.get(i - 1),
+    }
+}
+
+/// How many cores the running runtime has (0: none running).
+pub fn count() -> usize {
+    CORES.load(Acquire)
+}
+
+/// The core this code runs on, if it runs on one
+/// (as [`thread::current_core`]).
+pub fn current() -> Option<usize> {
+    thread::current_core()
+}
+
+/// Starts a task (made by a [`task!`](crate::task) function) on core
+/// `index` of the running runtime and returns its handle, from any thread.
+/// [`SpawnError::NoSuchCore`] if no runtime is running with that core.
+pub fn spawn_on<F>(index: usize, token: SpawnToken<F>) -> Result<JoinHandle<F::Output>, SpawnError>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if index >= count() {
+        return Err(SpawnError::NoSuchCore);
+    }
+    match executor(index) {
+        Some(e) => e.spawn(token),
+        None => Err(SpawnError::NoSuchCore),
+    }
+}
+
+/// A thread-per-core runtime's configuration; [`run`](Cores::run) runs it.
+#[derive(Clone, Copy, Debug)]
+pub struct Cores {
+    n: usize,
+    pin: bool,
+    stack: usize,
+}
+
+impl Cores {
+    /// `n` cores (`1..=MAX_CORES`), pinned, 256 KiB stacks.
+    pub const fn new(n: usize) -> Self {
+        Cores {
+            n,
+            pin: true,
+            stack: 256 * 1024,
+        }
+    }
+
+    /// Whether to pin core `i` to the `i`-th CPU this process may run on
+    /// (default: yes; [`run`](Self::run) then needs `n` such CPUs).
+    pub const fn pinned(self, pin: bool) -> Self {
+        Cores { pin, ..self }
+    }
+
+    /// The stack size of cores `1..` (the calling thread keeps its own).
+    pub const fn stack_size(self, bytes: usize) -> Self {
+        Cores {
+            stack: bytes,
+            ..self
+        }
+    }
+
+    /// Starts cores `1..n`, runs `main` on core 0 (this thread) to
+    /// completion, then stops the other cores (tasks still running on them
+    /// are dropped in place, their handles yield `Cancelled`), joins their
+    /// threads and returns `main`'s output.
+    ///
+    /// Errors, before anything runs: `EINVAL` for `n` outside
+    /// `1..=MAX_CORES` or, pinned, fewer than `n` CPUs available; `EBUSY` if
+    /// a runtime is already running; the kernel's for a thread that could not
+    /// be started or pinned.
+    pub fn run<F: Future>(self, main: F) -> Result<F::Output, Errno> {
+        if self.n == 0 || self.n > MAX_CORES {
+            return Err(Errno::EINVAL);
+        }
+        if RUNNING.swap(true, AcqRel) {
+            return Err(Errno::EBUSY);
+        }
+        let r = self.run_claimed(main);
+        RUNNING.store(false, Release);
+        r
+    }
+
+    fn run_claimed<F: Future>(self, main: F) -> Result<F::Output, Errno> {
+        let before = thread::available_cpus()?;
+        let cpus = if self.pin {
+            if before.count() < self.n {
+                return Err(Errno::EINVAL);
+            }
+            Some(before)
+        } else {
+            None
+        };
+        let cpu = |i: usize| cpus.and_then(|c| c.nth(i));
+        if let Some(c) = cpu(0) {
+            thread::pin_current(c)?;
+        }
+        for s in &STOP[..self.n - 1] {
+            s.reset();
+        }
+        reactor::set_core_reactors_live(self.n - 1);
+        let mut threads: heapless::Vec<thread::JoinHandle<Result<(), Errno>>, MAX_CORES> =
+            heapless::Vec::new();
+        let mut failed = None;
+        for i in 1..self.n {
+            let pin = cpu(i);
+            match thread::Builder::new()
+                .stack_size(self.stack)
+                .spawn(move || core_main(i, pin))
+            {
+                // Capacity MAX_CORES > n - 1: the push cannot fail.
+                Ok(h) => {
+                    let _ = threads.push(h);
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let out = if failed.is_none() {
+            CORES.store(self.n, Release);
+            set_current_core(Some(0));
+            let out = crate::block_on(main);
+            set_current_core(None);
+            Some(out)
+        } else {
+            None
+        };
+        CORES.store(0, Release);
+        for s in &STOP[..threads.len()] {
+            s.signal(());
+        }
+        for h in threads {
+            if let Err(e) = h.join() {
+                failed.get_or_insert(e);
+            }
+        }
+        reactor::set_core_reactors_live(0);
+        if cpus.is_some() {
+            let _ = sys::sched_setaffinity(0, &before);
+        }
+        match (out, failed) {
+            (Some(out), None) => Ok(out),
+            (_, Some(e)) => Err(e),
+            (None, None) => Err(Errno::EINVAL),
+        }
+    }
+}
+
+fn set_current_core(index: Option<usize>) {
+    if let Some(b) = thread::block::current() {
+        b.set_core(index);
+    }
+}
+
+/// Core `i ≥ 1`'s thread: pin, run its executor until told to stop.
+fn core_main(i: usize, cpu: Option<usize>) -> Result<(), Errno> {
+    let pinned = cpu.map_or(Ok(()), thread::pin_current);
+    set_current_core(Some(i));
+    EXECUTORS[i - 1].block_on(STOP[i - 1].wait());
+    set_current_core(None);
+    pinned
+}
