@@ -39,49 +39,47 @@
 //!   dispatched by core 0 and reaches tasks on other cores as cross-core
 //!   wakes. Keep core 0 free of long computations when other cores do I/O.
 
-use crate::executor::{self, Awake, Executor, JoinHandle, Park, SpawnError, SpawnToken};
-use crate::reactor::{self, MAX_CORE_REACTORS};
+use super::core_park::CorePark;
+use crate::executor::{
+    self, Awake, DEFAULT_PARK, Executor, JoinHandle, Park, SpawnError, SpawnToken,
+};
+use crate::reactor::{self, GlobalReactor, MAX_CORE_REACTORS};
 use crate::sync::Signal;
 use crate::sys::{self, Errno};
 use crate::thread;
 use core::future::Future;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 
+/// Default spin budget of an idle core: a few tens of microseconds.
+pub const DEFAULT_SPINS: u32 = 500;
+
 /// The most cores a runtime can have.
 pub const MAX_CORES: usize = MAX_CORE_REACTORS + 1;
 
-/// The park of core `i ≥ 1`: its reactor.
-struct CorePark(usize);
+/// The parks of cores 1.. (core 0's is installed in the default
+/// executor's hook park for the run).
+static PARKS: [CorePark; MAX_CORES - 1] = {
+    fn r<const I: usize>() -> Option<&'static GlobalReactor> {
+        reactor::core_reactor(I)
+    }
+    // One function per core: `CorePark` takes a plain `fn`.
+    macro_rules! parks {
+        ($($i:literal)*) => { [$(CorePark::new(r::<$i>)),*] };
+    }
+    parks!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+};
 
-impl Park for CorePark {
-    fn park(&self, timeout: Option<u64>) {
-        if let Some(r) = reactor::core_reactor(self.0) {
-            // Errors (EBADF, ENOMEM) have no caller to go to: the executor
-            // polls again, as on core 0.
-            let _ = r.park(timeout);
-        }
-    }
-    fn park_awake(&self, timeout: Option<u64>, awake: &Awake<'_>) {
-        if let Some(r) = reactor::core_reactor(self.0) {
-            let _ = r.park_then_dispatch(timeout, || awake.mark());
-        }
-    }
-    fn unpark(&self) {
-        if let Some(r) = reactor::core_reactor(self.0) {
-            r.unpark();
-        }
-    }
+/// Core 0's park for the duration of a run (spin, then the process-wide
+/// reactor, like the platform's park).
+static CORE0_PARK: CorePark = CorePark::new(|| Some(reactor::reactor()));
+
+fn core0_park(timeout: Option<u64>, awake: &Awake<'_>) {
+    CORE0_PARK.park_awake(timeout, awake)
 }
 
-static PARKS: [CorePark; MAX_CORES - 1] = {
-    let mut p = [const { CorePark(0) }; MAX_CORES - 1];
-    let mut i = 0;
-    while i < MAX_CORES - 1 {
-        p[i] = CorePark(i + 1);
-        i += 1;
-    }
-    p
-};
+fn core0_unpark() {
+    CORE0_PARK.unpark()
+}
 
 /// The executors of cores 1.. (core 0's is `executor::DEFAULT`).
 static EXECUTORS: [Executor; MAX_CORES - 1] = {
@@ -144,6 +142,7 @@ pub struct Cores {
     n: usize,
     pin: bool,
     stack: usize,
+    spins: u32,
 }
 
 impl Cores {
@@ -153,6 +152,18 @@ impl Cores {
             n,
             pin: true,
             stack: 256 * 1024,
+            spins: DEFAULT_SPINS,
+        }
+    }
+
+    /// How long an idle core spins (rounds of `spin_loop`, each a few tens
+    /// of nanoseconds) waiting for a wake before it sleeps in its reactor.
+    /// Spinning makes a wake from another core cost no syscall and no
+    /// scheduler trip when the answer comes quickly; 0 sleeps at once.
+    pub const fn spin_before_park(self, rounds: u32) -> Self {
+        Cores {
+            spins: rounds,
+            ..self
         }
     }
 
@@ -208,6 +219,9 @@ impl Cores {
         for s in &STOP[..self.n - 1] {
             s.reset();
         }
+        for p in PARKS.iter().take(self.n - 1).chain([&CORE0_PARK]) {
+            p.set_spins(self.spins);
+        }
         reactor::set_core_reactors_live(self.n - 1);
         let mut threads: heapless::Vec<thread::JoinHandle<Result<(), Errno>>, MAX_CORES> =
             heapless::Vec::new();
@@ -231,7 +245,10 @@ impl Cores {
         let out = if failed.is_none() {
             CORES.store(self.n, Release);
             set_current_core(Some(0));
+            crate::platform::imp::init();
+            DEFAULT_PARK.install(core0_park, core0_unpark);
             let out = crate::block_on(main);
+            crate::platform::imp::reinstall();
             set_current_core(None);
             Some(out)
         } else {

@@ -16,6 +16,7 @@
 //! `exit_group`. A panic prints its message to stderr and exits with 101.
 
 mod args;
+mod core_park;
 pub mod cores;
 pub mod io;
 mod panic;
