@@ -100,6 +100,25 @@ static RUNNING: AtomicBool = AtomicBool::new(false);
 /// How many cores the running runtime has (0: none).
 static CORES: AtomicUsize = AtomicUsize::new(0);
 
+/// The CPU each core of the last run was pinned to, plus one (0: unpinned).
+static CPU_OF: [AtomicUsize; MAX_CORES] = [const { AtomicUsize::new(0) }; MAX_CORES];
+
+/// The CPU core `index` is (or, after the run, was) pinned to; `None` if
+/// it was not pinned.
+pub fn cpu_of(index: usize) -> Option<usize> {
+    CPU_OF.get(index)?.load(Relaxed).checked_sub(1)
+}
+
+/// How many times a waker found core `index` asleep in its reactor and
+/// wrote its eventfd (cumulative over runs). Wakes that found the core busy
+/// or spinning cost no syscall and are not counted.
+pub fn eventfd_wakes(index: usize) -> u32 {
+    match index {
+        0 => reactor::reactor().unpark_writes(),
+        i => reactor::core_reactor(i).map_or(0, |r| r.unpark_writes()),
+    }
+}
+
 /// The executor of core `index`, whether or not a runtime is running.
 pub fn executor(index: usize) -> Option<&'static Executor> {
     match index {
@@ -213,6 +232,9 @@ impl Cores {
             None
         };
         let cpu = |i: usize| cpus.and_then(|c| c.nth(i));
+        for (i, c) in CPU_OF.iter().enumerate().take(self.n) {
+            c.store(cpu(i).map_or(0, |c| c + 1), Relaxed);
+        }
         if let Some(c) = cpu(0) {
             thread::pin_current(c)?;
         }
