@@ -85,11 +85,10 @@ fn main() -> Result<(), Errno> {
             }
         }
         // spawn_on: one task per core; each reports the core that polled it.
-        let h0 = cores::spawn_on(0, hello_core0());
-        if let Ok(h) = h0 {
-            if let Ok((asked, got)) = h.await {
-                println!("spawn_on({asked}): polled on core {got:?}");
-            }
+        if let Ok(h) = cores::spawn_on(0, hello_core0())
+            && let Ok((asked, got)) = h.await
+        {
+            println!("spawn_on({asked}): polled on core {got:?}");
         }
         for i in 1..n {
             match cores::spawn_on(i, hello(i)) {
