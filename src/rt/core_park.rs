@@ -9,30 +9,20 @@
 //! that is really idle goes to sleep, and only a waker that finds it asleep
 //! writes the eventfd.
 //!
-//! The latch has three states: `IDLE` (not parking), `SPINNING` and
-//! `SLEEPING`, plus `NOTIFIED`. `unpark` swaps in `NOTIFIED` and writes the
-//! eventfd only if it swapped out `SLEEPING`; the parker moves `SPINNING →
-//! SLEEPING` by compare-and-swap just before its blocking wait, so either
-//! the waker sees `SLEEPING` (and its write ends the wait, or makes it
-//! return at once: the eventfd latches) or the parker's CAS fails and it
-//! does not sleep. The executor re-checks every ready bit after a park, so
-//! a latch consumed late is harmless.
+//! The handshake between the spinning parker and its unparkers is the
+//! latch in `park_latch.rs`.
 
+use super::park_latch::Latch;
 use crate::executor::{Awake, Park};
 use crate::reactor::GlobalReactor;
 use core::sync::atomic::{AtomicU32, Ordering::*};
-
-const IDLE: u32 = 0;
-const SPINNING: u32 = 1;
-const SLEEPING: u32 = 2;
-const NOTIFIED: u32 = 3;
 
 /// Parks ended by spinning between two looks at the reactor.
 const POLL_EVERY: u32 = 64;
 
 /// Spin-then-sleep park over one reactor (see the module docs).
 pub(crate) struct CorePark {
-    state: AtomicU32,
+    latch: Latch,
     /// Rounds of `spin_loop` before sleeping (0: sleep at once).
     spins: AtomicU32,
     /// Parks ended by spinning since the reactor was last looked at (owner
@@ -44,7 +34,7 @@ pub(crate) struct CorePark {
 impl CorePark {
     pub(crate) const fn new(reactor: fn() -> Option<&'static GlobalReactor>) -> Self {
         CorePark {
-            state: AtomicU32::new(IDLE),
+            latch: Latch::over(AtomicU32::new(0)),
             spins: AtomicU32::new(0),
             skipped: AtomicU32::new(0),
             reactor,
@@ -56,13 +46,13 @@ impl CorePark {
         self.spins.store(spins, Relaxed);
     }
 
-    /// Spins while the latch is `SPINNING`; true if an unpark came.
+    /// Spins while nothing is notified; true if an unpark came.
     #[inline]
     fn spin(&self) -> bool {
         let spins = self.spins.load(Relaxed);
         for _ in 0..spins {
             core::hint::spin_loop();
-            if self.state.load(Relaxed) == NOTIFIED {
+            if self.latch.notified() {
                 return true;
             }
         }
@@ -72,11 +62,8 @@ impl CorePark {
     /// `wait(reactor, blocking)`: the reactor wait (`blocking`: until an
     /// event or unpark; otherwise a poll).
     fn park_with(&self, wait: impl FnOnce(&'static GlobalReactor, bool)) {
-        // A pending NOTIFIED (an unpark since the last park) ends this park
-        // at once.
-        if self.state.swap(SPINNING, Acquire) == NOTIFIED || self.spin() {
-            self.state.store(IDLE, Relaxed);
-            core::sync::atomic::fence(Acquire);
+        if self.latch.begin() || self.spin() {
+            self.latch.end();
             // A core kept busy by wakes from other cores never sleeps: look
             // at its fds and timers every so often anyway.
             let n = self.skipped.load(Relaxed) + 1;
@@ -91,16 +78,12 @@ impl CorePark {
             return;
         }
         self.skipped.store(0, Relaxed);
-        if self
-            .state
-            .compare_exchange(SPINNING, SLEEPING, AcqRel, Acquire)
-            .is_ok()
+        if self.latch.try_sleep()
             && let Some(r) = (self.reactor)()
         {
             wait(r, true);
         }
-        // Acquire: what an unparker did before its NOTIFIED is visible.
-        self.state.swap(IDLE, Acquire);
+        self.latch.end();
     }
 }
 
@@ -121,7 +104,7 @@ impl Park for CorePark {
     }
 
     fn unpark(&self) {
-        if self.state.swap(NOTIFIED, Release) == SLEEPING
+        if self.latch.notify()
             && let Some(r) = (self.reactor)()
         {
             r.unpark();
