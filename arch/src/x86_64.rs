@@ -240,6 +240,7 @@ pub mod nr {
     pub const READ: usize = 0;
     pub const WRITE: usize = 1;
     pub const CLOSE: usize = 3;
+    pub const MPROTECT: usize = 10;
     pub const RT_SIGACTION: usize = 13;
     pub const RT_SIGPROCMASK: usize = 14;
     pub const RT_SIGRETURN: usize = 15;
@@ -274,7 +275,6 @@ pub mod nr {
     pub const PIPE2: usize = 293;
     pub const PRLIMIT64: usize = 302;
     pub const MMAP: usize = 9;
-    pub const MPROTECT: usize = 10;
     pub const MUNMAP: usize = 11;
     pub const SCHED_YIELD: usize = 24;
     pub const CLONE: usize = 56;
@@ -283,4 +283,13 @@ pub mod nr {
     pub const FUTEX: usize = 202;
     pub const SCHED_SETAFFINITY: usize = 203;
     pub const SCHED_GETAFFINITY: usize = 204;
+    pub const SIGALTSTACK: usize = 131;
+}
+
+/// ELF relocation types of this architecture that program start-up applies.
+pub mod reloc {
+    /// `R_X86_64_NONE`: nothing to do.
+    pub const NONE: u32 = 0;
+    /// `R_X86_64_RELATIVE`: the word at the offset becomes load base + addend.
+    pub const RELATIVE: u32 = 8;
 }

@@ -118,6 +118,14 @@ impl AsyncFd {
         .await
     }
 
+    /// Whether a call in `dir` would not block right now (no waiting).
+    pub fn is_ready(&self, dir: Direction) -> Result<bool, Error> {
+        if self.mode == Mode::AlwaysReady {
+            return Ok(true);
+        }
+        Ok(probe(self.fd, dir)?)
+    }
+
     /// Reads into `buf`; `Ok(0)` is end of file.
     pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
         self.io(Direction::Read, |fd| sys::read(fd, buf)).await
@@ -174,22 +182,6 @@ impl Drop for AsyncFd {
     }
 }
 
-impl embedded_io_async::ErrorType for AsyncFd {
-    type Error = Error;
-}
-
-impl embedded_io_async::Read for AsyncFd {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
-        AsyncFd::read(self, buf).await
-    }
-}
-
-impl embedded_io_async::Write for AsyncFd {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
-        AsyncFd::write(self, buf).await
-    }
-}
-
 /// A non-blocking pipe: `(read_end, write_end)`, both registered.
 ///
 /// Writing to a pipe whose reader is gone raises SIGPIPE; bitwake programs
@@ -222,7 +214,8 @@ pub fn stderr() -> Result<AsyncFd, Error> {
 /// Ignores SIGPIPE, once per process, the first time bitwake hands out a
 /// pipe or a standard stream: `send(MSG_NOSIGNAL)` protects sockets, but a
 /// `write` to a pipe whose reader left can only be made to return `EPIPE` by
-/// ignoring the signal. Programs that never touch pipes pay nothing.
+/// ignoring the signal. Freestanding programs (`rt`) already ignore it at
+/// start-up; this covers hosted programs that use bitwake's I/O.
 fn ignore_sigpipe() {
     use core::sync::atomic::{AtomicBool, Ordering};
     static DONE: AtomicBool = AtomicBool::new(false);

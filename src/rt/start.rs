@@ -1,7 +1,7 @@
 //! From `_start` to `main` and back to the kernel.
 
 use super::args;
-use crate::sys::exit_group;
+use crate::sys::{SIGPIPE, SigAction, exit_group, rt_sigaction};
 
 unsafe extern "Rust" {
     /// Defined by [`main!`](crate::main) in the program.
@@ -19,6 +19,10 @@ pub unsafe extern "C" fn entry(sp: *const usize) -> ! {
     // The main thread's block behind the thread pointer, before any code
     // could ask which core it is.
     crate::thread::block::install_main();
+    // A write to a pipe or terminal whose reader left must come back as
+    // `EPIPE`, not kill the program: a server logging to `| head` keeps
+    // serving. (Sockets use `MSG_NOSIGNAL`; this covers every other fd.)
+    let _ = rt_sigaction(SIGPIPE, &SigAction::ignore());
     // Fault-injection builds only: a script from BITWAKE_FAULTS, and what
     // it injected reported at exit.
     #[cfg(feature = "fault-inject")]

@@ -231,10 +231,11 @@ pub mod syscalls_nr {
     pub const KILL: usize = Sysno::kill as usize;
     pub const PRLIMIT64: usize = Sysno::prlimit64 as usize;
     pub const EXIT_GROUP: usize = Sysno::exit_group as usize;
-    pub const EXIT: usize = Sysno::exit as usize;
     pub const MMAP: usize = Sysno::mmap as usize;
     pub const MPROTECT: usize = Sysno::mprotect as usize;
     pub const MUNMAP: usize = Sysno::munmap as usize;
+    pub const SIGALTSTACK: usize = Sysno::sigaltstack as usize;
+    pub const EXIT: usize = Sysno::exit as usize;
     pub const FUTEX: usize = Sysno::futex as usize;
     pub const SCHED_SETAFFINITY: usize = Sysno::sched_setaffinity as usize;
     pub const SCHED_GETAFFINITY: usize = Sysno::sched_getaffinity as usize;

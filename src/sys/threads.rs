@@ -1,5 +1,5 @@
-//! Typed wrappers for threads: memory maps for stacks, futexes, CPU
-//! affinity, thread exit. (`clone` itself is asm in `bitwake-arch`: its
+//! Typed wrappers for threads: futexes, CPU affinity, thread exit (the
+//! stacks' memory maps are in `wrappers.rs`). (`clone` itself is asm in `bitwake-arch`: its
 //! child runs on a new stack, which no plain syscall wrapper can express.)
 
 use super::{Errno, nr, syscall};
@@ -7,21 +7,6 @@ use crate::sys::types::Timespec;
 use core::sync::atomic::AtomicU32;
 
 type R<T> = Result<T, Errno>;
-
-/// `PROT_NONE`: no access (guard pages).
-pub const PROT_NONE: u32 = 0;
-/// `PROT_READ`.
-pub const PROT_READ: u32 = 1;
-/// `PROT_WRITE`.
-pub const PROT_WRITE: u32 = 2;
-/// `MAP_PRIVATE`.
-pub const MAP_PRIVATE: u32 = 0x02;
-/// `MAP_ANONYMOUS`: no file behind the mapping; its pages start zeroed.
-pub const MAP_ANONYMOUS: u32 = 0x20;
-/// `MAP_NORESERVE`: no swap reserved (stacks are mostly untouched).
-pub const MAP_NORESERVE: u32 = 0x4000;
-/// `MAP_STACK`: a hint that the mapping is a thread stack.
-pub const MAP_STACK: u32 = 0x20000;
 
 /// `CLONE_VM`: share the address space.
 pub const CLONE_VM: u32 = 0x100;
@@ -46,44 +31,6 @@ pub const CLONE_CHILD_CLEARTID: u32 = 0x200000;
 const FUTEX_WAIT: usize = 0;
 const FUTEX_WAKE: usize = 1;
 const FUTEX_PRIVATE_FLAG: usize = 128;
-
-/// `mmap(2)` of anonymous private memory: the start of `len` zeroed bytes.
-pub fn mmap_anonymous(len: usize, prot: u32, flags: u32) -> R<*mut u8> {
-    // SAFETY: an anonymous mapping at an address the kernel chooses touches
-    // no existing memory.
-    let addr = unsafe {
-        syscall!(
-            nr::MMAP,
-            0,
-            len,
-            prot as usize,
-            (flags | MAP_PRIVATE | MAP_ANONYMOUS) as usize,
-            usize::MAX,
-            0
-        )
-    }?;
-    Ok(addr as *mut u8)
-}
-
-/// `mprotect(2)`.
-///
-/// # Safety
-/// `addr..addr + len` must be a mapping the caller owns, and no live Rust
-/// reference may point into a range made inaccessible.
-pub unsafe fn mprotect(addr: *mut u8, len: usize, prot: u32) -> R<()> {
-    // SAFETY: by the caller.
-    unsafe { syscall!(nr::MPROTECT, addr as usize, len, prot as usize) }.map(drop)
-}
-
-/// `munmap(2)`.
-///
-/// # Safety
-/// `addr..addr + len` must be a mapping the caller owns and that nothing
-/// uses any more (no references, no thread running on it).
-pub unsafe fn munmap(addr: *mut u8, len: usize) -> R<()> {
-    // SAFETY: by the caller.
-    unsafe { syscall!(nr::MUNMAP, addr as usize, len) }.map(drop)
-}
 
 /// `futex(FUTEX_WAIT_PRIVATE)`: sleeps while `*word == expected`, until a
 /// [`futex_wake`], `timeout` (relative) or a signal. `EAGAIN` (the word had
@@ -201,12 +148,6 @@ pub fn sched_getaffinity(tid: i32) -> R<CpuSet> {
 pub fn sched_yield() {
     // SAFETY: no memory is involved; sched_yield cannot fail.
     let _ = unsafe { syscall!(nr::SCHED_YIELD) };
-}
-
-/// `gettid(2)`.
-pub fn gettid() -> i32 {
-    // SAFETY: no memory is involved; gettid cannot fail.
-    unsafe { syscall!(nr::GETTID) }.map_or(-1, |v| v as i32)
 }
 
 /// `exit(2)`: ends the calling *thread* (not the process) with `code`.

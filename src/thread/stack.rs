@@ -31,18 +31,19 @@ impl Mapping {
             .checked_add(stack)
             .and_then(|v| v.checked_add(top))
             .ok_or(Errno::EINVAL)?;
-        let base = sys::mmap_anonymous(
+        let addr = sys::mmap_anonymous(
             len,
             sys::PROT_READ | sys::PROT_WRITE,
             sys::MAP_NORESERVE | sys::MAP_STACK,
         )?;
         // SAFETY: the first GUARD bytes of the mapping we just made; nothing
         // refers to them.
-        if let Err(e) = unsafe { sys::mprotect(base, GUARD, sys::PROT_NONE) } {
+        if let Err(e) = unsafe { sys::mprotect(addr, GUARD, sys::PROT_NONE) } {
             // SAFETY: our fresh mapping, unused.
-            let _ = unsafe { sys::munmap(base, len) };
+            let _ = unsafe { sys::munmap(addr, len) };
             return Err(e);
         }
+        let base = addr as *mut u8;
         Ok(Mapping {
             base,
             len,
@@ -59,6 +60,6 @@ impl Mapping {
     pub(crate) unsafe fn unmap(self) {
         // SAFETY: by the caller. An error (impossible for a mapping we made)
         // would only leak it.
-        let _ = unsafe { sys::munmap(self.base, self.len) };
+        let _ = unsafe { sys::munmap(self.base as usize, self.len) };
     }
 }

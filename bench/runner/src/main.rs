@@ -8,7 +8,10 @@
 //!         [--bitwake-echo ELF] [--bitwake-delay ELF] [--bitwake-timers ELF]
 //!         [--bitwake-cores ELF] [--size NAME=ELF]... [--note TEXT]...`
 
+mod actors;
+mod channel;
 mod crosscore;
+mod fiber;
 mod net;
 mod profile;
 mod report;
@@ -398,7 +401,10 @@ fn main() {
     let started = Instant::now();
     let micro = run_micro(&cfg);
     eprintln!("runner: micro done in {:.0?}", started.elapsed());
+    let channels = channel::run(&cfg);
     let net = net::run_all(&cfg);
+    let actors = actors::run(&cfg);
+    let fibers = fiber::run(&cfg);
     let cross = crosscore::run(&cfg);
     eprintln!("runner: cross-core done in {:.0?}", started.elapsed());
     let prof = if cfg.callgrind {
@@ -412,11 +418,14 @@ fn main() {
     let mut text = report::render(
         &cfg,
         &micro,
+        &channels,
         &net,
         prof.as_ref(),
         started.elapsed(),
         &load_before,
     );
+    text.push_str(&actors::render(&actors));
+    text.push_str(&fiber::render(&fibers));
     crosscore::render(&mut text, &cross);
     if let Err(e) = std::fs::write(&cfg.out, &text) {
         eprintln!("runner: writing {}: {e}", cfg.out.display());
