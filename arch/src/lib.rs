@@ -31,8 +31,8 @@ mod imp;
 compile_error!("bitwake-arch supports x86_64 and aarch64 Linux only");
 
 pub use imp::{
-    clone_thread, nr, reloc, restore_rt, set_thread_pointer, syscall0, syscall1,
-    syscall1_noreturn, syscall2, syscall3, syscall4, syscall5, syscall6, thread_pointer,
+    clone_thread, nr, reloc, restore_rt, set_thread_pointer, syscall0, syscall1, syscall1_noreturn,
+    syscall2, syscall3, syscall4, syscall5, syscall6, thread_pointer,
 };
 
 /// Defines the program entry point `_start` for the current architecture.

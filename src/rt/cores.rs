@@ -141,7 +141,10 @@ pub fn current() -> Option<usize> {
 /// Starts a task (made by a [`task!`](crate::task) function) on core
 /// `index` of the running runtime and returns its handle, from any thread.
 /// [`SpawnError::NoSuchCore`] if no runtime is running with that core.
-pub fn spawn_on<F>(index: usize, token: SpawnToken<F>) -> Result<JoinHandle<F::Output>, SpawnError>
+pub fn spawn_on<F, A>(
+    index: usize,
+    token: SpawnToken<F, A>,
+) -> Result<JoinHandle<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
