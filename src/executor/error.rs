@@ -19,6 +19,9 @@ pub enum SpawnError {
     /// [`block_on_local`](super::Executor::block_on_local) run that made it.
     /// The task was dropped on the spawner's thread, unpolled.
     NotRunning,
+    /// There is no such core: the thread-per-core runtime
+    /// (`bitwake::rt::cores`) is not running with that many cores.
+    NoSuchCore,
 }
 
 impl fmt::Display for SpawnError {
@@ -30,6 +33,7 @@ impl fmt::Display for SpawnError {
             }
             SpawnError::OtherExecutor => "task pool is bound to another executor",
             SpawnError::NotRunning => "local spawner used after its executor run ended",
+            SpawnError::NoSuchCore => "no such core (spawn_on takes a core below rt::cores::count())",
         })
     }
 }
