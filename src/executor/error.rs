@@ -33,7 +33,9 @@ impl fmt::Display for SpawnError {
             }
             SpawnError::OtherExecutor => "task pool is bound to another executor",
             SpawnError::NotRunning => "local spawner used after its executor run ended",
-            SpawnError::NoSuchCore => "no such core (spawn_on takes a core below rt::cores::count())",
+            SpawnError::NoSuchCore => {
+                "no such core (spawn_on takes a core below rt::cores::count())"
+            }
         })
     }
 }
