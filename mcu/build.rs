@@ -68,6 +68,12 @@ fn parse(path: &Path) -> Board {
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(rust_analyzer)");
+    println!("cargo::rustc-check-cfg=cfg(fiber_mpu_guard)");
+    // ARMv7-M: bitwake's `fiber-mpu-guard` is on (see Cargo.toml), and the
+    // fault handlers report a fiber hitting its guard.
+    if env::var("TARGET").is_ok_and(|t| t.starts_with("thumbv7")) {
+        println!("cargo::rustc-cfg=fiber_mpu_guard");
+    }
     println!("cargo::rerun-if-env-changed=BITWAKE_BOARD");
     let target = env::var("TARGET").unwrap();
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());

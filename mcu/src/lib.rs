@@ -55,6 +55,7 @@ mod arch;
 #[path = "arch/riscv.rs"]
 mod arch;
 
+pub mod fault;
 mod park;
 pub mod rt;
 mod signal;

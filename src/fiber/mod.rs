@@ -53,6 +53,17 @@
 //! Linux the process exits with [`OVERFLOW_EXIT_STATUS`], elsewhere it is a
 //! panic. [`FiberStack::high_water`] tells how deep the last fiber went.
 //!
+//! On ARMv7-M (Cortex-M3/M4/M7) with the crate feature `fiber-mpu-guard`
+//! (which `bitwake-mcu` turns on for its ARMv7-M boards), the running
+//! fiber's lowest 32 aligned stack bytes are also a no-access MPU region
+//! (region 7, the MPU on with the default map behind it), so the first
+//! write into them faults. Fibers then run on the process stack pointer and
+//! exception handlers on the main one, so the fault handler has a stack to
+//! report from: it calls `guard_hit()`, which says whether the fault was the
+//! running fiber's guard (`bitwake_mcu::fault::report_fiber_overflow` prints
+//! the report and exits with [`OVERFLOW_EXIT_STATUS`]). A frame larger than
+//! the guard can skip it: the canary still catches that at the next switch.
+//!
 //! # Rules
 //!
 //! * A fiber's closure and result are `Send + 'static` (the executor may run
@@ -101,6 +112,8 @@ mod handoff;
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 mod mmap;
+#[cfg(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none"))]
+mod mpu;
 mod overflow;
 mod stack;
 mod task;
@@ -115,6 +128,8 @@ pub use handle::JoinHandle;
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 pub use mmap::MmapStack;
+#[cfg(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none"))]
+pub use mpu::{GUARD_BYTES, GuardHit, REGION as MPU_REGION, guard_hit};
 pub use overflow::OVERFLOW_EXIT_STATUS;
 pub use stack::{FiberStack, Stack, StackPool};
 pub use task::MAX_FIBERS;

@@ -66,7 +66,11 @@ impl Future for FiberTask {
         unsafe {
             (*ctl).cx = (cx as *mut Context<'_>).cast();
             let prev = current::enter(ctl);
+            #[cfg(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none"))]
+            let guarded = super::mpu::guard(ctl);
             let status = arch::resume(&raw mut (*ctl).ctx);
+            #[cfg(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none"))]
+            super::mpu::restore(guarded);
             current::leave(prev);
             if !stack::canary_intact((*ctl).stack.bottom) {
                 overflow::report((*ctl).id, (*ctl).stack.size);

@@ -98,3 +98,64 @@ pub fn check_program(target: &Target, elf: &Path, tag: &str, summary: &mut Summa
         );
     }
 }
+
+/// The boards: the `fiber_overflow` example of `mcu/` overflows a 512-byte
+/// fiber stack. On the ARMv7-M boards (whose QEMU models have a PMSAv7 MPU,
+/// and for which `bitwake-mcu` turns on `fiber-mpu-guard`) the MPU guard
+/// must stop it: the HardFault handler's report alone on stderr and the
+/// overflow status. Elsewhere the canary reports it as a panic (101). The
+/// example's first line gives the MPU's region count, checked too.
+pub fn check_mcu_overflow(board: &Target, elf: &Path, tag: &str, summary: &mut Summary) {
+    let guarded = board.triple().starts_with("thumbv7");
+    let what = if guarded {
+        format!("MPU guard: report, exit {OVERFLOW_EXIT_STATUS}")
+    } else {
+        "canary: report as a panic".to_owned()
+    };
+    let path = elf.to_string_lossy().into_owned();
+    let cmd = crate::qemu_runner::qemu_command(board, elf, &[&path]);
+    let r = run_with_timeout(cmd, Duration::from_secs(20))
+        .and_then(|out| judge_mcu_overflow(board, guarded, &out));
+    summary.record(&format!("{tag} fiber_overflow ({what})"), r);
+}
+
+fn judge_mcu_overflow(
+    board: &Target,
+    guarded: bool,
+    out: &crate::process::Output,
+) -> Result<(), String> {
+    const REPORT: &str = "fiber 1 overflowed its 512-byte stack\n";
+    let mpu_line = out.stdout.lines().find(|l| l.starts_with("MPU regions: "));
+    if out.stdout.contains("not caught") {
+        return Err(format!("the program went on: stdout {:?}", out.stdout));
+    }
+    if guarded {
+        if mpu_line.is_none_or(|l| l == "MPU regions: 0") {
+            return Err(format!("{}: no MPU reported: {mpu_line:?}", board.name));
+        }
+        // The report is the handler's last word and no panic came first
+        // (QEMU's lm3s6965evb model prints a line of its own to stderr).
+        if out.code != Some(OVERFLOW_EXIT_STATUS)
+            || !out.stderr.ends_with(REPORT)
+            || out.stderr.contains("panicked")
+        {
+            return Err(format!(
+                "{} (want {OVERFLOW_EXIT_STATUS}); stderr {:?} (want {REPORT:?})",
+                out.describe_exit(),
+                out.stderr
+            ));
+        }
+    } else {
+        if board.triple().starts_with("thumb") && mpu_line != Some("MPU regions: 0") {
+            return Err(format!("{}: MPU line {mpu_line:?}", board.name));
+        }
+        if out.code != Some(101) || !out.stderr.contains(REPORT) {
+            return Err(format!(
+                "{} (want 101); stderr {:?}",
+                out.describe_exit(),
+                out.stderr
+            ));
+        }
+    }
+    Ok(())
+}

@@ -19,6 +19,8 @@ const PACKAGE: &str = "bitwake-mcu";
 const SIZE_EXAMPLE: &str = "blinky";
 /// The one-source program of every target (`programs/src/bin/portable.rs`).
 const PORTABLE: &str = "portable";
+/// Overflows a fiber stack: the MPU guard or the canary must report it.
+const FIBER_OVERFLOW: &str = "fiber_overflow";
 const BASELINES: &str = "targets/size-baselines.txt";
 /// A size may grow this much (percent) over its baseline before the test fails…
 const SIZE_TOLERANCE_PCT: u64 = 5;
@@ -293,6 +295,10 @@ pub fn test_board(root: &Path, board: &Target, summary: &mut Summary) {
             &format!("{tag} {PORTABLE} prints the lines it prints on every target"),
             run_portable(board, &elf),
         ),
+    }
+    match build_example(root, board, FIBER_OVERFLOW) {
+        Err(e) => summary.record(&format!("{tag} build {FIBER_OVERFLOW}"), Err(e)),
+        Ok(elf) => crate::fiber_checks::check_mcu_overflow(board, &elf, &tag, summary),
     }
     say(format!(
         "{} done in {:.1}s",

@@ -13,6 +13,14 @@
 //!
 //! Saved frame of a suspended fiber, from its stack pointer up:
 //! `[r6, r7, resume address | 1]`.
+//!
+//! With the MPU stack guard (feature `fiber-mpu-guard`, ARMv7-M only) a
+//! fiber runs on the process stack pointer (`CONTROL.SPSEL = 1`) while
+//! exception handlers keep the main one: the exception entry of a fault on
+//! an overflowing fiber stacks onto the guard and fails, and the handler
+//! still has a stack. Resuming saves the parent's `CONTROL` and selects
+//! PSP; switching back restores both. Interrupts taken while a fiber runs
+//! then stack on the main stack, not on the fiber's.
 
 use core::arch::{asm, naked_asm};
 
@@ -22,11 +30,19 @@ use core::arch::{asm, naked_asm};
 pub(crate) struct Context {
     sp: usize,
     link: usize,
+    /// The parent's `CONTROL` (which stack pointer it runs on).
+    #[cfg(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none"))]
+    control: usize,
 }
 
 impl Context {
     pub(crate) const fn new() -> Self {
-        Self { sp: 0, link: 0 }
+        Self {
+            sp: 0,
+            link: 0,
+            #[cfg(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none"))]
+            control: 0,
+        }
     }
 }
 
@@ -103,6 +119,7 @@ pub(crate) unsafe fn resume(ctx: *mut Context) -> usize {
     let status: usize;
     // SAFETY: the caller's contract; see the module docs for what is saved.
     unsafe {
+        #[cfg(not(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none")))]
         switch_asm!(
             "adr r3, 2f",
             "adds r3, #1",
@@ -112,6 +129,29 @@ pub(crate) unsafe fn resume(ctx: *mut Context) -> usize {
             "str r2, [r0, #4]",
             "ldr r2, [r0]",
             "mov sp, r2",
+            "pop {{r6, r7, pc}}",
+            ".balign 4",
+            "2:",
+            inout("r0") ctx => _,
+            lateout("r1") status,
+        );
+        // The fiber's stack pointer goes to PSP and PSP is selected (the
+        // ISB makes the next instruction use it); MSP keeps the parent's.
+        #[cfg(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none"))]
+        switch_asm!(
+            "adr r3, 2f",
+            "adds r3, #1",
+            "push {{r3}}",
+            "push {{r6, r7}}",
+            "mov r2, sp",
+            "str r2, [r0, #4]",
+            "mrs r3, control",
+            "str r3, [r0, #8]",
+            "ldr r2, [r0]",
+            "msr psp, r2",
+            "orr r3, r3, #2",
+            "msr control, r3",
+            "isb",
             "pop {{r6, r7, pc}}",
             ".balign 4",
             "2:",
@@ -132,6 +172,7 @@ pub(crate) unsafe fn resume(ctx: *mut Context) -> usize {
 pub(crate) unsafe fn suspend(ctx: *mut Context, status: usize) {
     // SAFETY: the caller's contract.
     unsafe {
+        #[cfg(not(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none")))]
         switch_asm!(
             "adr r3, 2f",
             "adds r3, #1",
@@ -140,6 +181,28 @@ pub(crate) unsafe fn suspend(ctx: *mut Context, status: usize) {
             "mov r2, sp",
             "str r2, [r0]",
             "ldr r2, [r0, #4]",
+            "mov sp, r2",
+            "pop {{r6, r7, pc}}",
+            ".balign 4",
+            "2:",
+            inout("r0") ctx => _,
+            inout("r1") status => _,
+        );
+        // Back to the parent's CONTROL first, so that `mov sp` sets the
+        // stack pointer the parent runs on (MSP, or PSP when the parent is
+        // itself a fiber).
+        #[cfg(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none"))]
+        switch_asm!(
+            "adr r3, 2f",
+            "adds r3, #1",
+            "push {{r3}}",
+            "push {{r6, r7}}",
+            "mov r2, sp",
+            "str r2, [r0]",
+            "ldr r3, [r0, #8]",
+            "ldr r2, [r0, #4]",
+            "msr control, r3",
+            "isb",
             "mov sp, r2",
             "pop {{r6, r7, pc}}",
             ".balign 4",
@@ -158,8 +221,21 @@ pub(crate) unsafe fn suspend(ctx: *mut Context, status: usize) {
 pub(crate) unsafe fn exit(ctx: *mut Context, status: usize) -> ! {
     // SAFETY: the parent's saved frame is at its stack pointer.
     unsafe {
+        #[cfg(not(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none")))]
         asm!(
             "ldr r2, [r0, #4]",
+            "mov sp, r2",
+            "pop {{r6, r7, pc}}",
+            in("r0") ctx,
+            in("r1") status,
+            options(noreturn),
+        );
+        #[cfg(all(feature = "fiber-mpu-guard", target_arch = "arm", target_os = "none"))]
+        asm!(
+            "ldr r3, [r0, #8]",
+            "ldr r2, [r0, #4]",
+            "msr control, r3",
+            "isb",
             "mov sp, r2",
             "pop {{r6, r7, pc}}",
             in("r0") ctx,
