@@ -2,9 +2,10 @@
 //! lag counts, publishers never wait, close, cancellation (a dropped receive
 //! loses nothing and leaves no waiter), drops, and threads that lag.
 mod executor_common;
+use executor_common::SharedExecutor;
 mod sync_common;
 
-use bitwake::executor::{Executor, yield_now};
+use bitwake::executor::yield_now;
 use bitwake::sync::broadcast::{Broadcast, RecvError, SendError, TryRecvError};
 use executor_common::TestPark;
 use std::pin::pin;
@@ -14,7 +15,8 @@ use std::task::Poll;
 use sync_common::{block_on, counter, poll, wakes};
 
 static PARK: TestPark = TestPark::new();
-static EXEC: Executor = Executor::new(&PARK);
+/// Shared by the tests of this file, which the harness runs in parallel.
+static EXEC: SharedExecutor = SharedExecutor::new(&PARK);
 
 /// Scaled down under Miri, which is slow.
 const fn scaled(n: u64) -> u64 {

@@ -1,14 +1,18 @@
 //! `bitwake::sync::watch`: latest value, change notification for many
 //! receivers, close, cancellation, and a thread that watches a counter.
+
+mod executor_common;
+use executor_common::SharedExecutor;
 mod sync_common;
 
-use bitwake::executor::{Executor, SpinPark};
+use bitwake::executor::SpinPark;
 use bitwake::sync::watch::{Closed, SendError, Watch};
 use std::pin::pin;
 use std::task::Poll;
 use sync_common::{block_on, counter, poll, wakes};
 
-static EXEC: Executor = Executor::new(&SpinPark);
+/// Shared by the tests of this file, which the harness runs in parallel.
+static EXEC: SharedExecutor = SharedExecutor::new(&SpinPark);
 
 fn waiting<T>(w: &Watch<T>) -> usize {
     let s = format!("{w:?}");

@@ -45,3 +45,34 @@ impl bitwake::executor::Park for TestPark {
         self.cv.notify_one();
     }
 }
+
+/// An executor shared by several `#[test]`s of one file. The test harness
+/// runs tests on parallel threads, and `Executor::block_on` refuses a
+/// concurrent call (it panics), so `block_on` here takes a lock first; every
+/// other method (`spawn`, …) is the executor's own.
+pub struct SharedExecutor {
+    exec: bitwake::executor::Executor,
+    turn: Mutex<()>,
+}
+
+impl SharedExecutor {
+    pub const fn new(park: &'static dyn bitwake::executor::Park) -> Self {
+        Self {
+            exec: bitwake::executor::Executor::new(park),
+            turn: Mutex::new(()),
+        }
+    }
+
+    /// `Executor::block_on`, one test at a time.
+    pub fn block_on<F: std::future::Future>(&'static self, f: F) -> F::Output {
+        let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
+        self.exec.block_on(f)
+    }
+}
+
+impl std::ops::Deref for SharedExecutor {
+    type Target = bitwake::executor::Executor;
+    fn deref(&self) -> &Self::Target {
+        &self.exec
+    }
+}
