@@ -4,6 +4,7 @@
 use heapless::Vec;
 
 use crate::HttpError;
+use crate::percent::percent_decode_in_place;
 use crate::write::{SliceWriter, is_tchar, is_value_byte, parse_u64};
 
 /// The complete `400 Bad Request` response the delay server sends for every
@@ -79,6 +80,9 @@ pub struct RequestParser<const LINE: usize, const HEAD: usize = 4096> {
     state: State,
     /// Bytes of head seen so far (bounded by `HEAD`).
     seen: usize,
+    /// The request line's CR did not fit in `line` (it is not part of the
+    /// line: a line of exactly `LINE` bytes must end in CRLF as well as LF).
+    line_cr: bool,
     // Streaming state of the current header line.
     h_len: usize,
     h_colon: bool,
@@ -102,6 +106,7 @@ impl<const LINE: usize, const HEAD: usize> RequestParser<LINE, HEAD> {
             line: Vec::new(),
             state: State::RequestLine,
             seen: 0,
+            line_cr: false,
             h_len: 0,
             h_colon: false,
             h_cr: false,
@@ -182,12 +187,23 @@ impl<const LINE: usize, const HEAD: usize> RequestParser<LINE, HEAD> {
             return Err(HttpError::HeadTooLarge);
         }
         if self.state == State::RequestLine {
-            if b != b'\n' {
-                return self.line.push(b).map_err(|_| HttpError::HeadTooLarge);
+            if self.line_cr && b != b'\n' {
+                return Err(HttpError::HeadTooLarge);
             }
-            if self.line.last() == Some(&b'\r') {
+            if b != b'\n' {
+                return match self.line.push(b) {
+                    Ok(()) => Ok(()),
+                    Err(b'\r') => {
+                        self.line_cr = true;
+                        Ok(())
+                    }
+                    Err(_) => Err(HttpError::HeadTooLarge),
+                };
+            }
+            if !self.line_cr && self.line.last() == Some(&b'\r') {
                 self.line.pop();
             }
+            self.line_cr = false;
             if self.line.is_empty() {
                 // RFC 9112 §2.2: ignore empty lines before the request line.
                 return Ok(());
@@ -281,38 +297,6 @@ impl<const LINE: usize, const HEAD: usize> RequestParser<LINE, HEAD> {
         }
         self.msg = [start, start + len];
         Ok(())
-    }
-}
-
-/// Decodes `%XX` escapes in place and returns the decoded length (never
-/// longer than the input). A `%` not followed by two hex digits is an error.
-fn percent_decode_in_place(buf: &mut [u8]) -> Result<usize, HttpError> {
-    let (mut r, mut w) = (0, 0);
-    while r < buf.len() {
-        let b = if buf[r] == b'%' {
-            let hi = buf.get(r + 1).and_then(|&c| hex(c));
-            let lo = buf.get(r + 2).and_then(|&c| hex(c));
-            let (Some(hi), Some(lo)) = (hi, lo) else {
-                return Err(HttpError::InvalidTarget);
-            };
-            r += 3;
-            hi << 4 | lo
-        } else {
-            r += 1;
-            buf[r - 1]
-        };
-        buf[w] = b;
-        w += 1;
-    }
-    Ok(w)
-}
-
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
     }
 }
 
@@ -464,6 +448,18 @@ content-type: text/plain; charset=utf-8\r\n\r\nHelloAsyncAwait"[..]
         assert_eq!(p.feed(&[b'a'; 64]), Err(HttpError::HeadTooLarge));
         let mut p = RequestParser::<16, 64>::new();
         assert_eq!(p.feed(&[b'\n'; 65]), Err(HttpError::HeadTooLarge));
+        // A request line of exactly LINE bytes fits with CRLF as with LF.
+        for end in [&b"\r\n\r\n"[..], b"\n\n"] {
+            let mut p = RequestParser::<17, 64>::new();
+            p.feed(b"GET /1/x HTTP/1.1").unwrap();
+            assert_eq!(p.feed(end), Ok(end.len()), "{end:?}");
+            assert_eq!(p.request().map(|r| r.message), Some("x"));
+        }
+        let mut p = RequestParser::<17, 64>::new();
+        assert_eq!(
+            p.feed(b"GET /1/x HTTP/1.1\rX"),
+            Err(HttpError::HeadTooLarge)
+        );
         let mut p = P::new();
         assert_eq!(p.feed(b"GET /1/x HTTP/1.1\r\n\r\nBODY"), Ok(21));
         assert_eq!(p.feed(b"more"), Ok(0));
