@@ -12,7 +12,8 @@
 //!   that lives in the `bitwake-arch` crate (`arch/`). Errors are `sys::Errno`.
 //! * `reactor` (Linux only): epoll readiness with a waiter list per fd, and
 //!   the Linux time driver; `io` and `net`: async fds, pipes, stdio, TCP,
-//!   with `embedded-io-async` traits.
+//!   with `embedded-io-async` traits; `signal` (Linux only): SIGTERM, SIGINT
+//!   and friends as events a task awaits.
 //! * `sync`: channels, mutex, semaphore, signal, notify and one-shot slots
 //!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
@@ -31,6 +32,7 @@
 pub mod io;
 pub mod net;
 pub mod reactor;
+pub mod signal;
 pub mod sys;
 
 mod lock;

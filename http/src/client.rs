@@ -9,11 +9,15 @@ use crate::request::format_get_bytes;
 use crate::write::SliceWriter;
 use crate::{GetError, HttpError, ResponseParser};
 use bitwake::net::{SocketAddrV4, TcpStream};
+use bitwake::time::{Duration, timeout};
 
 /// Largest response head [`Http::get`] accepts.
 pub const MAX_HEAD: usize = 1024;
 /// Largest response body [`Http::get`] accepts.
 pub const MAX_BODY: usize = 4096;
+/// How long [`Http::get`] waits for a complete response unless told
+/// otherwise ([`Http::with_timeout`]).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A complete response owned by the caller.
 pub struct HttpResponse {
@@ -45,22 +49,44 @@ impl HttpResponse {
 /// The server address is part of the value (no global setting): make one
 /// with [`Http::new`] and copy it into every task that makes requests.
 ///
+/// Every request has one deadline, [`DEFAULT_TIMEOUT`] unless set with
+/// [`with_timeout`](Self::with_timeout): connecting, sending and receiving
+/// the *whole* response must fit in it, so neither a server that accepts
+/// and never answers nor one that drips its answer a byte at a time can
+/// hold a request longer ([`GetError::Timeout`]).
+///
 /// ```
 /// use bitwake_http::Http;
-/// let http = Http::new("127.0.0.1:8080".parse().unwrap());
+/// use bitwake::time::Duration;
+/// let http = Http::new("127.0.0.1:8080".parse().unwrap()).with_timeout(Duration::from_secs(2));
 /// assert_eq!(http.server().port(), 8080);
+/// assert_eq!(http.timeout(), Duration::from_secs(2));
 /// // In an async fn: `let response = http.get("/600/HelloAsyncAwait").await?;`
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Http {
     server: SocketAddrV4,
+    timeout: Duration,
 }
 
 impl Http {
     /// A client for `server` (the book's delay server listens on
     /// 127.0.0.1:8080).
     pub const fn new(server: SocketAddrV4) -> Self {
-        Http { server }
+        Http {
+            server,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// This client with another deadline per request.
+    pub const fn with_timeout(self, timeout: Duration) -> Self {
+        Http { timeout, ..self }
+    }
+
+    /// The deadline per request.
+    pub const fn timeout(self) -> Duration {
+        self.timeout
     }
 
     /// The server this client talks to.
@@ -76,19 +102,31 @@ impl Http {
     // in every task slot that holds a request. `self` is taken by value so
     // the future borrows only `path`.
     pub fn get(self, path: &str) -> impl Future<Output = Result<HttpResponse, GetError>> + '_ {
-        request(self.server, path)
+        request(self.server, self.timeout, path)
     }
 }
 
-/// One request to `server`.
-async fn request(server: SocketAddrV4, path: &str) -> Result<HttpResponse, GetError> {
+/// One request to `server`, within `limit`.
+async fn request(
+    server: SocketAddrV4,
+    limit: Duration,
+    path: &str,
+) -> Result<HttpResponse, GetError> {
     let mut request = [0u8; 512];
     let mut host = [0u8; 21];
     let n = format_get_bytes(host_of(server, &mut host)?, path, &mut request)?;
+    timeout(
+        limit,
+        exchange(server, request.get(..n).unwrap_or_default()),
+    )
+    .await
+    .unwrap_or(Err(GetError::Timeout))
+}
+
+/// Connects, sends `request` and reads the response.
+async fn exchange(server: SocketAddrV4, request: &[u8]) -> Result<HttpResponse, GetError> {
     let stream = TcpStream::connect(server).await?;
-    stream
-        .write_all(request.get(..n).unwrap_or_default())
-        .await?;
+    stream.write_all(request).await?;
     let mut response = HttpResponse {
         parser: ResponseParser::new(),
     };

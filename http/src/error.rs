@@ -109,6 +109,10 @@ pub enum GetError {
     Io(bitwake::io::Error),
     /// The response (or the request we were asked to make) is not valid.
     Http(HttpError),
+    /// No complete response within the client's timeout
+    /// ([`Http::with_timeout`](crate::Http::with_timeout)), counted from the
+    /// start of connecting.
+    Timeout,
 }
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
@@ -137,6 +141,7 @@ impl fmt::Display for GetError {
                 f.write_str("HTTP error: ")?;
                 fmt::Display::fmt(e, f)
             }
+            GetError::Timeout => f.write_str("timed out: no complete response in time"),
         }
     }
 }

@@ -47,7 +47,7 @@ mod server;
 mod write;
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-pub use client::{Http, HttpResponse, MAX_BODY, MAX_HEAD};
+pub use client::{DEFAULT_TIMEOUT, Http, HttpResponse, MAX_BODY, MAX_HEAD};
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub use error::GetError;
 pub use error::HttpError;

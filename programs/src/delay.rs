@@ -1,20 +1,61 @@
 //! The delay server's protocol logic — the accept loop and the
 //! per-connection handler — shared by the `delayserver` program and the
 //! fault-injection tests, which drive the very same code in-process.
+//!
+//! Closing politely: after every answer the server shuts down its write
+//! side and reads (and drops) what the client still sends, for at most
+//! [`LINGER_TIME`] and [`LINGER_BYTES`], before it closes. Closing a socket
+//! with unread input makes the kernel send a reset, which can destroy the
+//! answer in the client's receive buffer before the client has read it.
+//!
+//! A client that leaves while its delay runs (end of stream, a reset) is
+//! noticed at once: its task ends and its slot and fd are free for the next
+//! client. A client that shuts down its sending side after the request
+//! counts as gone too (as for nginx's "client closed request").
 
-use bitwake::io::Error;
+use bitwake::executor::{Either, select};
+use bitwake::io::{Error, LogBuffer};
 use bitwake::net::{TcpListener, TcpStream};
 use bitwake::sys::{self, Errno};
 use bitwake::time::{Duration, sleep, timeout};
+use bitwake::{spawn, task};
 use bitwake_http::{BAD_REQUEST, RequestParser, format_ok};
 
 /// Longest delay the server agrees to (longer requests get 400).
 pub const MAX_DELAY_MS: u64 = 120_000;
 /// How long a client may take to send its request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the server reads what a client still sends after the answer.
+pub const LINGER_TIME: Duration = Duration::from_secs(2);
+/// How much the server reads (and drops) after the request before it gives
+/// up on a client: during the delay and after the answer.
+pub const LINGER_BYTES: usize = 1 << 20;
 /// The answer when no connection slot is free.
 pub const SERVICE_UNAVAILABLE: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+
+/// The request log (stdout): one line per request, never blocking the
+/// server; [`write_logs`] writes it out.
+pub static LOG: LogBuffer<16384> = LogBuffer::new();
+/// Error reports (stderr), written out like [`LOG`].
+pub static ERRORS: LogBuffer<2048> = LogBuffer::new();
+
+/// Writes [`LOG`] to stdout and [`ERRORS`] to stderr through the reactor
+/// until both fail (e.g. their readers left): a slow or vanished reader
+/// costs log lines, never the server.
+pub async fn write_logs() {
+    let out = async {
+        if let Ok(fd) = bitwake::io::stdout() {
+            let _ = LOG.drain_to(&fd).await;
+        }
+    };
+    let err = async {
+        if let Ok(fd) = bitwake::io::stderr() {
+            let _ = ERRORS.drain_to(&fd).await;
+        }
+    };
+    bitwake::executor::join(out, err).await;
+}
 
 /// Accepts connections forever, handing each to `start` (which spawns its
 /// task). When `start` gives the stream back (every slot busy), the client
@@ -26,7 +67,7 @@ pub async fn serve(listener: &TcpListener, start: fn(TcpStream) -> Result<(), Tc
         match listener.accept().await {
             Ok((stream, _peer)) => {
                 if let Err(stream) = start(stream) {
-                    let _ = sys::send(stream.raw_fd(), SERVICE_UNAVAILABLE, sys::MSG_NOSIGNAL);
+                    reject(stream);
                 }
             }
             Err(Error::Os(Errno::EMFILE | Errno::ENFILE | Errno::ENOBUFS | Errno::ENOMEM))
@@ -34,16 +75,31 @@ pub async fn serve(listener: &TcpListener, start: fn(TcpStream) -> Result<(), Tc
                 sleep(Duration::from_millis(10)).await;
             }
             Err(e) => {
-                bitwake::eprintln!("delayserver: accept failed: {e}");
+                ERRORS.line(format_args!("delayserver: accept failed: {e}"));
                 sleep(Duration::from_millis(10)).await;
             }
         }
     }
 }
 
+/// Answers `503` (a fresh socket's send buffer always takes it whole) and
+/// lingers in a small pool of its own; if that is full too, the stream is
+/// closed at once.
+fn reject(stream: TcpStream) {
+    let _ = sys::send(stream.raw_fd(), SERVICE_UNAVAILABLE, sys::MSG_NOSIGNAL);
+    let _ = spawn(rejected(stream));
+}
+
+task! {
+    pool_size = 64;
+    async fn rejected(stream: TcpStream) {
+        linger(&stream).await;
+    }
+}
+
 /// Serves one connection: reads a `GET /{delay_ms}/{message}` (within
 /// [`REQUEST_TIMEOUT`]), calls `log(delay_ms, message)`, waits, answers
-/// `200` with the message (or `400` for a bad request) and closes.
+/// `200` with the message (or `400` for a bad request), lingers and closes.
 /// Garbage, half requests and early disconnects end only this connection.
 pub async fn handle(stream: TcpStream, log: fn(u64, &str)) {
     let mut parser = RequestParser::<512, 4096>::new();
@@ -70,20 +126,47 @@ pub async fn handle(stream: TcpStream, log: fn(u64, &str)) {
     let request = match parser.request() {
         Some(r) if complete && r.delay_ms <= MAX_DELAY_MS => r,
         _ => {
-            let _ = stream.write_all(BAD_REQUEST).await;
+            if stream.write_all(BAD_REQUEST).await.is_ok() {
+                linger(&stream).await;
+            }
             return;
         }
     };
     log(request.delay_ms, request.message);
-    sleep(Duration::from_millis(request.delay_ms)).await;
+    let delay = sleep(Duration::from_millis(request.delay_ms));
+    if let Either::Right(()) = select(delay, read_to_end(&stream)).await {
+        // The client left (or flooded us): free the slot now.
+        return;
+    }
     let mut out = [0u8; 768];
-    match format_ok(request.message.as_bytes(), &mut out) {
-        Ok(len) => {
-            // The client may be gone by now (EPIPE/ECONNRESET): fine.
-            let _ = stream.write_all(&out[..len]).await;
-        }
-        Err(_) => {
-            let _ = stream.write_all(BAD_REQUEST).await;
+    let answer = match format_ok(request.message.as_bytes(), &mut out) {
+        Ok(len) => out.get(..len).unwrap_or_default(),
+        Err(_) => BAD_REQUEST,
+    };
+    // The client may be gone by now (EPIPE/ECONNRESET): fine.
+    if stream.write_all(answer).await.is_ok() {
+        linger(&stream).await;
+    }
+}
+
+/// Shuts down the write side (the answer is sent, then end of stream) and
+/// reads what the client still sends until it closes, within
+/// [`LINGER_TIME`] and [`LINGER_BYTES`].
+async fn linger(stream: &TcpStream) {
+    if stream.shutdown(sys::SHUT_WR).is_ok() {
+        let _ = timeout(LINGER_TIME, read_to_end(stream)).await;
+    }
+}
+
+/// Reads and drops input until end of stream, an error (a reset), or more
+/// than [`LINGER_BYTES`].
+async fn read_to_end(stream: &TcpStream) {
+    let mut buf = [0u8; 128];
+    let mut dropped = 0;
+    while dropped <= LINGER_BYTES {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => dropped += n,
         }
     }
 }

@@ -222,7 +222,8 @@ pub fn stderr() -> Result<AsyncFd, Error> {
 /// Ignores SIGPIPE, once per process, the first time bitwake hands out a
 /// pipe or a standard stream: `send(MSG_NOSIGNAL)` protects sockets, but a
 /// `write` to a pipe whose reader left can only be made to return `EPIPE` by
-/// ignoring the signal. Programs that never touch pipes pay nothing.
+/// ignoring the signal. Freestanding programs (`rt`) already ignore it at
+/// start-up; this covers hosted programs that use bitwake's I/O.
 fn ignore_sigpipe() {
     use core::sync::atomic::{AtomicBool, Ordering};
     static DONE: AtomicBool = AtomicBool::new(false);

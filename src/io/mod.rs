@@ -10,6 +10,8 @@
 
 mod error;
 mod fd;
+mod log;
 
 pub use error::Error;
 pub use fd::{AsyncFd, pipe, stderr, stdin, stdout};
+pub use log::LogBuffer;

@@ -13,7 +13,9 @@
 //! asm from `bitwake-arch`, emitted by the macro) with the stack pointer at
 //! `argc`; `_start` calls [`start::entry`], which records argc/argv/envp for
 //! [`args`]/[`env()`], calls `main`, and passes its [`Termination`] status to
-//! `exit_group`. A panic prints its message to stderr and exits with 101.
+//! `exit_group`. SIGPIPE is ignored before `main` runs, so a write to a
+//! pipe whose reader left is an `EPIPE` error value, never a silent death.
+//! A panic prints its message to stderr and exits with 101.
 
 mod args;
 pub mod io;

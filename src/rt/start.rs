@@ -1,7 +1,7 @@
 //! From `_start` to `main` and back to the kernel.
 
 use super::args;
-use crate::sys::exit_group;
+use crate::sys::{SIGPIPE, SigAction, exit_group, rt_sigaction};
 
 unsafe extern "Rust" {
     /// Defined by [`main!`](crate::main) in the program.
@@ -16,6 +16,10 @@ unsafe extern "Rust" {
 pub unsafe extern "C" fn entry(sp: *const usize) -> ! {
     // SAFETY: the kernel's initial stack has the layout described above.
     unsafe { args::init(sp) };
+    // A write to a pipe or terminal whose reader left must come back as
+    // `EPIPE`, not kill the program: a server logging to `| head` keeps
+    // serving. (Sockets use `MSG_NOSIGNAL`; this covers every other fd.)
+    let _ = rt_sigaction(SIGPIPE, &SigAction::ignore());
     // Fault-injection builds only: a script from BITWAKE_FAULTS, and what
     // it injected reported at exit.
     #[cfg(feature = "fault-inject")]

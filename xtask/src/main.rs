@@ -10,6 +10,7 @@ mod executor_checks;
 mod fault_e2e;
 mod freestanding;
 mod fuzz;
+mod hardening;
 mod host_tests;
 mod lint;
 mod mcu;

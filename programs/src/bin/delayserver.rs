@@ -1,47 +1,58 @@
 //! The book's delay server, freestanding: `GET /{delay_ms}/{message}` is
 //! answered `200 OK` with `message` as the body after `delay_ms`; each
-//! request prints `#{n} - {delay}ms: {message}`. Usage:
-//! `delayserver [IP:PORT]` (default 127.0.0.1:8080).
+//! request logs `#{n} - {delay}ms: {message}`. Usage:
+//! `delayserver [--grace SECONDS] [--max-connections N] [IP:PORT]`
+//! (default 127.0.0.1:8080, grace 5 s, as many connections as the pools hold).
 //!
 //! Every connection is a task in a static pool (three pools of 4096: 12288
 //! connections at once, no heap). When they are all taken, a new connection
 //! is answered `503` and closed, and the server keeps serving. Garbage, half
 //! requests and early disconnects end only their own connection: a request
-//! must arrive within 10 s, a bad one gets `400`.
+//! must arrive within 10 s, a bad one gets `400`. A client that leaves
+//! during its delay frees its slot at once.
+//!
+//! The log goes through a bounded buffer written by a task of its own: a
+//! slow stdout costs log lines (counted), never the server.
+//!
+//! SIGTERM or SIGINT stops accepting (new clients are refused), lets the
+//! requests in flight finish for up to the grace period, then exits 0; a
+//! second signal exits at once with 128 + its number.
 #![no_std]
 #![no_main]
 
 #[path = "../delay.rs"]
 mod delay;
 
-use bitwake::eprintln;
-use bitwake::net::TcpStream;
-use bitwake::println;
+use bitwake::executor::{Either, select};
+use bitwake::net::{SocketAddrV4, TcpListener, TcpStream};
+use bitwake::signal::Signals;
+use bitwake::sync::Notify;
 use bitwake::sys;
-use bitwake::{block_on, spawn};
+use bitwake::time::{Duration, Instant, sleep, sleep_until};
+use bitwake::{block_on, eprintln, println, spawn};
 use core::sync::atomic::{AtomicU64, Ordering};
+use delay::LOG;
 
 bitwake::main!(main);
 
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
 fn main() -> i32 {
-    let arg = bitwake::rt::args().nth(1).unwrap_or(b"127.0.0.1:8080");
-    let Some(addr) = core::str::from_utf8(arg)
-        .ok()
-        .and_then(|s| bitwake::net::parse_addr(s).ok())
-    else {
-        eprintln!(
-            "delayserver: bad address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080",
-            core::str::from_utf8(arg)
-        );
+    let Some((addr, grace)) = parse_args() else {
         return 2;
     };
     raise_fd_limit();
-    let listener = match bitwake::net::TcpListener::bind(addr) {
+    let listener = match TcpListener::bind(addr) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("delayserver: cannot listen on {addr}: {e}");
+            return 1;
+        }
+    };
+    let signals = match Signals::new(&[sys::SIGTERM, sys::SIGINT]) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("delayserver: cannot catch SIGTERM/SIGINT: {e}");
             return 1;
         }
     };
@@ -49,8 +60,132 @@ fn main() -> i32 {
         "Delay server listening on {}",
         listener.local_addr().unwrap_or(addr)
     );
-    block_on(delay::serve(&listener, start_connection));
+    block_on(run(listener, signals, grace))
+}
+
+/// `[--grace SECONDS] [IP:PORT]`; a bad one is reported on stderr.
+fn parse_args() -> Option<(SocketAddrV4, Duration)> {
+    let mut addr = None;
+    let mut grace = Duration::from_secs(5);
+    let mut args = bitwake::rt::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == b"--grace" {
+            let secs = args
+                .next()
+                .and_then(|s| core::str::from_utf8(s).ok())
+                .and_then(|s| s.parse::<u64>().ok());
+            let Some(secs) = secs else {
+                eprintln!("delayserver: --grace needs a number of seconds");
+                return None;
+            };
+            grace = Duration::from_secs(secs);
+            continue;
+        }
+        if arg == b"--max-connections" {
+            let n = args
+                .next()
+                .and_then(|s| core::str::from_utf8(s).ok())
+                .and_then(|s| s.parse::<u64>().ok());
+            let Some(n) = n else {
+                eprintln!("delayserver: --max-connections needs a number");
+                return None;
+            };
+            MAX_CONNECTIONS.store(n, Ordering::Relaxed);
+            continue;
+        }
+        let parsed = core::str::from_utf8(arg)
+            .ok()
+            .and_then(|s| bitwake::net::parse_addr(s).ok());
+        match parsed {
+            Some(a) if addr.is_none() => addr = Some(a),
+            _ => {
+                eprintln!(
+                    "delayserver: bad address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080 \
+                     (usage: delayserver [--grace SECONDS] [--max-connections N] [IP:PORT])",
+                    core::str::from_utf8(arg)
+                );
+                return None;
+            }
+        }
+    }
+    let addr = addr.unwrap_or(SocketAddrV4::new([127, 0, 0, 1].into(), 8080));
+    Some((addr, grace))
+}
+
+/// Serves until the first signal, then drains (see the module docs);
+/// returns the exit status.
+async fn run(listener: TcpListener, mut signals: Signals, grace: Duration) -> i32 {
+    let _ = spawn(write_logs());
+    let first = match select(delay::serve(&listener, start_connection), signals.recv()).await {
+        Either::Left(()) => return 1,
+        Either::Right(sig) => sig,
+    };
+    // Stop accepting: connections still in the backlog are refused.
+    drop(listener);
+    let deadline = Instant::now() + grace;
+    LOG.line(format_args!(
+        "delayserver: {} received, stopping: {} connections in flight, {} s grace",
+        signal_name(first),
+        live(),
+        grace.as_secs()
+    ));
+    loop {
+        let in_flight = live();
+        if in_flight == 0 {
+            break;
+        }
+        let waited = select(
+            ENDED.notified(),
+            select(sleep_until(deadline), signals.recv()),
+        )
+        .await;
+        match waited {
+            Either::Left(()) => {}
+            Either::Right(Either::Left(())) => {
+                LOG.line(format_args!(
+                    "delayserver: grace period over, {in_flight} connections cut"
+                ));
+                break;
+            }
+            Either::Right(Either::Right(sig)) => {
+                LOG.line(format_args!(
+                    "delayserver: second signal ({}), exiting now",
+                    signal_name(sig)
+                ));
+                flush_log().await;
+                return 128 + sig.map_or(0, |s| s as i32);
+            }
+        }
+    }
+    LOG.line(format_args!(
+        "delayserver: stopped after {} requests",
+        REQUESTS.load(Ordering::Relaxed)
+    ));
+    flush_log().await;
     0
+}
+
+fn signal_name(sig: Result<u32, bitwake::io::Error>) -> &'static str {
+    match sig {
+        Ok(sys::SIGTERM) => "SIGTERM",
+        Ok(sys::SIGINT) => "SIGINT",
+        _ => "a signal",
+    }
+}
+
+/// Gives the log writer a moment (at most 200 ms) to write what is left.
+async fn flush_log() {
+    let start = Instant::now();
+    while LOG.pending() > 0 && start.elapsed() < Duration::from_millis(200) {
+        sleep(Duration::from_millis(1)).await;
+    }
+}
+
+bitwake::task! {
+    pool_size = 1;
+    async fn write_logs() {
+        delay::write_logs().await;
+    }
 }
 
 /// Lets the server hold as many connections as the hard limit allows.
@@ -71,10 +206,23 @@ fn raise_fd_limit() {
 /// stream is handed to a task token (which would close it on failure).
 static LIVE: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
 const POOL_SIZE: u64 = 4096;
+/// Connections served at once (`--max-connections`, at most what the pools
+/// hold); beyond it, clients get `503`.
+static MAX_CONNECTIONS: AtomicU64 = AtomicU64::new(u64::MAX);
+/// Notified whenever a connection task ends (for the shutdown drain).
+static ENDED: Notify = Notify::new();
+
+/// Connections alive in all pools.
+fn live() -> u64 {
+    LIVE.iter().map(|n| n.load(Ordering::Relaxed)).sum()
+}
 
 /// Spawns the connection task in the first pool with room; gives the stream
 /// back when every pool is full.
 fn start_connection(stream: TcpStream) -> Result<(), TcpStream> {
+    if live() >= MAX_CONNECTIONS.load(Ordering::Relaxed) {
+        return Err(stream);
+    }
     let Some(pool) = LIVE
         .iter()
         .position(|n| n.load(Ordering::Relaxed) < POOL_SIZE)
@@ -104,6 +252,7 @@ struct Live(usize);
 impl Drop for Live {
     fn drop(&mut self) {
         LIVE[self.0].fetch_sub(1, Ordering::Relaxed);
+        ENDED.notify_one();
     }
 }
 
@@ -120,8 +269,8 @@ macro_rules! connection_pools {
 }
 connection_pools!(conn_a, conn_b, conn_c);
 
-/// Prints each request the way the book's server does.
+/// Logs each request the way the book's server prints it.
 fn log(delay_ms: u64, message: &str) {
     let n = REQUESTS.fetch_add(1, Ordering::Relaxed) + 1;
-    println!("#{n} - {delay_ms}ms: {message}");
+    LOG.line(format_args!("#{n} - {delay_ms}ms: {message}"));
 }
