@@ -42,6 +42,7 @@ mod client;
 mod error;
 mod percent;
 mod request;
+mod request_line;
 mod response;
 mod server;
 mod write;

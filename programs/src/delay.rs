@@ -99,22 +99,28 @@ task! {
 
 /// Serves one connection: reads a `GET /{delay_ms}/{message}` (within
 /// [`REQUEST_TIMEOUT`]), calls `log(delay_ms, message)`, waits, answers
-/// `200` with the message (or `400` for a bad request), lingers and closes.
+/// `200` with the message (or `400` for a bad request, or a message longer
+/// than 128 bytes once decoded), lingers and closes.
 /// Garbage, half requests and early disconnects end only this connection.
 pub async fn handle(stream: TcpStream, log: fn(u64, &str)) {
-    let mut parser = RequestParser::<512, 4096>::new();
+    let mut parser = RequestParser::<128, 4096>::new();
+    // Read buffers live on the stack during a poll (`read_with`), not in
+    // the connection's future: only the parser's state is per connection.
     let read_request = async {
-        let mut buf = [0u8; 512];
         loop {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Ok::<bool, Error>(parser.finish().is_ok());
-            }
-            if parser.feed(&buf[..n]).is_err() {
-                return Ok(false);
-            }
-            if parser.is_done() {
-                return Ok(true);
+            let step = stream
+                .read_with::<512, _>(|bytes| {
+                    if bytes.is_empty() {
+                        Some(parser.finish().is_ok())
+                    } else if parser.feed(bytes).is_err() {
+                        Some(false)
+                    } else {
+                        parser.is_done().then_some(true)
+                    }
+                })
+                .await?;
+            if let Some(complete) = step {
+                return Ok::<bool, Error>(complete);
             }
         }
     };
@@ -138,13 +144,13 @@ pub async fn handle(stream: TcpStream, log: fn(u64, &str)) {
         // The client left (or flooded us): free the slot now.
         return;
     }
-    let mut out = [0u8; 768];
-    let answer = match format_ok(request.message.as_bytes(), &mut out) {
-        Ok(len) => out.get(..len).unwrap_or_default(),
-        Err(_) => BAD_REQUEST,
-    };
+    let message = request.message.as_bytes();
+    let answer = stream.write_all_with::<768>(|out| match format_ok(message, out) {
+        Ok(len) => len,
+        Err(_) => copy(BAD_REQUEST, out),
+    });
     // The client may be gone by now (EPIPE/ECONNRESET): fine.
-    if stream.write_all(answer).await.is_ok() {
+    if answer.await.is_ok() {
         linger(&stream).await;
     }
 }
@@ -161,12 +167,18 @@ async fn linger(stream: &TcpStream) {
 /// Reads and drops input until end of stream, an error (a reset), or more
 /// than [`LINGER_BYTES`].
 async fn read_to_end(stream: &TcpStream) {
-    let mut buf = [0u8; 128];
     let mut dropped = 0;
     while dropped <= LINGER_BYTES {
-        match stream.read(&mut buf).await {
+        match stream.read_with::<512, _>(|bytes| bytes.len()).await {
             Ok(0) | Err(_) => return,
             Ok(n) => dropped += n,
         }
     }
+}
+
+/// Copies `bytes` to the start of `out` (as much as fits); returns the length.
+fn copy(bytes: &[u8], out: &mut [u8]) -> usize {
+    let n = bytes.len().min(out.len());
+    out[..n].copy_from_slice(&bytes[..n]);
+    n
 }

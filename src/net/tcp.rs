@@ -117,6 +117,65 @@ impl TcpStream {
             .await
     }
 
+    /// Reads once into a buffer of `N` bytes on the stack and returns
+    /// `f(bytes read)`; at end of stream `f` gets an empty slice.
+    ///
+    /// The buffer exists only while the task is being polled, not in its
+    /// future: a server that holds thousands of connections waiting to
+    /// read pays for one buffer, not one per connection (with
+    /// [`read`](Self::read), the caller's buffer lives across the wait).
+    pub async fn read_with<const N: usize, R>(
+        &self,
+        mut f: impl FnMut(&[u8]) -> R,
+    ) -> Result<R, Error> {
+        self.fd
+            .io(Direction::Read, move |fd| {
+                let mut buf = [0u8; N];
+                let n = sys::recv(fd, &mut buf, 0)?;
+                Ok(f(buf.get(..n).unwrap_or_default()))
+            })
+            .await
+    }
+
+    /// Writes all of what `fill` puts into a buffer of `N` bytes on the
+    /// stack (`fill` returns the length; more than `N` counts as `N`).
+    ///
+    /// Like [`read_with`](Self::read_with), the buffer is not part of the
+    /// future: `fill` runs again on every attempt, so it must produce the
+    /// same bytes each time (format an answer from state that does not
+    /// change meanwhile).
+    pub async fn write_all_with<const N: usize>(
+        &self,
+        fill: impl Fn(&mut [u8; N]) -> usize,
+    ) -> Result<(), Error> {
+        let mut sent = 0;
+        loop {
+            let done = self
+                .fd
+                .io(Direction::Write, |fd| {
+                    let mut buf = [0u8; N];
+                    let len = fill(&mut buf).min(N);
+                    let rest = buf.get(sent..len).unwrap_or_default();
+                    if rest.is_empty() {
+                        return Ok(true);
+                    }
+                    match sys::send(fd, rest, sys::MSG_NOSIGNAL)? {
+                        // A stream socket never accepts 0 of a non-empty
+                        // write; treat it as the peer being gone.
+                        0 => Err(Errno::EPIPE),
+                        n => {
+                            sent += n;
+                            Ok(sent >= len)
+                        }
+                    }
+                })
+                .await?;
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
     /// Writes from `buf` (may write fewer bytes); `EPIPE`/`ECONNRESET` come
     /// back as errors, never as SIGPIPE.
     pub async fn write(&self, buf: &[u8]) -> Result<usize, Error> {
