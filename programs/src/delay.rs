@@ -102,76 +102,93 @@ task! {
 /// `200` with the message (or `400` for a bad request, or a message longer
 /// than 128 bytes once decoded), lingers and closes.
 /// Garbage, half requests and early disconnects end only this connection.
-pub async fn handle(stream: TcpStream, log: fn(u64, &str)) {
-    let mut parser = RequestParser::<128, 4096>::new();
-    // Read buffers live on the stack during a poll (`read_with`), not in
-    // the connection's future: only the parser's state is per connection.
-    let read_request = async {
-        loop {
-            let step = stream
-                .read_with::<512, _>(|bytes| {
-                    if bytes.is_empty() {
-                        Some(parser.finish().is_ok())
-                    } else if parser.feed(bytes).is_err() {
-                        Some(false)
-                    } else {
-                        parser.is_done().then_some(true)
-                    }
-                })
-                .await?;
-            if let Some(complete) = step {
-                return Ok::<bool, Error>(complete);
+pub fn handle(stream: TcpStream, log: fn(u64, &str)) -> impl Future<Output = ()> {
+    // `async` blocks rather than `async fn`s here and below: an `async fn`
+    // keeps a second copy of its arguments in the connection's future.
+    async move {
+        let mut parser = RequestParser::<128, 4096>::new();
+        // Read buffers live on the stack during a poll (`read_with`), not in
+        // the connection's future: only the parser's state is per connection.
+        let read_request = async {
+            loop {
+                let step = stream
+                    .read_with::<512, _>(|bytes| {
+                        if bytes.is_empty() {
+                            Some(parser.finish().is_ok())
+                        } else if parser.feed(bytes).is_err() {
+                            Some(false)
+                        } else {
+                            parser.is_done().then_some(true)
+                        }
+                    })
+                    .await?;
+                if let Some(complete) = step {
+                    return Ok::<bool, Error>(complete);
+                }
             }
-        }
-    };
-    let complete = match timeout(REQUEST_TIMEOUT, read_request).await {
-        Ok(Ok(complete)) => complete,
-        // A reset, a vanished peer or a silent client: nothing to answer.
-        Ok(Err(_)) | Err(_) => return,
-    };
-    let request = match parser.request() {
-        Some(r) if complete && r.delay_ms <= MAX_DELAY_MS => r,
-        _ => {
+        };
+        let complete = match timeout(REQUEST_TIMEOUT, read_request).await {
+            Ok(Ok(complete)) => complete,
+            // A reset, a vanished peer or a silent client: nothing to answer.
+            Ok(Err(_)) | Err(_) => return,
+        };
+        // Only the delay is kept across the waits below (the message is
+        // read from the parser again when answering): a request borrowed
+        // across an await would take room in every connection's future.
+        let good = parser
+            .request()
+            .filter(|r| complete && r.delay_ms <= MAX_DELAY_MS);
+        let Some(delay_ms) = good.map(|r| {
+            log(r.delay_ms, r.message);
+            r.delay_ms
+        }) else {
             if stream.write_all(BAD_REQUEST).await.is_ok() {
                 linger(&stream).await;
             }
             return;
+        };
+        let delay = sleep(Duration::from_millis(delay_ms));
+        if let Either::Right(()) = select(delay, read_to_end(&stream)).await {
+            // The client left (or flooded us): free the slot now.
+            return;
         }
-    };
-    log(request.delay_ms, request.message);
-    let delay = sleep(Duration::from_millis(request.delay_ms));
-    if let Either::Right(()) = select(delay, read_to_end(&stream)).await {
-        // The client left (or flooded us): free the slot now.
-        return;
-    }
-    let message = request.message.as_bytes();
-    let answer = stream.write_all_with::<768>(|out| match format_ok(message, out) {
-        Ok(len) => len,
-        Err(_) => copy(BAD_REQUEST, out),
-    });
-    // The client may be gone by now (EPIPE/ECONNRESET): fine.
-    if answer.await.is_ok() {
-        linger(&stream).await;
+        let answer = stream.write_all_with::<768>(|out| {
+            match parser
+                .request()
+                .map(|r| format_ok(r.message.as_bytes(), out))
+            {
+                Some(Ok(len)) => len,
+                _ => copy(BAD_REQUEST, out),
+            }
+        });
+        // The client may be gone by now (EPIPE/ECONNRESET): fine.
+        if answer.await.is_ok() {
+            linger(&stream).await;
+        }
     }
 }
 
 /// Shuts down the write side (the answer is sent, then end of stream) and
 /// reads what the client still sends until it closes, within
 /// [`LINGER_TIME`] and [`LINGER_BYTES`].
-async fn linger(stream: &TcpStream) {
-    if stream.shutdown(sys::SHUT_WR).is_ok() {
-        let _ = timeout(LINGER_TIME, read_to_end(stream)).await;
+fn linger(stream: &TcpStream) -> impl Future<Output = ()> {
+    async move {
+        if stream.shutdown(sys::SHUT_WR).is_ok() {
+            let _ = timeout(LINGER_TIME, read_to_end(stream)).await;
+        }
     }
 }
 
 /// Reads and drops input until end of stream, an error (a reset), or more
 /// than [`LINGER_BYTES`].
-async fn read_to_end(stream: &TcpStream) {
-    let mut dropped = 0;
-    while dropped <= LINGER_BYTES {
-        match stream.read_with::<512, _>(|bytes| bytes.len()).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => dropped += n,
+fn read_to_end(stream: &TcpStream) -> impl Future<Output = ()> {
+    async move {
+        let mut dropped = 0;
+        while dropped <= LINGER_BYTES {
+            match stream.read_with::<512, _>(|bytes| bytes.len()).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => dropped += n,
+            }
         }
     }
 }

@@ -8,6 +8,7 @@
 //!         [--bitwake-echo ELF] [--bitwake-delay ELF] [--bitwake-timers ELF]
 //!         [--size NAME=ELF]... [--note TEXT]...`
 
+mod c100k;
 mod net;
 mod profile;
 mod report;

@@ -1,12 +1,15 @@
 //! C10k client: opens N connections to a delay server at once, each asks
 //! for `GET /DELAY_MS/cN` and reads the answer to EOF. One epoll loop, no
-//! threads. Bounded: gives up after 30 s.
+//! threads. Bounded: gives up after LIMIT_S seconds.
 //!
-//! `c10k_client PORT N DELAY_MS SERVER_PID`
+//! `c10k_client PORT N DELAY_MS SERVER_PID [LIMIT_S]` (LIMIT_S: 30 by
+//! default). Connections come from 127.0.0.1, 127.0.0.2, ... (20,000 per
+//! source address), so N may exceed one address's ephemeral ports (C100k).
 //!
 //! Reports the wall time from the first connect until the last answer,
-//! answered and failed requests, the server's peak RSS (`VmHWM`) and the
-//! CPU time of server and client during the run.
+//! answered and failed requests, the peak number of requests sent and not
+//! yet answered (how many were delayed at once), the server's peak RSS
+//! (`VmHWM`) and the CPU time of server and client during the run.
 
 use bench_net::*;
 use std::time::{Duration, Instant};
@@ -30,6 +33,7 @@ fn main() -> std::io::Result<()> {
     let n: usize = arg(2, 10_000);
     let delay: u64 = arg(3, 1000);
     let server_pid: i32 = arg(4, 0);
+    let limit_s: u64 = arg(5, 30);
     raise_nofile(n as u64 + 1024);
     let ep = epoll()?;
     let mut conns: Vec<Conn> = Vec::with_capacity(n);
@@ -40,7 +44,9 @@ fn main() -> std::io::Result<()> {
     let self0 = self_cpu();
     let t0 = Instant::now();
     for i in 0..n {
-        let c = match connect_start(port) {
+        // Source addresses 127.0.0.1.. (20,000 connections each).
+        let src = 1 + (i / 20_000) as u8;
+        let c = match connect_start_from(port, src) {
             Ok(fd) => fd,
             Err(_) => {
                 failed += 1;
@@ -63,7 +69,9 @@ fn main() -> std::io::Result<()> {
     }
     let mut evs = vec![libc::epoll_event { events: 0, u64: 0 }; 1024];
     let mut buf = vec![0u8; 4096];
-    let limit = Duration::from_secs(30);
+    let limit = Duration::from_secs(limit_s);
+    let mut pending = 0usize;
+    let mut peak_pending = 0usize;
     let mut open = conns.len();
     while open > 0 && t0.elapsed() < limit {
         let k = epoll_wait(ep, &mut evs, 100);
@@ -78,6 +86,8 @@ fn main() -> std::io::Result<()> {
                 let w = unsafe { libc::write(c.fd, c.req.as_ptr().cast(), c.req.len()) };
                 if w == c.req.len() as isize {
                     c.st = St::Reading;
+                    pending += 1;
+                    peak_pending = peak_pending.max(pending);
                     let mut e2 = libc::epoll_event {
                         events: (libc::EPOLLIN | libc::EPOLLRDHUP) as u32,
                         u64: ev.u64,
@@ -107,6 +117,9 @@ fn main() -> std::io::Result<()> {
                 finish = Some(false);
             }
             if let Some(good) = finish {
+                if c.st == St::Reading {
+                    pending -= 1;
+                }
                 c.st = St::Done;
                 // SAFETY: we own the fd; closing also unregisters it.
                 unsafe { libc::close(c.fd) };
@@ -128,6 +141,7 @@ fn main() -> std::io::Result<()> {
     report("wall_ms", latest.as_secs_f64() * 1e3, "ms");
     report("answered", ok as f64, "req");
     report("errors", failed as f64, "req");
+    report("peak_pending", peak_pending as f64, "req");
     report("server_peak_rss_kb", hwm as f64, "kB");
     report("server_cpu_ms", cpu.as_secs_f64() * 1e3, "ms");
     report(
