@@ -125,6 +125,15 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     executor::DEFAULT.block_on(future)
 }
 
+/// [`block_on`] for unit tests, which the harness runs on several threads
+/// at once: one at a time.
+#[cfg(test)]
+pub(crate) fn block_on_serial<F: Future>(future: F) -> F::Output {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    block_on(future)
+}
+
 /// [`block_on`] that also hands the main future a [`LocalSpawner`], which
 /// starts tasks whose futures are not `Send` (they stay on this thread).
 pub fn block_on_local<F: Future>(make: impl FnOnce(LocalSpawner) -> F) -> F::Output {

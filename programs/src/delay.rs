@@ -106,63 +106,68 @@ pub fn handle(stream: TcpStream, log: fn(u64, &str)) -> impl Future<Output = ()>
     // `async` blocks rather than `async fn`s here and below: an `async fn`
     // keeps a second copy of its arguments in the connection's future.
     async move {
-        let mut parser = RequestParser::<128, 4096>::new();
-        // Read buffers live on the stack during a poll (`read_with`), not in
-        // the connection's future: only the parser's state is per connection.
-        let read_request = async {
-            loop {
-                let step = stream
-                    .read_with::<512, _>(|bytes| {
-                        if bytes.is_empty() {
-                            Some(parser.finish().is_ok())
-                        } else if parser.feed(bytes).is_err() {
-                            Some(false)
-                        } else {
-                            parser.is_done().then_some(true)
-                        }
-                    })
-                    .await?;
-                if let Some(complete) = step {
-                    return Ok::<bool, Error>(complete);
+        // Two steps, so the request's state is gone while the connection
+        // lingers: the parser lives only in this block (a block, not a
+        // second future, which would hold `stream` and `log` once more).
+        let answered = 'answer: {
+            let mut parser = RequestParser::<128, 4096>::new();
+            // Read buffers live on the stack during a poll (`read_with`),
+            // not in the connection's future: only the parser's state is
+            // per connection.
+            let read_request = async {
+                loop {
+                    let step = stream
+                        .read_with::<512, _>(|bytes| {
+                            if bytes.is_empty() {
+                                Some(parser.finish().is_ok())
+                            } else if parser.feed(bytes).is_err() {
+                                Some(false)
+                            } else {
+                                parser.is_done().then_some(true)
+                            }
+                        })
+                        .await?;
+                    if let Some(complete) = step {
+                        return Ok::<bool, Error>(complete);
+                    }
                 }
-            }
-        };
-        let complete = match timeout(REQUEST_TIMEOUT, read_request).await {
-            Ok(Ok(complete)) => complete,
-            // A reset, a vanished peer or a silent client: nothing to answer.
-            Ok(Err(_)) | Err(_) => return,
-        };
-        // Only the delay is kept across the waits below (the message is
-        // read from the parser again when answering): a request borrowed
-        // across an await would take room in every connection's future.
-        let good = parser
-            .request()
-            .filter(|r| complete && r.delay_ms <= MAX_DELAY_MS);
-        let Some(delay_ms) = good.map(|r| {
-            log(r.delay_ms, r.message);
-            r.delay_ms
-        }) else {
-            if stream.write_all(BAD_REQUEST).await.is_ok() {
-                linger(&stream).await;
-            }
-            return;
-        };
-        let delay = sleep(Duration::from_millis(delay_ms));
-        if let Either::Right(()) = select(delay, read_to_end(&stream)).await {
-            // The client left (or flooded us): free the slot now.
-            return;
-        }
-        let answer = stream.write_all_with::<768>(|out| {
-            match parser
+            };
+            let complete = match timeout(REQUEST_TIMEOUT, read_request).await {
+                Ok(Ok(complete)) => complete,
+                // A reset, a vanished peer or a silent client: nothing to
+                // answer.
+                Ok(Err(_)) | Err(_) => break 'answer false,
+            };
+            // Only the delay is kept across the waits below (the message is
+            // read from the parser again when answering): a request borrowed
+            // across an await would take room in every connection's future.
+            let good = parser
                 .request()
-                .map(|r| format_ok(r.message.as_bytes(), out))
-            {
-                Some(Ok(len)) => len,
-                _ => copy(BAD_REQUEST, out),
+                .filter(|r| complete && r.delay_ms <= MAX_DELAY_MS);
+            let Some(delay_ms) = good.map(|r| {
+                log(r.delay_ms, r.message);
+                r.delay_ms
+            }) else {
+                break 'answer stream.write_all(BAD_REQUEST).await.is_ok();
+            };
+            let delay = sleep(Duration::from_millis(delay_ms));
+            if let Either::Right(()) = select(delay, read_to_end(&stream)).await {
+                // The client left (or flooded us): free the slot now.
+                break 'answer false;
             }
-        });
-        // The client may be gone by now (EPIPE/ECONNRESET): fine.
-        if answer.await.is_ok() {
+            let answer = stream.write_all_with::<768>(|out| {
+                match parser
+                    .request()
+                    .map(|r| format_ok(r.message.as_bytes(), out))
+                {
+                    Some(Ok(len)) => len,
+                    _ => copy(BAD_REQUEST, out),
+                }
+            });
+            // The client may be gone by now (EPIPE/ECONNRESET): fine.
+            answer.await.is_ok()
+        };
+        if answered {
             linger(&stream).await;
         }
     }

@@ -301,7 +301,7 @@ mod tests {
         crate::io::stdout().ok(); // ignores SIGPIPE in this test process
         static LOG: LogBuffer<64> = LogBuffer::new();
         assert!(LOG.line(format_args!("to nobody")));
-        let e = crate::block_on(LOG.drain_to(&w));
+        let e = crate::platform::block_on_serial(LOG.drain_to(&w));
         assert_eq!(e, Error::Os(Errno::EPIPE));
         assert!(!LOG.line(format_args!("after")));
         assert_eq!((LOG.dropped(), LOG.pending()), (1, 0));
@@ -314,7 +314,7 @@ mod tests {
         let (r, w) = unsafe { (sys::OwnedFd::from_raw(r), sys::OwnedFd::from_raw(w)) };
         let w = AsyncFd::new_nonblocking(w).unwrap();
         static LOG: LogBuffer<256> = LogBuffer::new();
-        crate::block_on(async {
+        crate::platform::block_on_serial(async {
             let logger = async {
                 for i in 0..50u32 {
                     // 60-byte lines: more than the ring holds in all.

@@ -171,7 +171,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(50));
             raise(SIGUSR1);
         });
-        let got = crate::block_on(crate::time::timeout(
+        let got = crate::platform::block_on_serial(crate::time::timeout(
             crate::time::Duration::from_secs(10),
             a.recv(),
         ));

@@ -10,6 +10,7 @@ use bitwake::io::{self, Error};
 use bitwake::net::{SocketAddrV4, TcpListener, TcpStream};
 use bitwake::reactor::reactor;
 use bitwake::rt::testing::{self, Failure, Outcome};
+use bitwake::signal::Signals;
 use bitwake::sys::{self, Errno};
 use bitwake::time::{
     self, Duration, Elapsed, Instant, MissedTickBehavior, interval, sleep, timeout,
@@ -31,6 +32,8 @@ fn main() -> i32 {
         write_to_closed_pipe_is_epipe,
         eintr_during_park_is_a_spurious_wakeup,
         wake_from_a_signal_handler_unparks_epoll,
+        signals_wake_a_parked_task,
+        every_signals_value_sees_each_delivery,
         timers_fire_in_deadline_order,
         sleep_waits_at_least_its_duration,
         dropped_sleep_cancels_its_timer,
@@ -300,6 +303,44 @@ extern "C" fn wake_from_handler(_: i32) {
             w.wake_by_ref();
         }
     }
+}
+
+/// `Signals::recv` while the executor is parked in epoll: the alarm's
+/// handler writes the eventfd, which ends the wait at once.
+fn signals_wake_a_parked_task() -> Outcome {
+    let mut signals = Signals::new(&[sys::SIGALRM]).map_err(io_err)?;
+    set_alarm_ms(30)?;
+    let start = Instant::now();
+    let got = block_on(timeout(ms(5000), signals.recv()));
+    let elapsed = start.elapsed();
+    check_eq!(got, Ok(Ok(sys::SIGALRM)));
+    check!(elapsed < ms(2000), "woken after {elapsed:?}");
+    Ok(())
+}
+
+/// Two listeners both see a delivery; deliveries nobody waited for are
+/// merged into one; a later delivery is seen again; SIGKILL is refused.
+fn every_signals_value_sees_each_delivery() -> Outcome {
+    check!(Signals::new(&[sys::SIGKILL]).is_err(), "SIGKILL was caught");
+    check!(Signals::new(&[0]).is_err(), "signal 0 was accepted");
+    let mut a = Signals::new(&[sys::SIGUSR1, sys::SIGUSR2]).map_err(io_err)?;
+    let mut b = Signals::new(&[sys::SIGUSR1]).map_err(io_err)?;
+    check_eq!(a.try_recv(), None);
+    // Single-threaded: a signal sent to ourselves is handled before `kill`
+    // returns.
+    sys::kill(sys::getpid(), sys::SIGUSR1)?;
+    sys::kill(sys::getpid(), sys::SIGUSR1)?;
+    check_eq!(a.try_recv(), Some(sys::SIGUSR1));
+    check_eq!(a.try_recv(), None);
+    check_eq!(b.try_recv(), Some(sys::SIGUSR1));
+    let (got, sent) = block_on(join(a.recv(), async {
+        sleep(ms(20)).await;
+        sys::kill(sys::getpid(), sys::SIGUSR2)
+    }));
+    sent?;
+    check_eq!(got, Ok(sys::SIGUSR2));
+    check_eq!(b.try_recv(), None);
+    Ok(())
 }
 
 fn wake_from_a_signal_handler_unparks_epoll() -> Outcome {

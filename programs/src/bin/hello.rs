@@ -1,6 +1,7 @@
 //! The book's chapter-3 example, freestanding: print one line through an
 //! inline-asm `write` syscall, then exit. Nothing else runs: no libc, no
-//! runtime set-up beyond `_start`.
+//! runtime set-up beyond `_start` and its one `rt_sigaction` that ignores
+//! SIGPIPE.
 #![no_std]
 #![no_main]
 
