@@ -102,6 +102,7 @@ task! {
 /// `200` with the message (or `400` for a bad request, or a message longer
 /// than 128 bytes once decoded), lingers and closes.
 /// Garbage, half requests and early disconnects end only this connection.
+#[allow(clippy::manual_async_fn)] // not an `async fn`: see the body
 pub fn handle(stream: TcpStream, log: fn(u64, &str)) -> impl Future<Output = ()> {
     // `async` blocks rather than `async fn`s here and below: an `async fn`
     // keeps a second copy of its arguments in the connection's future.
@@ -176,6 +177,7 @@ pub fn handle(stream: TcpStream, log: fn(u64, &str)) -> impl Future<Output = ()>
 /// Shuts down the write side (the answer is sent, then end of stream) and
 /// reads what the client still sends until it closes, within
 /// [`LINGER_TIME`] and [`LINGER_BYTES`].
+#[allow(clippy::manual_async_fn)] // not an `async fn`: see `handle`
 fn linger(stream: &TcpStream) -> impl Future<Output = ()> {
     async move {
         if stream.shutdown(sys::SHUT_WR).is_ok() {
@@ -186,6 +188,7 @@ fn linger(stream: &TcpStream) -> impl Future<Output = ()> {
 
 /// Reads and drops input until end of stream, an error (a reset), or more
 /// than [`LINGER_BYTES`].
+#[allow(clippy::manual_async_fn)] // not an `async fn`: see `handle`
 fn read_to_end(stream: &TcpStream) -> impl Future<Output = ()> {
     async move {
         let mut dropped = 0;

@@ -144,6 +144,7 @@ impl TcpStream {
     /// future: `fill` runs again on every attempt, so it must produce the
     /// same bytes each time (format an answer from state that does not
     /// change meanwhile).
+    #[allow(clippy::manual_async_fn)] // on purpose: see the body
     pub fn write_all_with<const N: usize>(
         &self,
         fill: impl Fn(&mut [u8; N]) -> usize,
