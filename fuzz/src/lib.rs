@@ -188,7 +188,7 @@ pub fn request(data: &[u8]) {
     let chunks = Chunks::from_byte(ctl);
     // The server's own capacities, and small ones that put the limits
     // within the fuzzer's reach.
-    request_with::<128, 4096>(input, chunks);
+    request_with::<64, 4096>(input, chunks);
     request_with::<24, 96>(input, chunks);
 }
 

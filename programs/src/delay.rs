@@ -23,6 +23,10 @@ use bitwake_http::{BAD_REQUEST, RequestParser, format_ok};
 
 /// Longest delay the server agrees to (longer requests get 400).
 pub const MAX_DELAY_MS: u64 = 120_000;
+/// Longest message (percent-decoded) the server answers; longer ones get
+/// `400`. The parser stores the message, so this sets most of the memory a
+/// connection costs.
+pub const MAX_MESSAGE: usize = 64;
 /// How long a client may take to send its request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the server reads what a client still sends after the answer.
@@ -100,10 +104,10 @@ task! {
 /// Serves one connection: reads a `GET /{delay_ms}/{message}` (within
 /// [`REQUEST_TIMEOUT`]), calls `log(delay_ms, message)`, waits, answers
 /// `200` with the message (or `400` for a bad request, or a message longer
-/// than 128 bytes once decoded), lingers and closes.
+/// than [`MAX_MESSAGE`] bytes once decoded), lingers and closes.
 /// Garbage, half requests and early disconnects end only this connection.
 #[allow(clippy::manual_async_fn)] // not an `async fn`: see the body
-pub fn handle(stream: TcpStream, log: fn(u64, &str)) -> impl Future<Output = ()> {
+pub fn handle(stream: TcpStream, log: impl Fn(u64, &str)) -> impl Future<Output = ()> {
     // `async` blocks rather than `async fn`s here and below: an `async fn`
     // keeps a second copy of its arguments in the connection's future.
     async move {
@@ -111,7 +115,7 @@ pub fn handle(stream: TcpStream, log: fn(u64, &str)) -> impl Future<Output = ()>
         // lingers: the parser lives only in this block (a block, not a
         // second future, which would hold `stream` and `log` once more).
         let answered = 'answer: {
-            let mut parser = RequestParser::<128, 4096>::new();
+            let mut parser = RequestParser::<{ MAX_MESSAGE }, 4096>::new();
             // Read buffers live on the stack during a poll (`read_with`),
             // not in the connection's future: only the parser's state is
             // per connection.
@@ -133,22 +137,23 @@ pub fn handle(stream: TcpStream, log: fn(u64, &str)) -> impl Future<Output = ()>
                     }
                 }
             };
-            let complete = match timeout(REQUEST_TIMEOUT, read_request).await {
-                Ok(Ok(complete)) => complete,
+            // Only the delay is kept across the waits below (the message is
+            // read from the parser again when answering): a request borrowed
+            // across an await would take room in every connection's future.
+            let delay_ms = match timeout(REQUEST_TIMEOUT, read_request).await {
+                Ok(Ok(true)) => parser
+                    .request()
+                    .filter(|r| r.delay_ms <= MAX_DELAY_MS)
+                    .map(|r| {
+                        log(r.delay_ms, r.message);
+                        r.delay_ms
+                    }),
+                Ok(Ok(false)) => None,
                 // A reset, a vanished peer or a silent client: nothing to
                 // answer.
                 Ok(Err(_)) | Err(_) => break 'answer false,
             };
-            // Only the delay is kept across the waits below (the message is
-            // read from the parser again when answering): a request borrowed
-            // across an await would take room in every connection's future.
-            let good = parser
-                .request()
-                .filter(|r| complete && r.delay_ms <= MAX_DELAY_MS);
-            let Some(delay_ms) = good.map(|r| {
-                log(r.delay_ms, r.message);
-                r.delay_ms
-            }) else {
+            let Some(delay_ms) = delay_ms else {
                 break 'answer stream.write_all(BAD_REQUEST).await.is_ok();
             };
             let delay = sleep(Duration::from_millis(delay_ms));
