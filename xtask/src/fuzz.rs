@@ -225,13 +225,7 @@ pub fn replay(root: &Path, summary: &mut Summary) {
     crate::host_tests::run(
         root,
         "fuzz corpus replay (stable)",
-        &[
-            "--release",
-            "--manifest-path",
-            &manifest,
-            "--target-dir",
-            &target_dir,
-        ],
+        &["--manifest-path", &manifest, "--target-dir", &target_dir],
         summary,
     );
 }
