@@ -131,6 +131,10 @@ pub fn run(cfg: &Config) -> C100k {
                     DELAY_MS.into(),
                     child.id().to_string(),
                     LIMIT_S.into(),
+                    // Each request as soon as its connection is made: a
+                    // set-up of this size takes longer than the delay
+                    // server's 10 s request timeout.
+                    "1".into(),
                 ],
             );
             cmd.env_remove("RUST_LOG");

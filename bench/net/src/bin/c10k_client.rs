@@ -2,8 +2,9 @@
 //! for `GET /DELAY_MS/cN` and reads the answer to EOF. One epoll loop, no
 //! threads. Bounded: gives up after LIMIT_S seconds.
 //!
-//! `c10k_client PORT N DELAY_MS SERVER_PID [LIMIT_S]` (LIMIT_S: 30 by
-//! default). Connections come from 127.0.0.1, 127.0.0.2, ... (20,000 per
+//! `c10k_client PORT N DELAY_MS SERVER_PID [LIMIT_S [EAGER]]` (LIMIT_S: 30
+//! by default; EAGER `1`: send each request as soon as its connection is
+//! made, instead of connecting everything first). Connections come from 127.0.0.1, 127.0.0.2, ... (20,000 per
 //! source address), so N may exceed one address's ephemeral ports (C100k).
 //!
 //! Reports the wall time from the first connect until the last answer,
@@ -28,7 +29,8 @@ struct Conn {
     got: Vec<u8>,
 }
 
-/// How long connecting may go on before requests are sent in between.
+/// How long connecting may go on before requests are sent in between
+/// (unless EAGER).
 const SAY_SOMETHING_AFTER: Duration = Duration::from_secs(5);
 
 /// The client's state: the connections and the counts.
@@ -49,7 +51,7 @@ struct Client {
 impl Client {
     /// One `epoll_wait` (up to `ms`) and what its events call for: send
     /// the request once connected, read the answer to EOF.
-    fn turn(&mut self, ms: i32) {
+    fn turn(&mut self, ms: i32) -> usize {
         let k = epoll_wait(self.ep, &mut self.evs, ms);
         for j in 0..k {
             let ev = self.evs[j];
@@ -110,6 +112,7 @@ impl Client {
                 }
             }
         }
+        k
     }
 }
 
@@ -119,6 +122,11 @@ fn main() -> std::io::Result<()> {
     let delay: u64 = arg(3, 1000);
     let server_pid: i32 = arg(4, 0);
     let limit_s: u64 = arg(5, 30);
+    let say_after = if arg(6, 0u8) == 1 {
+        Duration::ZERO
+    } else {
+        SAY_SOMETHING_AFTER
+    };
     raise_nofile(n as u64 + 1024);
     let cpu0 = proc_cpu(server_pid).unwrap_or_default();
     let self0 = self_cpu();
@@ -173,8 +181,13 @@ fn main() -> std::io::Result<()> {
         // the rest: a server may time out a connection that says nothing
         // (the delay server does after 10 s). A short one (C10k) connects
         // everything first, so all requests wait at once.
-        if i % 256 == 255 && cl.t0.elapsed() >= SAY_SOMETHING_AFTER {
-            cl.turn(0);
+        if i % 256 == 255 && cl.t0.elapsed() >= say_after {
+            // Everything that is ready (bounded: connecting goes on).
+            for _ in 0..16 {
+                if cl.turn(0) < cl.evs.len() {
+                    break;
+                }
+            }
         }
         if cl.t0.elapsed() >= limit {
             break;
