@@ -9,11 +9,11 @@
 //! | microcontroller (`target_os = "none"`) | `WFI` | the platform crate (`bitwake-mcu`), through [`platform_init!`](crate::platform_init) |
 //! | host with feature `std` (tests) | a mutex and condvar | bitwake itself |
 
-use crate::executor::{self, JoinHandle, LocalSpawner, SpawnError, SpawnToken};
+use crate::executor::{self, JoinHandle, LocalSpawner, Rejected, SpawnError, SpawnToken};
 use core::future::Future;
 
 #[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
+    any(feature = "linux", all(any(test, doc), target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 mod imp {
@@ -68,7 +68,7 @@ mod imp {
         not(any(target_arch = "x86_64", target_arch = "aarch64"))
     )),
     not(all(
-        any(feature = "linux", all(test, target_os = "linux")),
+        any(feature = "linux", all(any(test, doc), target_os = "linux")),
         any(target_arch = "x86_64", target_arch = "aarch64")
     ))
 ))]
@@ -117,6 +117,9 @@ macro_rules! platform_init {
 /// Linux, `WFI` on a microcontroller). The program's main future:
 /// `bitwake::block_on(main())`.
 ///
+/// *Available on freestanding Linux (feature `linux`, which `rt` enables),
+/// on a microcontroller with `bitwake-mcu`, and on hosts with `std`.*
+///
 /// # Panics
 /// If the default executor is already running (a nested or concurrent
 /// `block_on`).
@@ -136,6 +139,9 @@ pub(crate) fn block_on_serial<F: Future>(future: F) -> F::Output {
 
 /// [`block_on`] that also hands the main future a [`LocalSpawner`], which
 /// starts tasks whose futures are not `Send` (they stay on this thread).
+///
+/// *Available on freestanding Linux (feature `linux`, which `rt` enables),
+/// on a microcontroller with `bitwake-mcu`, and on hosts with `std`.*
 pub fn block_on_local<F: Future>(make: impl FnOnce(LocalSpawner) -> F) -> F::Output {
     imp::init();
     executor::DEFAULT.block_on_local(make)
@@ -144,11 +150,42 @@ pub fn block_on_local<F: Future>(make: impl FnOnce(LocalSpawner) -> F) -> F::Out
 /// Starts a task (made by a [`task!`](crate::task) function) on the default
 /// executor; callable before or during [`block_on`], from any thread. A task
 /// whose future is not `Send` goes through [`block_on_local`]'s spawner.
-pub fn spawn<F>(token: SpawnToken<F>) -> Result<JoinHandle<F::Output>, SpawnError>
+///
+/// A full pool is `Err(SpawnError::Full)`; the task's arguments are dropped
+/// with it ([`try_spawn`] hands them back).
+///
+/// *Available on freestanding Linux (feature `linux`, which `rt` enables),
+/// on a microcontroller with `bitwake-mcu`, and on hosts with `std`.*
+pub fn spawn<F, A>(token: SpawnToken<F, A>) -> Result<JoinHandle<F::Output>, SpawnError>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     imp::init();
     executor::DEFAULT.spawn(token)
+}
+
+/// [`spawn`] that hands back what it could not take: the error and, when
+/// the task's pool was full, the task function's arguments unchanged, so a
+/// server can still answer on the stream it meant to hand over.
+///
+/// *Available on freestanding Linux (feature `linux`, which `rt` enables),
+/// on a microcontroller with `bitwake-mcu`, and on hosts with `std`.*
+///
+/// ```ignore
+/// match bitwake::try_spawn(connection(stream)) {
+///     Ok(handle) => drop(handle), // runs detached
+///     Err(bitwake::executor::Rejected { args: Some((stream,)), .. }) => {
+///         let _ = stream.write_all(b"HTTP/1.1 503 Service Unavailable\r\n\r\n").await;
+///     }
+///     Err(_) => {} // the stream was already closed with the task
+/// }
+/// ```
+pub fn try_spawn<F, A>(token: SpawnToken<F, A>) -> Result<JoinHandle<F::Output>, Rejected<A>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    imp::init();
+    executor::DEFAULT.try_spawn(token)
 }

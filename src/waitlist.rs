@@ -29,7 +29,7 @@
 //! code, including code that takes the same lock.
 #![cfg_attr(
     not(all(
-        any(feature = "linux", all(test, target_os = "linux")),
+        any(feature = "linux", all(any(test, doc), target_os = "linux")),
         any(target_arch = "x86_64", target_arch = "aarch64")
     )),
     // Only the Linux reactor uses the list so far.

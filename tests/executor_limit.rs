@@ -44,7 +44,7 @@ macro_rules! groups {
 
 groups!(g0 g1 g2 g3 g4 g5 g6 g7 g8 g9 g10 g11 g12 g13 g14 g15 g16);
 
-fn spawn_and_join<F>(token: SpawnToken<F>) -> Result<u32, SpawnError>
+fn spawn_and_join<F, A>(token: SpawnToken<F, A>) -> Result<u32, SpawnError>
 where
     F: Future<Output = u32> + Send + 'static,
 {

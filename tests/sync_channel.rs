@@ -394,3 +394,53 @@ fn size_of_a_channel() {
         "two wait lists, four u32 counts, two flags"
     );
 }
+
+/// `close` sets its flag, then unlinks the waiting senders one per lock hold
+/// and wakes each outside the lock. A waker that polls another waiting send
+/// in between (still linked) must not leave its node dangling in the list:
+/// that send ends there (closed) and is dropped at once. Under Miri a
+/// dangling node is a use-after-free.
+#[test]
+fn a_send_polled_while_close_drains_unlinks_itself() {
+    use bitwake::sync::Send as SendFuture;
+    use std::cell::RefCell;
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+
+    static CH: Channel<u32, 1> = Channel::new();
+    type Parked = RefCell<Option<std::pin::Pin<Box<SendFuture<'static, u32, 1>>>>>;
+    std::thread_local! {
+        static OTHER: Parked = const { RefCell::new(None) };
+        static OUTCOME: RefCell<Option<Result<(), SendError<u32>>>> = const { RefCell::new(None) };
+    }
+    struct PollOther;
+    impl Wake for PollOther {
+        fn wake(self: Arc<Self>) {
+            if let Some(mut f) = OTHER.with(|o| o.borrow_mut().take()) {
+                let r = f.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+                if let Poll::Ready(r) = r {
+                    OUTCOME.with(|o| *o.borrow_mut() = Some(r));
+                }
+            }
+        }
+    }
+
+    CH.try_send(1).unwrap();
+    let first = Waker::from(Arc::new(PollOther));
+    let mut s1 = pin!(CH.send(2));
+    assert!(poll(s1.as_mut(), &first).is_pending());
+    let mut s2 = Box::pin(CH.send(3));
+    assert!(poll(s2.as_mut(), Waker::noop()).is_pending());
+    OTHER.with(|o| *o.borrow_mut() = Some(s2));
+    CH.close();
+    assert_eq!(
+        OUTCOME.with(|o| o.borrow_mut().take()),
+        Some(Err(SendError(3)))
+    );
+    assert_eq!(
+        poll(s1.as_mut(), Waker::noop()),
+        Poll::Ready(Err(SendError(2)))
+    );
+    assert_eq!(CH.try_recv(), Ok(1));
+    assert_eq!(CH.try_recv(), Err(TryRecvError::Closed));
+}

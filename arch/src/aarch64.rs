@@ -173,4 +173,16 @@ pub mod nr {
     pub const GETSOCKOPT: usize = 209;
     pub const SHUTDOWN: usize = 210;
     pub const PRLIMIT64: usize = 261;
+    pub const MMAP: usize = 222;
+    pub const MPROTECT: usize = 226;
+    pub const MUNMAP: usize = 215;
+    pub const SIGALTSTACK: usize = 132;
+}
+
+/// ELF relocation types of this architecture that program start-up applies.
+pub mod reloc {
+    /// `R_AARCH64_NONE`: nothing to do.
+    pub const NONE: u32 = 0;
+    /// `R_AARCH64_RELATIVE`: the word at the offset becomes load base + addend.
+    pub const RELATIVE: u32 = 1027;
 }

@@ -6,8 +6,9 @@
 //!   kernel's raw `usize` (errors are `-4095..=-1` as two's complement; decoding
 //!   them is the typed layer's job, in `bitwake::sys`);
 //! * the syscall-number table [`nr`] for that architecture;
-//! * program start-up: the [`start!`] macro that defines `_start`, and the
-//!   signal-return trampoline [`restore_rt`] that `SA_RESTORER` needs.
+//! * program start-up: the [`start!`] macro that defines `_start`, the
+//!   relocation types start-up applies ([`reloc`]), and the signal-return
+//!   trampoline [`restore_rt`] that `SA_RESTORER` needs.
 //!
 //! Arguments are plain `usize` registers: the kernel sees integers, and the
 //! typed layer above is where pointers and lengths get their meaning.
@@ -27,36 +28,57 @@ mod imp;
 compile_error!("bitwake-arch supports x86_64 and aarch64 Linux only");
 
 pub use imp::{
-    nr, restore_rt, syscall0, syscall1, syscall1_noreturn, syscall2, syscall3, syscall4, syscall5,
-    syscall6,
+    nr, reloc, restore_rt, syscall0, syscall1, syscall1_noreturn, syscall2, syscall3, syscall4,
+    syscall5, syscall6,
 };
 
 /// Defines the program entry point `_start` for the current architecture.
 ///
 /// `_start` receives control from the kernel with the stack pointer at `argc`
 /// (followed by `argv[]`, `NULL`, `envp[]`, `NULL`, auxv). It clears the frame
-/// pointer, passes that stack pointer as the first argument to `$entry`
-/// (`unsafe extern "C" fn(*const usize) -> !`) and never returns.
+/// pointer and calls two functions with that stack pointer as the first
+/// argument:
+///
+/// 1. `$relocate` (`unsafe extern "C" fn(*const usize, *const u8)`), with the
+///    run-time address of `_DYNAMIC` as the second argument. In a static-PIE
+///    (what cargo links for `x86_64-unknown-none` by default) nobody else
+///    applies the image's relocations, so this must, before any code reads a
+///    pointer stored in memory. `_DYNAMIC` is a weak reference: a static
+///    non-PIE executable has none, and the value is then meaningless (it is
+///    only used when the program headers name a `PT_DYNAMIC` segment).
+/// 2. `$entry` (`unsafe extern "C" fn(*const usize) -> !`), which never
+///    returns.
+///
+/// They are two calls from assembly, not one Rust function calling the other,
+/// so that no code of `$entry` (inlined or hoisted) can run before the
+/// relocations are applied.
 ///
 /// It is a macro rather than a function in this crate so that `_start` is
 /// emitted into the final binary's own object file: the linker then always
 /// sees it, whatever LTO and archive member selection decide.
 #[macro_export]
 macro_rules! start {
-    ($entry:path) => {
+    ($relocate:path, $entry:path) => {
         #[cfg(target_arch = "x86_64")]
         #[unsafe(naked)]
         #[unsafe(no_mangle)]
         unsafe extern "C" fn _start() -> ! {
-            // rsp is 16-byte aligned and points at argc. Clear rbp (the end of
-            // the frame-pointer chain), pass rsp as arg 1, then push a zero
-            // "return address" so that at `$entry` rsp % 16 == 8, exactly as
-            // after a `call`, which is what the SysV ABI promises a callee.
+            // rsp is 16-byte aligned and points at argc, so at `$relocate`
+            // (reached by a `call`) rsp % 16 == 8, as the SysV ABI promises a
+            // callee. Then clear rbp (the end of the frame-pointer chain),
+            // pass rsp again and push a zero "return address" so `$entry`
+            // sees the same alignment after a `jmp`.
             ::core::arch::naked_asm!(
+                ".weak _DYNAMIC",
+                ".hidden _DYNAMIC",
                 "xor ebp, ebp",
+                "mov rdi, rsp",
+                "lea rsi, [rip + _DYNAMIC]",
+                "call {relocate}",
                 "mov rdi, rsp",
                 "push rbp",
                 "jmp {entry}",
+                relocate = sym $relocate,
                 entry = sym $entry,
             )
         }
@@ -66,14 +88,23 @@ macro_rules! start {
         #[unsafe(no_mangle)]
         unsafe extern "C" fn _start() -> ! {
             // sp is 16-byte aligned and points at argc. Zero the frame pointer
-            // and link register (end of the chain), pass sp in x0. `$entry`
-            // never returns; `brk` traps if it somehow does.
+            // and link register (end of the chain), pass sp in x0 to both
+            // calls. `$entry` never returns; `brk` traps if it somehow does.
             ::core::arch::naked_asm!(
+                ".weak _DYNAMIC",
+                ".hidden _DYNAMIC",
+                "mov x29, xzr",
+                "mov x30, xzr",
+                "mov x0, sp",
+                "adrp x1, _DYNAMIC",
+                "add x1, x1, :lo12:_DYNAMIC",
+                "bl {relocate}",
                 "mov x29, xzr",
                 "mov x30, xzr",
                 "mov x0, sp",
                 "bl {entry}",
                 "brk #0",
+                relocate = sym $relocate,
                 entry = sym $entry,
             )
         }

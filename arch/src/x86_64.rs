@@ -155,6 +155,7 @@ pub mod nr {
     pub const READ: usize = 0;
     pub const WRITE: usize = 1;
     pub const CLOSE: usize = 3;
+    pub const MPROTECT: usize = 10;
     pub const RT_SIGACTION: usize = 13;
     pub const RT_SIGPROCMASK: usize = 14;
     pub const RT_SIGRETURN: usize = 15;
@@ -188,4 +189,15 @@ pub mod nr {
     pub const EPOLL_CREATE1: usize = 291;
     pub const PIPE2: usize = 293;
     pub const PRLIMIT64: usize = 302;
+    pub const MMAP: usize = 9;
+    pub const MUNMAP: usize = 11;
+    pub const SIGALTSTACK: usize = 131;
+}
+
+/// ELF relocation types of this architecture that program start-up applies.
+pub mod reloc {
+    /// `R_X86_64_NONE`: nothing to do.
+    pub const NONE: u32 = 0;
+    /// `R_X86_64_RELATIVE`: the word at the offset becomes load base + addend.
+    pub const RELATIVE: u32 = 8;
 }

@@ -24,15 +24,83 @@ pub enum SpawnError {
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            SpawnError::Full => "task pool is full",
-            SpawnError::TooManyPools => "too many task pools (see bitwake::executor::MAX_POOLS)",
-            SpawnError::OtherExecutor => "task pool is bound to another executor",
-            SpawnError::NotRunning => "local spawner used after its executor run ended",
+            SpawnError::Full => {
+                "task pool is full: raise `pool_size` in the task's `task!`, or retry once \
+                 one of its tasks has finished"
+            }
+            SpawnError::TooManyPools => {
+                "too many task pools (bitwake::executor::MAX_POOLS): declare fewer task \
+                 functions, or enable the `many-pools` feature on 32-bit targets"
+            }
+            SpawnError::OtherExecutor => {
+                "task pool is bound to another executor: a task function's tasks all run \
+                 on the executor that started its first one"
+            }
+            SpawnError::NotRunning => {
+                "local spawner used after its executor run ended: spawn from within the \
+                 `block_on_local` run that made it"
+            }
         })
     }
 }
 
 impl core::error::Error for SpawnError {}
+
+/// A task that `try_spawn` did not start: why, and its arguments when the
+/// task was refused before they were used.
+///
+/// A task function ([`task!`](crate::task)) creates its task in its pool
+/// when it is called. If the pool is full ([`SpawnError::Full`]) or could
+/// not be registered ([`SpawnError::TooManyPools`]), no future was built and
+/// `args` holds the arguments unchanged, as a tuple in declaration order:
+/// a server can still answer `503` on the stream it meant to hand over.
+/// For the errors found later, when the task is handed to an executor
+/// ([`SpawnError::OtherExecutor`], [`SpawnError::NotRunning`]), the future
+/// already owned them and was dropped: `args` is `None`.
+///
+/// ```
+/// use bitwake::executor::{Executor, Rejected, SpawnError, SpinPark};
+///
+/// bitwake::task! {
+///     pool_size = 1;
+///     async fn echo(text: &'static str, n: u32) -> u32 {
+///         n
+///     }
+/// }
+///
+/// static PARK: SpinPark = SpinPark;
+/// static EXEC: Executor = Executor::new(&PARK);
+/// let first = EXEC.try_spawn(echo("first", 1)).unwrap();
+/// // The only slot is taken: the second task's arguments come back.
+/// match EXEC.try_spawn(echo("second", 2)) {
+///     Err(Rejected { error: SpawnError::Full, args: Some((text, n)) }) => {
+///         assert_eq!((text, n), ("second", 2));
+///     }
+///     other => panic!("expected a full pool, got {:?}", other.map(|_| ())),
+/// }
+/// assert_eq!(EXEC.block_on(first), Ok(1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejected<A> {
+    /// Why the task was not started.
+    pub error: SpawnError,
+    /// The task function's arguments (a tuple), when they were not used.
+    pub args: Option<A>,
+}
+
+impl<A> fmt::Display for Rejected<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl<A: fmt::Debug> core::error::Error for Rejected<A> {}
+
+impl<A> From<Rejected<A>> for SpawnError {
+    fn from(r: Rejected<A>) -> SpawnError {
+        r.error
+    }
+}
 
 /// Why a task produced no output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,10 +13,13 @@
 /// }
 ///
 /// // `double(21)` creates the task in its pool (no allocation) and returns a
-/// // `SpawnToken<impl Future<Output = u32>>`; spawning it gives a
+/// // `SpawnToken<impl Future<Output = u32>, (u32,)>`; spawning it gives a
 /// // `JoinHandle<u32>`.
 /// let h = EXEC.spawn(double(21))?;      // Err(SpawnError::Full) if 8 are alive
 /// assert_eq!(h.await, Ok(42));
+/// // try_spawn hands the arguments back when the pool is full:
+/// // Err(Rejected { error: SpawnError::Full, args: Some((21,)) })
+/// let h = EXEC.try_spawn(double(21));
 /// ```
 ///
 /// # Naming the future type on stable
@@ -38,7 +41,7 @@
 ///
 /// # `Send`
 ///
-/// The function returns `SpawnToken<impl Future<Output = T>>`: the opaque
+/// The function returns `SpawnToken<impl Future<Output = T>, (Args,)>`: the opaque
 /// future type leaks its auto traits, so the token is `Send` exactly when
 /// the task's future is. [`Executor::spawn`](crate::executor::Executor::spawn)
 /// (callable from any thread) requires it; a task that holds an `Rc` across
@@ -53,7 +56,8 @@ macro_rules! task {
     ) => {
         $(#[$attr])*
         $vis fn $name($($arg: $ty),*) -> $crate::executor::SpawnToken<
-            impl ::core::future::Future<Output = $crate::__task_ret!($($ret)?)>
+            impl ::core::future::Future<Output = $crate::__task_ret!($($ret)?)>,
+            ($($ty,)*),
         > {
             type __Out = $crate::__task_ret!($($ret)?);
             async fn __task($($arg: $ty),*) -> __Out $body
@@ -67,7 +71,7 @@ macro_rules! task {
             > = $crate::executor::RawPool::new();
             // SAFETY: `__POOL` is private to this function and only ever
             // receives `__task`'s future.
-            unsafe { __POOL.spawn_token(move || __task($($arg),*)) }
+            unsafe { __POOL.spawn_token(($($arg,)*), |($($arg,)*)| __task($($arg),*)) }
         }
     };
 }

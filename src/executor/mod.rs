@@ -56,7 +56,7 @@
 //! | `ready.rs` | the wake-versus-scan-versus-park protocol on a ready bitmap (loom-checked) |
 //! | `atomic_waker.rs` | one-waker cell for foreign joiners |
 //! | `park.rs` | the [`Park`] seam |
-//! | `error.rs` | [`SpawnError`], [`JoinError`] |
+//! | `error.rs` | [`SpawnError`], [`Rejected`], [`JoinError`] |
 //! | `exec_core.rs` | `ExecCore`: the part of an executor that wakers reach |
 //! | `header.rs` | the type-erased head of every pool, `wake_slot` |
 //! | `registry.rs` | the table from a task id's pool index to the pool |
@@ -64,10 +64,11 @@
 //! | `waker.rs` | the waker vtables and the local fast path's soundness |
 //! | `joiner.rs` | waking a finished task's joiner from its executor |
 //! | `token.rs`, `handle.rs` | [`SpawnToken`], [`JoinHandle`] |
+//! | `join_set.rs` | [`JoinSet`]: handles awaited as their tasks finish |
 //! | `pool.rs` | [`RawPool`]: slots, bitmaps, the typed poll loop |
 //! | `run.rs` | [`Executor`]: `block_on`, `spawn`, the run loop, bound pools, shutdown |
 //! | `spawner.rs` | [`LocalSpawner`], [`Executor::block_on_local`] |
-//! | `futures.rs`, `macros.rs` | `yield_now`/`join`/`select`, [`task!`](crate::task) |
+//! | `futures.rs`, `macros.rs` | `yield_now`/`join`/`select` (from [`crate::future`]), [`task!`](crate::task) |
 //!
 //! # Limits
 //!
@@ -92,6 +93,7 @@ mod exec_core;
 mod futures;
 mod handle;
 mod header;
+mod join_set;
 mod joiner;
 mod layout;
 mod macros;
@@ -107,9 +109,10 @@ mod token;
 mod waker;
 
 pub use align::{Align, Alignment};
-pub use error::{JoinError, SpawnError};
+pub use error::{JoinError, Rejected, SpawnError};
 pub use futures::{Either, Join, Select, YieldNow, join, select, yield_now};
 pub use handle::JoinHandle;
+pub use join_set::{JoinNext, JoinSet};
 pub use park::{Awake, HookPark, Park, ParkFn, SpinPark};
 pub use pool::RawPool;
 pub use registry::MAX_POOLS;
@@ -118,7 +121,7 @@ pub use spawner::LocalSpawner;
 pub use task_id::MAX_CAPACITY;
 pub use token::SpawnToken;
 
-#[cfg(any(test, feature = "std"))]
+#[cfg(any(test, feature = "std", all(doc, target_os = "linux")))]
 pub use park::StdPark;
 
 /// The park hook of the [default executor](DEFAULT). The platform installs

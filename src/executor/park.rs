@@ -188,16 +188,18 @@ impl Park for HookPark {
     }
 }
 
-#[cfg(any(test, feature = "std"))]
+#[cfg(any(test, feature = "std", all(doc, target_os = "linux")))]
 pub use std_park::StdPark;
 
-#[cfg(any(test, feature = "std"))]
+#[cfg(any(test, feature = "std", all(doc, target_os = "linux")))]
 mod std_park {
     extern crate std;
     use std::sync::{Condvar, Mutex};
     use std::time::Duration;
 
     /// Host park for tests: a latched flag under a mutex plus a condvar.
+    ///
+    /// *Needs the `std` feature.*
     /// Not async-signal-safe (it takes a mutex); fine for threads.
     #[derive(Default)]
     pub struct StdPark {

@@ -151,7 +151,7 @@ where
 // slot's future is written by the thread that creates its token, then
 // polled and dropped by the thread running the executor; the two differ
 // only if the token crossed threads, which needs the future to be `Send`
-// (`SpawnToken<F>: Send` only if `F: Send`), or if `Executor::spawn` started
+// (`SpawnToken<F, A>: Send` only if `F: Send`), or if `Executor::spawn` started
 // it, which needs `F: Send` too. A `LocalSpawner` starts a task only on the
 // thread of the run it belongs to, and that run drops the task before it
 // ends. The output is written on the executor's thread and read or dropped
@@ -285,7 +285,8 @@ where
         }
     }
 
-    /// Creates a task: claims a slot and builds the future in place.
+    /// Creates a task: claims a slot and builds the future in place from
+    /// `args`, or, when there is no slot, keeps `args` in the token unused.
     ///
     /// # Safety
     /// Every call on one pool must use the same future type `F` (the pool's
@@ -293,7 +294,11 @@ where
     /// it by keeping the pool private to the task function.
     #[doc(hidden)]
     #[inline]
-    pub unsafe fn spawn_token<F, T>(&'static self, make: impl FnOnce() -> F) -> SpawnToken<F>
+    pub unsafe fn spawn_token<F, T, A>(
+        &'static self,
+        args: A,
+        make: impl FnOnce(A) -> F,
+    ) -> SpawnToken<F, A>
     where
         F: Future<Output = T> + 'static,
         T: 'static,
@@ -322,16 +327,16 @@ where
         }
         // SAFETY: `h` is this static pool's header, with full provenance.
         if let Err(e) = unsafe { registry::register(h) } {
-            return SpawnToken::err(e);
+            return SpawnToken::err(e, args);
         }
         let Some(slot) = self.claim() else {
-            return SpawnToken::err(SpawnError::Full);
+            return SpawnToken::err(SpawnError::Full, args);
         };
         // SAFETY: the slot is ours (claimed), sized and aligned for `Slot<F, T>`
         // (const-asserted above).
         unsafe {
             self.slot_raw(slot).cast::<Slot<F, T>>().write(Slot {
-                fut: ManuallyDrop::new(make()),
+                fut: ManuallyDrop::new(make(args)),
             })
         };
         SpawnToken::ok(h, slot)

@@ -8,7 +8,7 @@
 //! number of pools can be bound. Each pass walks the list in bind order.
 
 use super::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering::*};
-use super::error::SpawnError;
+use super::error::{Rejected, SpawnError};
 use super::exec_core::ExecCore;
 use super::handle::JoinHandle;
 use super::header::{self, Header};
@@ -197,9 +197,9 @@ impl Executor {
     /// // error: future cannot be sent between threads safely
     /// let _ = EXEC.spawn(holds(Rc::new(1)));
     /// ```
-    pub fn spawn<F>(
+    pub fn spawn<F, A>(
         &'static self,
-        token: SpawnToken<F>,
+        token: SpawnToken<F, A>,
     ) -> Result<JoinHandle<F::Output>, SpawnError>
     where
         F: Future + Send + 'static,
@@ -207,6 +207,21 @@ impl Executor {
     {
         // SAFETY: the future and its output are `Send`: any thread may start
         // the task, poll it and take its output.
+        unsafe { self.start(token) }.map_err(|r| r.error)
+    }
+
+    /// [`spawn`](Self::spawn) that hands back what it could not take: the
+    /// error and, when the pool was full or unregistered, the task
+    /// function's arguments unchanged (see [`Rejected`]).
+    pub fn try_spawn<F, A>(
+        &'static self,
+        token: SpawnToken<F, A>,
+    ) -> Result<JoinHandle<F::Output>, Rejected<A>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // SAFETY: as in `spawn`.
         unsafe { self.start(token) }
     }
 
@@ -219,10 +234,10 @@ impl Executor {
     /// must have been created on this thread (a token is `Send` only if `F`
     /// is).
     #[inline]
-    pub(crate) unsafe fn start<F: Future>(
+    pub(crate) unsafe fn start<F: Future, A>(
         &'static self,
-        token: SpawnToken<F>,
-    ) -> Result<JoinHandle<F::Output>, SpawnError> {
+        token: SpawnToken<F, A>,
+    ) -> Result<JoinHandle<F::Output>, Rejected<A>> {
         let (h, slot) = token.into_parts()?;
         let me = ptr::from_ref(&self.core).cast_mut();
         // SAFETY: a token's header is a registered static pool header.
@@ -245,7 +260,10 @@ impl Executor {
         if bound != me {
             // SAFETY: we still own the unspawned future in `slot`.
             unsafe { (header::vt(h).drop_unspawned)(h, slot) };
-            return Err(SpawnError::OtherExecutor);
+            return Err(Rejected {
+                error: SpawnError::OtherExecutor,
+                args: None,
+            });
         }
         // SAFETY: the token owned the slot, so nothing else writes its
         // metadata until the handle below exists; the pool is registered.

@@ -19,7 +19,7 @@
 //! an executor run about 2^31 times stops accepting local spawns
 //! ([`SpawnError::NotRunning`]) rather than risk that.
 
-use super::error::SpawnError;
+use super::error::{Rejected, SpawnError};
 use super::handle::JoinHandle;
 use super::run::Executor;
 use super::token::SpawnToken;
@@ -55,13 +55,34 @@ impl LocalSpawner {
     /// Errors: those of [`Executor::spawn`], and
     /// [`SpawnError::NotRunning`] once the run that made this spawner has
     /// ended (the task is then dropped here, unpolled).
-    pub fn spawn<F: Future + 'static>(
+    pub fn spawn<F: Future + 'static, A>(
         &self,
-        token: SpawnToken<F>,
+        token: SpawnToken<F, A>,
     ) -> Result<JoinHandle<F::Output>, SpawnError> {
+        self.try_spawn(token).map_err(|r| r.error)
+    }
+
+    /// [`spawn`](Self::spawn) that hands back what it could not take: the
+    /// error and, when the pool was full or unregistered, the task
+    /// function's arguments unchanged (see [`Rejected`]).
+    pub fn try_spawn<F: Future + 'static, A>(
+        &self,
+        token: SpawnToken<F, A>,
+    ) -> Result<JoinHandle<F::Output>, Rejected<A>> {
         if !self.exec.is_current_run(self.epoch) {
-            drop(token);
-            return Err(SpawnError::NotRunning);
+            return Err(match token.into_parts() {
+                Ok((h, slot)) => {
+                    // SAFETY: we own the unspawned future in `slot`; it was
+                    // created on this thread (the token is here, and a
+                    // spawner never leaves its thread).
+                    unsafe { (super::header::vt(h).drop_unspawned)(h, slot) };
+                    Rejected {
+                        error: SpawnError::NotRunning,
+                        args: None,
+                    }
+                }
+                Err(rejected) => rejected,
+            });
         }
         // SAFETY: the spawner is not `Send`, so this thread is the one that
         // received it from its run, which is still going on (epoch checked

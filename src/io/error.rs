@@ -53,32 +53,3 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
-
-impl embedded_io_async::Error for Error {
-    fn kind(&self) -> embedded_io_async::ErrorKind {
-        use embedded_io_async::ErrorKind as K;
-        match *self {
-            Error::Os(e) => match e {
-                Errno::ENOENT => K::NotFound,
-                Errno::EACCES | Errno::EPERM => K::PermissionDenied,
-                Errno::ECONNREFUSED => K::ConnectionRefused,
-                Errno::ECONNRESET => K::ConnectionReset,
-                Errno::ECONNABORTED => K::ConnectionAborted,
-                Errno::ENOTCONN => K::NotConnected,
-                Errno::EADDRINUSE => K::AddrInUse,
-                Errno::EADDRNOTAVAIL => K::AddrNotAvailable,
-                Errno::EPIPE => K::BrokenPipe,
-                Errno::EEXIST => K::AlreadyExists,
-                Errno::EINVAL => K::InvalidInput,
-                Errno::ETIMEDOUT => K::TimedOut,
-                Errno::EINTR => K::Interrupted,
-                Errno::EOPNOTSUPP => K::Unsupported,
-                Errno::ENOMEM => K::OutOfMemory,
-                _ => K::Other,
-            },
-            Error::Capacity(_) => K::OutOfMemory,
-            Error::UnexpectedEof => K::Other,
-            Error::InvalidInput => K::InvalidInput,
-        }
-    }
-}

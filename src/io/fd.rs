@@ -118,6 +118,14 @@ impl AsyncFd {
         .await
     }
 
+    /// Whether a call in `dir` would not block right now (no waiting).
+    pub fn is_ready(&self, dir: Direction) -> Result<bool, Error> {
+        if self.mode == Mode::AlwaysReady {
+            return Ok(true);
+        }
+        Ok(probe(self.fd, dir)?)
+    }
+
     /// Reads into `buf`; `Ok(0)` is end of file.
     pub async fn read(&self, buf: &mut [u8]) -> Result<usize, Error> {
         self.io(Direction::Read, |fd| sys::read(fd, buf)).await
@@ -171,22 +179,6 @@ impl Drop for AsyncFd {
         if self.owned {
             let _ = sys::close(self.fd);
         }
-    }
-}
-
-impl embedded_io_async::ErrorType for AsyncFd {
-    type Error = Error;
-}
-
-impl embedded_io_async::Read for AsyncFd {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
-        AsyncFd::read(self, buf).await
-    }
-}
-
-impl embedded_io_async::Write for AsyncFd {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
-        AsyncFd::write(self, buf).await
     }
 }
 

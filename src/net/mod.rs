@@ -4,12 +4,17 @@
 //! edge-triggered for both directions once, and written with
 //! `send(MSG_NOSIGNAL)`: a peer that went away gives `EPIPE` or `ECONNRESET`
 //! as an error value, never a SIGPIPE.
+//!
+//! **Needs the `linux` feature** (enabled by `rt`), on x86-64 or aarch64;
+//! documented regardless.
 // Linux only: see "Linux-only modules" in the crate root.
 #![cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
+    any(feature = "linux", all(any(test, doc), target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 
+mod eio06;
+mod eio07;
 mod tcp;
 
 pub use core::net::{Ipv4Addr, SocketAddrV4};

@@ -220,24 +220,13 @@ impl TcpStream {
         Ok(sys::getsockname(self.fd.raw())?.into())
     }
 
+    /// Whether a read or write would not block right now (no waiting).
+    pub fn is_ready(&self, dir: Direction) -> Result<bool, Error> {
+        self.fd.is_ready(dir)
+    }
+
     /// The raw fd (owned by the stream).
     pub fn raw_fd(&self) -> sys::RawFd {
         self.fd.raw()
-    }
-}
-
-impl embedded_io_async::ErrorType for TcpStream {
-    type Error = Error;
-}
-
-impl embedded_io_async::Read for TcpStream {
-    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
-        TcpStream::read(self, buf).await
-    }
-}
-
-impl embedded_io_async::Write for TcpStream {
-    async fn write(&mut self, buf: &[u8]) -> Result<usize, Error> {
-        TcpStream::write(self, buf).await
     }
 }

@@ -14,9 +14,12 @@
 //! * `clock.rs`: the Linux time driver (`CLOCK_MONOTONIC`; the alarm is the
 //!   park's wait bound);
 //! * `driver.rs`: the [`Reactor`] and its park, and where a wake goes.
+//!
+//! **Needs the `linux` feature** (enabled by `rt`), on x86-64 or aarch64;
+//! documented regardless.
 // Linux only: see "Linux-only modules" in the crate root.
 #![cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
+    any(feature = "linux", all(any(test, doc), target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 

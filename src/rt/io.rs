@@ -132,12 +132,18 @@ pub fn _print(fd: RawFd, args: fmt::Arguments<'_>) {
 }
 
 /// Prints to stdout (fd 1).
+///
+/// *Needs the `rt` feature on freestanding Linux; on a microcontroller
+/// `bitwake-mcu` provides it.*
 #[macro_export]
 macro_rules! print {
     ($($arg:tt)*) => { $crate::rt::io::_print(1, format_args!($($arg)*)) };
 }
 
 /// Prints a line to stdout (fd 1).
+///
+/// *Needs the `rt` feature on freestanding Linux; on a microcontroller
+/// `bitwake-mcu` provides it.*
 #[macro_export]
 macro_rules! println {
     () => { $crate::rt::io::_print(1, format_args!("\n")) };
@@ -145,12 +151,18 @@ macro_rules! println {
 }
 
 /// Prints to stderr (fd 2).
+///
+/// *Needs the `rt` feature on freestanding Linux; on a microcontroller
+/// `bitwake-mcu` provides it.*
 #[macro_export]
 macro_rules! eprint {
     ($($arg:tt)*) => { $crate::rt::io::_print(2, format_args!($($arg)*)) };
 }
 
 /// Prints a line to stderr (fd 2).
+///
+/// *Needs the `rt` feature on freestanding Linux; on a microcontroller
+/// `bitwake-mcu` provides it.*
 #[macro_export]
 macro_rules! eprintln {
     () => { $crate::rt::io::_print(2, format_args!("\n")) };

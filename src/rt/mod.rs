@@ -1,5 +1,8 @@
 //! Start-up for freestanding Linux programs: no std, no libc.
 //!
+//! **Needs the `rt` feature** (`bitwake = { ..., features = ["rt"] }`),
+//! on x86-64 or aarch64; documented regardless.
+//!
 //! A program declares its entry point in one line, [`main!`](crate::main):
 //!
 //! ```ignore
@@ -16,10 +19,19 @@
 //! `exit_group`. SIGPIPE is ignored before `main` runs, so a write to a
 //! pipe whose reader left is an `EPIPE` error value, never a silent death.
 //! A panic prints its message to stderr and exits with 101.
+//!
+//! Before `main`'s code runs at all, `_start` relocates the program if it is
+//! a static-PIE (cargo's default for `x86_64-unknown-none`): pointers stored
+//! in statics are then right wherever the kernel loaded it. An image that
+//! needs more than that (a symbolic relocation, text relocations) stops at
+//! start-up with a message on stderr saying how to link it instead, and exit
+//! status 78.
 
 mod args;
 pub mod io;
 mod panic;
+#[doc(hidden)]
+pub mod relocate;
 mod runtime;
 #[doc(hidden)]
 pub mod start;
@@ -40,10 +52,16 @@ pub use bitwake_arch as __arch;
 /// [`Termination`]: `()`, an `i32` exit status, or `Result<(), E: Debug>`.
 /// The macro also defines `_start` and the panic handler, so the program needs
 /// nothing else to link.
+///
+/// *Needs the `rt` feature on freestanding Linux; on a microcontroller
+/// `bitwake-mcu` provides it.*
 #[macro_export]
 macro_rules! main {
     ($main:path) => {
-        $crate::rt::__arch::start!($crate::rt::start::entry);
+        $crate::rt::__arch::start!(
+            $crate::rt::relocate::relocate_self,
+            $crate::rt::start::entry
+        );
 
         #[unsafe(no_mangle)]
         fn __bitwake_main() -> i32 {

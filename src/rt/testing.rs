@@ -105,6 +105,8 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Builds a `&[Case]` from case functions, named after them.
+///
+/// *Needs the `rt` feature (the freestanding test harness).*
 #[macro_export]
 macro_rules! cases {
     ($($case:path),* $(,)?) => {
@@ -113,6 +115,8 @@ macro_rules! cases {
 }
 
 /// Fails the case (returning early) unless `cond` holds.
+///
+/// *Needs the `rt` feature (the freestanding test harness).*
 #[macro_export]
 macro_rules! check {
     ($cond:expr) => {
@@ -132,6 +136,8 @@ macro_rules! check {
 }
 
 /// Fails the case (returning early) unless `left == right`, showing both.
+///
+/// *Needs the `rt` feature (the freestanding test harness).*
 #[macro_export]
 macro_rules! check_eq {
     ($left:expr, $right:expr $(,)?) => {

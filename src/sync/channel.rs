@@ -171,7 +171,7 @@ impl<T, const N: usize> Channel<T, N> {
             chan: self,
             value: Some(value),
             waiting: false,
-            waiter: Waiter::new(),
+            waiter: LazyWaiter::new(),
         }
     }
 
@@ -182,7 +182,7 @@ impl<T, const N: usize> Channel<T, N> {
             chan: self,
             waiting: false,
             done: false,
-            waiter: Waiter::new(),
+            waiter: LazyWaiter::new(),
         }
     }
 
@@ -236,6 +236,13 @@ impl<T, const N: usize> Channel<T, N> {
         {
             w.wake();
         }
+    }
+
+    /// Opens a closed channel again, for a new round of senders and
+    /// receivers; values still queued stay. Opening an open channel does
+    /// nothing.
+    pub fn reopen(&self) {
+        self.state.with(|s| s.closed = false);
     }
 
     /// Whether [`close`](Self::close) was called.
@@ -318,7 +325,7 @@ pub struct Send<'a, T, const N: usize> {
     /// Whether `waiter` was pushed into the senders' list and not yet
     /// accounted for: still linked, or woken with a reserved slot.
     waiting: bool,
-    waiter: Waiter,
+    waiter: LazyWaiter,
 }
 
 /// What one locked step of [`Send::poll`] decided.
@@ -327,40 +334,60 @@ enum SendStep<T> {
     Wait(T),
     /// Accepted; wake this receiver after the lock.
     Sent(Option<Waker>),
-    /// Closed: give the value back.
-    Closed(T),
+    /// Closed: give the value back (and drop the unlinked node's waker
+    /// after the lock).
+    Closed(T, Option<Waker>),
 }
 
 impl<T, const N: usize> Future for Send<'_, T, N> {
     type Output = Result<(), SendError<T>>;
 
+    // Every send's hot path: the compiler may leave it out of line (it has
+    // several callers per task), and the call with its spills costs more
+    // than the body.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // SAFETY: `waiter` is never moved out of the pinned future, and
         // `Drop` unlinks it before its memory can be reused.
         let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as above (structural pinning of `waiter`).
-        let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
         let Some(value) = this.value.take() else {
             // Polled after completion: nothing more to do.
             return Poll::Pending;
         };
         let waiting = &mut this.waiting;
+        let lazy = &mut this.waiter;
         let step = this.chan.state.with(|s| {
             if s.closed {
-                *waiting = false;
-                return SendStep::Closed(value);
+                // SAFETY: under the channel's lock; `lazy` is this pinned
+                // future's node, which only ever joins this senders' list.
+                let unlinked = unsafe { leave_on_close(waiting, lazy, &mut s.senders) };
+                return SendStep::Closed(value, unlinked);
             }
             if *waiting {
+                // SAFETY: structural pinning of `waiter` (see above).
+                let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
                 if waiter.is_linked() {
                     // SAFETY: under the channel's lock; this node only ever
                     // joins this channel's senders' list; `Drop` removes it.
                     unsafe { s.senders.push(waiter, cx.waker()) };
                     return SendStep::Wait(value);
                 }
-                // Woken with a reserved slot: use it.
+                // Woken with a reserved slot: use it. No reservation left
+                // means a close cleared it (and a `reopen` may have come
+                // since): then wait like a newcomer.
                 *waiting = false;
-                s.reserved = s.reserved.saturating_sub(1);
+                if s.reserved > 0 {
+                    s.reserved -= 1;
+                } else if s.free() == 0 {
+                    // SAFETY: under the channel's lock; the node is in no list
+                    // (it was taken), and `Drop` removes it once pushed.
+                    unsafe { s.senders.push(waiter, cx.waker()) };
+                    *waiting = true;
+                    return SendStep::Wait(value);
+                }
             } else if s.free() == 0 {
+                // SAFETY: as above.
+                let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
                 // SAFETY: as above.
                 unsafe { s.senders.push(waiter, cx.waker()) };
                 *waiting = true;
@@ -378,9 +405,38 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
                 wake(w);
                 Poll::Ready(Ok(()))
             }
-            SendStep::Closed(v) => Poll::Ready(Err(SendError(v))),
+            SendStep::Closed(v, unlinked) => {
+                drop(unlinked);
+                Poll::Ready(Err(SendError(v)))
+            }
         }
     }
+}
+
+/// A send that finds the channel closed: `close` sets the flag before it
+/// unlinks the waiters, so a poll in between (a shared waker, another
+/// thread) may find the node still linked. Unlink it, or the finished
+/// future would leave it dangling in the list. Out of line: the hot path
+/// of `Send::poll` stays small enough to inline into the task.
+///
+/// # Safety
+///
+/// Called under the channel's lock with the pinned future's own node, which
+/// only ever joins `senders`.
+#[cold]
+#[inline(never)]
+unsafe fn leave_on_close(
+    waiting: &mut bool,
+    lazy: &mut LazyWaiter,
+    senders: &mut WaitList,
+) -> Option<Waker> {
+    if !core::mem::take(waiting) {
+        return None;
+    }
+    // SAFETY: the future is pinned (structural pinning of its node).
+    let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
+    // SAFETY: the caller holds the lock; the node is in `senders` or none.
+    unsafe { senders.remove(waiter) }
 }
 
 impl<T, const N: usize> Drop for Send<'_, T, N> {
@@ -389,8 +445,8 @@ impl<T, const N: usize> Drop for Send<'_, T, N> {
             return;
         }
         // SAFETY: the future was pinned when `waiting` was set (the node was
-        // pushed from `poll`), and this is the node's last use.
-        let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
+        // written and pushed from `poll`), and this is the node's last use.
+        let waiter = unsafe { Pin::new_unchecked(self.waiter.get()) };
         let (removed, next) = self.chan.state.with(|s| {
             if waiter.is_linked() {
                 // SAFETY: under the channel's lock; the node is in this
@@ -420,7 +476,7 @@ pub struct Recv<'a, T, const N: usize> {
     /// accounted for: still linked, or woken with a claimed item.
     waiting: bool,
     done: bool,
-    waiter: Waiter,
+    waiter: LazyWaiter,
 }
 
 /// What one locked step of [`Recv::poll`] decided.
@@ -440,11 +496,12 @@ impl<T, const N: usize> Future for Recv<'_, T, N> {
         if this.done {
             return Poll::Pending;
         }
-        // SAFETY: as above (structural pinning of `waiter`).
-        let waiter = unsafe { Pin::new_unchecked(&this.waiter) };
         let waiting = &mut this.waiting;
+        let lazy = &mut this.waiter;
         let step = this.chan.state.with(|s| {
             if *waiting {
+                // SAFETY: structural pinning of `waiter` (see above).
+                let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
                 if waiter.is_linked() {
                     // SAFETY: under the channel's lock; this node only ever
                     // joins this channel's receivers' list; `Drop` removes it.
@@ -465,6 +522,8 @@ impl<T, const N: usize> Future for Recv<'_, T, N> {
             if s.closed {
                 return RecvStep::Closed;
             }
+            // SAFETY: as above.
+            let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
             // SAFETY: as above.
             unsafe { s.receivers.push(waiter, cx.waker()) };
             *waiting = true;
@@ -491,8 +550,8 @@ impl<T, const N: usize> Drop for Recv<'_, T, N> {
             return;
         }
         // SAFETY: the future was pinned when `waiting` was set (the node was
-        // pushed from `poll`), and this is the node's last use.
-        let waiter = unsafe { Pin::new_unchecked(&self.waiter) };
+        // written and pushed from `poll`), and this is the node's last use.
+        let waiter = unsafe { Pin::new_unchecked(self.waiter.get()) };
         let (removed, next) = self.chan.state.with(|s| {
             if waiter.is_linked() {
                 // SAFETY: under the channel's lock; the node is in this
@@ -508,6 +567,48 @@ impl<T, const N: usize> Drop for Recv<'_, T, N> {
         });
         drop(removed);
         wake(next);
+    }
+}
+
+/// A future's waiter node, written the first time the future has to wait.
+///
+/// Most sends and receives complete at once; building the node up front
+/// would write it into every future that is then moved into its task, and
+/// the processor pays for reloading those fresh, differently sized stores
+/// (store-to-load forwarding fails) on every message.
+struct LazyWaiter {
+    written: bool,
+    node: MaybeUninit<Waiter>,
+}
+
+impl LazyWaiter {
+    const fn new() -> Self {
+        LazyWaiter {
+            written: false,
+            node: MaybeUninit::uninit(),
+        }
+    }
+
+    /// The node, written on first use. It lives as long as `self`, which
+    /// the owning future keeps pinned once it has called this.
+    #[inline]
+    fn get(&mut self) -> &Waiter {
+        if !self.written {
+            self.node.write(Waiter::new());
+            self.written = true;
+        }
+        // SAFETY: written above or earlier (`written` says so).
+        unsafe { self.node.assume_init_ref() }
+    }
+}
+
+impl Drop for LazyWaiter {
+    fn drop(&mut self) {
+        if self.written {
+            // SAFETY: written (`written` says so) and dropped exactly once;
+            // the owning future's `Drop` has unlinked it already.
+            unsafe { self.node.assume_init_drop() }
+        }
     }
 }
 

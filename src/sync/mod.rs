@@ -18,16 +18,24 @@
 //! * [`Signal`]: the latest value wins.
 //! * [`Notify`]: wake one task (or store a permit) or all.
 //! * [`OneShot`]: a value sent once.
+//! * [`Broadcast`] (module [`broadcast`]): every subscriber gets every
+//!   message; a slow one is told how many it missed, senders never wait.
+//! * [`Watch`] (module [`watch`]): the latest value, and receivers told when
+//!   it changes.
 
+pub mod broadcast;
 mod channel;
 mod mutex;
 mod notify;
 mod oneshot;
 mod semaphore;
 mod signal;
+mod wake_all;
+pub mod watch;
 
 use crate::lock::Lock;
 
+pub use broadcast::Broadcast;
 pub use channel::{
     Channel, Receiver, Recv, RecvError, Send, SendError, Sender, TryRecvError, TrySendError,
 };
@@ -36,3 +44,4 @@ pub use notify::{Notified, Notify};
 pub use oneshot::{OneShot, OneShotRecv};
 pub use semaphore::{Acquire, Permit, Semaphore};
 pub use signal::{Signal, Wait};
+pub use watch::Watch;

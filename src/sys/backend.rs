@@ -231,6 +231,10 @@ pub mod syscalls_nr {
     pub const KILL: usize = Sysno::kill as usize;
     pub const PRLIMIT64: usize = Sysno::prlimit64 as usize;
     pub const EXIT_GROUP: usize = Sysno::exit_group as usize;
+    pub const MMAP: usize = Sysno::mmap as usize;
+    pub const MPROTECT: usize = Sysno::mprotect as usize;
+    pub const MUNMAP: usize = Sysno::munmap as usize;
+    pub const SIGALTSTACK: usize = Sysno::sigaltstack as usize;
 }
 
 /// The backend under the optional fault injector.

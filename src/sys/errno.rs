@@ -189,6 +189,28 @@ impl Errno {
         }
     }
 
+    /// What the user can do about this error, for the few where the fix is
+    /// a limit or a setting outside the program (printed by `Display`).
+    pub const fn hint(self) -> Option<&'static str> {
+        Some(match self {
+            Errno::EMFILE => {
+                "the process's open-file limit (RLIMIT_NOFILE) is reached: raise it with \
+                 `ulimit -n` or sys::prlimit, or close fds"
+            }
+            Errno::ENFILE => {
+                "the system-wide open-file limit is reached: raise fs.file-max (sysctl)"
+            }
+            Errno::EADDRINUSE => {
+                "another socket is bound to this address: pick another port, or stop it"
+            }
+            Errno::EADDRNOTAVAIL => {
+                "out of local ports or not a local address: widen \
+                 net.ipv4.ip_local_port_range (sysctl) or check the address"
+            }
+            _ => return None,
+        })
+    }
+
     /// `EWOULDBLOCK` is `EAGAIN` on Linux.
     pub const EWOULDBLOCK: Errno = Errno::EAGAIN;
 
@@ -235,7 +257,15 @@ impl fmt::Display for Errno {
             Some((name, desc)) => {
                 f.write_str(name)?;
                 f.write_str(": ")?;
-                f.write_str(desc)
+                f.write_str(desc)?;
+                match self.hint() {
+                    Some(hint) => {
+                        f.write_str(" (")?;
+                        f.write_str(hint)?;
+                        f.write_str(")")
+                    }
+                    None => Ok(()),
+                }
             }
             // As u64: programs format u64s anyway, u16 would add its own
             // ~220-byte Display.
@@ -279,6 +309,18 @@ mod tests {
     }
 
     #[test]
+    fn limits_say_which_one_to_raise() {
+        let emfile = format!("{}", Errno::EMFILE);
+        assert!(
+            emfile.starts_with("EMFILE: Too many open files ("),
+            "{emfile}"
+        );
+        assert!(emfile.contains("RLIMIT_NOFILE") && emfile.contains("ulimit -n"));
+        assert!(format!("{}", Errno::ENFILE).contains("fs.file-max"));
+        assert_eq!(Errno::EBADF.hint(), None);
+    }
+
+    #[test]
     fn packed_table_is_consistent() {
         // First, last and a gap in the numbering.
         assert_eq!(Errno::EPERM.name(), Some("EPERM"));
@@ -314,7 +356,12 @@ mod tests {
                             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
                     );
                     assert!(desc.starts_with(|c: char| c.is_ascii_uppercase()), "{desc}");
-                    assert_eq!(format!("{e}"), format!("{name}: {desc}"));
+                    match e.hint() {
+                        Some(hint) => {
+                            assert_eq!(format!("{e}"), format!("{name}: {desc} ({hint})"))
+                        }
+                        None => assert_eq!(format!("{e}"), format!("{name}: {desc}")),
+                    }
                 }
                 (None, None) => assert_eq!(format!("{e}"), format!("unknown error {n}")),
                 other => panic!("{n}: {other:?}"),

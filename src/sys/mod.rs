@@ -4,15 +4,18 @@
 //! no retry loops hide here (EINTR and EAGAIN are decisions for the caller,
 //! which knows whether it may block). Pointers are derived from Rust
 //! references, so the kernel only ever sees memory the caller lent it.
+//!
+//! **Needs the `linux` feature** (enabled by `rt`), on x86-64 or aarch64;
+//! documented regardless.
 // Linux only: see "Linux-only modules" in the crate root.
 #![cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
+    any(feature = "linux", all(any(test, doc), target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 
 pub mod backend;
 mod errno;
-#[cfg(any(feature = "fault-inject", test))]
+#[cfg(any(feature = "fault-inject", test, doc))]
 pub mod fault;
 mod fd;
 pub mod types;

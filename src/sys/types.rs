@@ -163,6 +163,25 @@ pub const SIGALRM: u32 = 14;
 pub const SIGTERM: u32 = 15;
 pub const SIG_DFL: usize = 0;
 pub const SIG_IGN: usize = 1;
+pub const SIGSEGV: u32 = 11;
+pub const SA_ONSTACK: u64 = 0x0800_0000;
+
+/// `stack_t`, for `sigaltstack(2)`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SigStack {
+    pub sp: usize,
+    pub flags: i32,
+    pub size: usize,
+}
+
+pub const PROT_NONE: u32 = 0;
+pub const PROT_READ: u32 = 1;
+pub const PROT_WRITE: u32 = 2;
+pub const MAP_PRIVATE: u32 = 0x02;
+pub const MAP_ANONYMOUS: u32 = 0x20;
+pub const MAP_NORESERVE: u32 = 0x4000;
+pub const MAP_STACK: u32 = 0x20000;
 pub const SA_SIGINFO: u64 = 0x4;
 pub const SA_RESTORER: u64 = 0x0400_0000;
 pub const SA_RESTART: u64 = 0x1000_0000;

@@ -381,6 +381,60 @@ pub fn recv(fd: RawFd, buf: &mut [u8], flags: u32) -> R<usize> {
     }
 }
 
+// ---- memory ----------------------------------------------------------------
+
+/// `mmap(2)` of `len` bytes of fresh anonymous private memory (`flags` are
+/// added to `MAP_PRIVATE | MAP_ANONYMOUS`); returns its address.
+pub fn mmap_anonymous(len: usize, prot: u32, flags: u32) -> R<usize> {
+    // SAFETY: a new mapping at an address the kernel picks touches no
+    // existing memory.
+    unsafe {
+        syscall!(
+            nr::MMAP,
+            0,
+            len,
+            prot as usize,
+            (flags | MAP_PRIVATE | MAP_ANONYMOUS) as usize,
+            usize::MAX,
+            0
+        )
+    }
+}
+
+/// `mprotect(2)`.
+///
+/// # Safety
+/// No Rust reference may point into `addr..addr + len` whose accesses the
+/// new protection forbids.
+pub unsafe fn mprotect(addr: usize, len: usize, prot: u32) -> R<()> {
+    // SAFETY: the caller's contract.
+    unsafe { syscall!(nr::MPROTECT, addr, len, prot as usize) }.map(drop)
+}
+
+/// `munmap(2)`.
+///
+/// # Safety
+/// Nothing may use `addr..addr + len` afterwards.
+pub unsafe fn munmap(addr: usize, len: usize) -> R<()> {
+    // SAFETY: the caller's contract.
+    unsafe { syscall!(nr::MUNMAP, addr, len) }.map(drop)
+}
+
+/// `sigaltstack(2)`: sets (when `new` is given) this thread's alternate
+/// signal stack; returns the previous one.
+///
+/// # Safety
+/// The new stack's memory must stay valid and unused by anything else while
+/// it is installed.
+pub unsafe fn sigaltstack(new: Option<&SigStack>) -> R<SigStack> {
+    let mut old = SigStack::default();
+    let p = new.map_or(0, |n| n as *const SigStack as usize);
+    // SAFETY: the kernel reads `new` and writes `old`; the caller vouches
+    // for the stack.
+    unsafe { syscall!(nr::SIGALTSTACK, p, &mut old as *mut SigStack as usize) }?;
+    Ok(old)
+}
+
 // ---- signals and processes -------------------------------------------------
 
 /// `rt_sigaction(2)`: installs `new` for `sig` and returns the old action.
@@ -447,6 +501,12 @@ pub fn rt_sigprocmask(how: u32, set: Option<u64>) -> R<u64> {
 pub fn getpid() -> i32 {
     // SAFETY: no memory is involved; getpid cannot fail.
     unsafe { syscall!(nr::GETPID) }.map_or(-1, |v| v as i32)
+}
+
+/// `gettid(2)`: the calling thread's id (never 0).
+pub fn gettid() -> i32 {
+    // SAFETY: no memory is involved; gettid cannot fail.
+    unsafe { syscall!(nr::GETTID) }.map_or(-1, |v| v as i32)
 }
 
 /// `kill(2)`.

@@ -64,7 +64,7 @@ macro_rules! time_driver {
 }
 
 #[cfg(all(
-    any(feature = "linux", all(test, target_os = "linux")),
+    any(feature = "linux", all(any(test, doc), target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 mod platform {
@@ -82,7 +82,7 @@ mod platform {
 }
 
 #[cfg(not(all(
-    any(feature = "linux", all(test, target_os = "linux")),
+    any(feature = "linux", all(any(test, doc), target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 )))]
 mod platform {

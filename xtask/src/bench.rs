@@ -153,11 +153,39 @@ pub fn run(root: &Path, rest: &[String]) -> Result<bool, String> {
     )?;
     let release = bench.join("target/release");
     remove_stale(&[release.join("bitwake"), release.join("syscost_bitwake")]);
+    remove_stale(&[
+        release.join("fiber_bitwake"),
+        release.join("fiber_corosensei"),
+        release.join("fiber_call"),
+    ]);
+    if let Err(e) = bench_cargo(
+        &bench,
+        &with_packages(vec!["build", "--release", "--quiet"], &["bench-fiber"]),
+    ) {
+        notes.push(format!(
+            "fiber contenders (bench/fiber): {e}: their cells are n/a"
+        ));
+    }
     if let Err(e) = bench_cargo(
         &bench,
         &with_packages(vec!["build", "--release", "--quiet"], &["bench-bitwake"]),
     ) {
         notes.push(format!("bitwake contender: {e}: its cells are n/a"));
+    }
+    // The actor scenarios (bitwake::actor vs actix, kameo, ractor): one
+    // package, since every contender shares its parameters.
+    let actor_bins = [
+        "actors_bitwake",
+        "actors_actix",
+        "actors_kameo",
+        "actors_ractor",
+    ];
+    remove_stale(&actor_bins.map(|b| release.join(b)));
+    if let Err(e) = bench_cargo(
+        &bench,
+        &with_packages(vec!["build", "--release", "--quiet"], &["bench-actors"]),
+    ) {
+        notes.push(format!("actor contenders: {e}: the actor cells are n/a"));
     }
     say("building the footprint references (profile footprint)");
     bench_cargo(

@@ -65,7 +65,9 @@ fn unknown_program(root: &Path, target: &Target, program: &str, all: &[String]) 
             req.join(", ")
         ),
         None => format!(
-            "no program `{program}`; the programs for {} are: {}",
+            "no program `{program}`; the programs for {} are: {} (a program of your own: \
+             `cargo xtask new NAME --path DIR` makes a crate for it outside the repository, \
+             and `cargo xtask run` runs it from there; see \"Your own program\" in README.md)",
             target.name,
             all.join(", ")
         ),

@@ -31,6 +31,11 @@ pub enum Command {
     },
     Lint,
     Targets,
+    New {
+        name: String,
+        path: Option<String>,
+        mcu: Option<String>,
+    },
     Help,
 }
 
@@ -119,6 +124,11 @@ const SPECS: &[Spec] = &[
         name: "targets",
         flags: &[],
         operands: Operands::None,
+    },
+    Spec {
+        name: "new",
+        flags: &[Flag("--path", Some("DIR")), Flag("--mcu", Some("BOARD"))],
+        operands: Operands::Many("NAME"),
     },
 ];
 
@@ -240,6 +250,15 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "build" => Command::Build {
             target,
             programs: p.operands,
+        },
+        "new" => match p.operands.as_slice() {
+            [name] => Command::New {
+                name: name.clone(),
+                path: p.value("--path"),
+                mcu: p.value("--mcu"),
+            },
+            [] => return Err("`new` needs the crate's NAME".into()),
+            [_, extra, ..] => return Err(format!("`new` takes one NAME; `{extra}` is a second")),
         },
         "size" => Command::Size {
             target,
@@ -411,5 +430,20 @@ mod tests {
         assert!(err("targets all").contains("no argument"));
         assert!(err("frobnicate").contains("unknown command"));
         assert!(err("--target x86_64-linux").contains("unknown command"));
+    }
+
+    #[test]
+    fn new_takes_one_name_a_path_and_a_board() {
+        assert_eq!(
+            parse_str("new my-app --path ../my-app --mcu microbit"),
+            Ok(Command::New {
+                name: "my-app".into(),
+                path: Some("../my-app".into()),
+                mcu: Some("microbit".into()),
+            })
+        );
+        assert!(err("new").contains("needs the crate's NAME"));
+        assert!(err("new a b").contains("`b` is a second"));
+        assert!(err("new a --target x86_64-linux").contains("--path DIR, --mcu BOARD"));
     }
 }

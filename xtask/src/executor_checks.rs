@@ -9,11 +9,14 @@
 //! cargo build -p bitwake --target thumbv7em-none-eabihf
 //! cargo build -p bitwake --target riscv32imac-unknown-none-elf
 //! cargo build -p bitwake --target thumbv6m-none-eabi --features critical-section
-//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*'
+//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*' --test 'future_*' --test fanout_alloc --test 'actor_*'
 //! cargo +nightly miri test -p bitwake --lib -- executor:: time:: waitlist::
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test critical_section_loom
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test critical_section_loom_fanout
 //! ```
 
 use crate::process::succeeds;
@@ -31,7 +34,8 @@ const CROSS: &[(&str, &[&str])] = &[
     ("riscv32imac-unknown-none-elf", &[]),
 ];
 
-/// The executor's and `sync`'s integration tests (Miri runs these).
+/// The executor's, `sync`'s and `actor`'s integration tests (Miri runs
+/// these; `actor_timeout` needs the platform's timers, so it is not here).
 const TESTS: &[&str] = &[
     "executor_smoke",
     "executor_spawn",
@@ -40,12 +44,23 @@ const TESTS: &[&str] = &[
     "executor_interop",
     "executor_alloc",
     "executor_local",
+    "executor_join_set",
+    "executor_try_spawn",
     "sync_channel",
     "sync_mutex",
     "sync_alloc",
     "sync_semaphore",
     "sync_signal",
     "sync_notify",
+    "future_combinators",
+    "sync_broadcast",
+    "sync_watch",
+    "fanout_alloc",
+    "sync_reopen",
+    "actor_basic",
+    "actor_supervision",
+    "actor_ring",
+    "actor_alloc",
 ];
 
 use crate::tools::cargo;
@@ -126,6 +141,25 @@ pub fn run(root: &Path, summary: &mut Summary) {
         );
     }
 
+    say("critical-section: loom model of the Linux implementation's owner lock");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "bitwake",
+            "--test",
+            "critical_section_loom",
+        ])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record(
+        "[critical-section] loom: critical_section_loom",
+        succeeds(c),
+    );
+
     say("executor: loom model of wake-vs-scan-vs-park");
     let mut c = cargo();
     c.current_dir(root)
@@ -150,4 +184,20 @@ pub fn run(root: &Path, summary: &mut Summary) {
         .arg("--target-dir")
         .arg(target_dir.join("loom"));
     summary.record("[sync] loom: sync_loom", succeeds(c));
+
+    say("sync: loom models of broadcast and watch fan-out");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "bitwake",
+            "--test",
+            "sync_loom_fanout",
+        ])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[sync] loom: sync_loom_fanout", succeeds(c));
 }

@@ -147,6 +147,28 @@ pub fn test_target(
             );
         }
     }
+    if let Some(p) = names.iter().position(|n| n == "fibers") {
+        crate::fiber_checks::check_program(target, &elfs[p], &tag, summary);
+    }
+    if let Some(p) = names.iter().position(|n| n == "fiber-overflow") {
+        crate::fiber_checks::check_overflow(target, &elfs[p], &tag, summary);
+    }
+    // The chat relay's loopback self-test, for the default build: the
+    // syscall-backend and fault-injection variants are covered by the
+    // test programs and the delay server's checks.
+    if label.is_empty()
+        && let Some(c) = names.iter().position(|n| n == "chat")
+    {
+        for (mode, native) in modes(target) {
+            crate::chat_e2e::check(
+                target,
+                &elfs[c],
+                native,
+                &format!("[{tag}/{mode}]"),
+                summary,
+            );
+        }
+    }
     if let Some(p) = names.iter().position(|n| n == "portable") {
         for (mode, native) in modes(target) {
             let r = run_with_timeout(

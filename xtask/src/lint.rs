@@ -36,7 +36,13 @@ const CONFIGS: &[Config] = &[
     Config {
         label: "host",
         triple: None,
-        clippy: &["--workspace", "--all-targets", "--features", "bitwake/rt"],
+        // The interop features too, so their impls and tests are linted.
+        clippy: &[
+            "--workspace",
+            "--all-targets",
+            "--features",
+            "bitwake/rt,bitwake/linux-critical-section,bitwake/embedded-io-async-06,bitwake/embedded-io-async-07",
+        ],
         doc: &[
             "-p",
             "bitwake",

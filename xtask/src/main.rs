@@ -2,12 +2,14 @@
 
 mod bench;
 mod cargo_build;
+mod chat_e2e;
 mod cli;
 mod e2e;
 mod elf;
 mod elf32;
 mod executor_checks;
 mod fault_e2e;
+mod fiber_checks;
 mod freestanding;
 mod fuzz;
 mod hardening;
@@ -15,6 +17,8 @@ mod host_tests;
 mod lint;
 mod mcu;
 mod module_graph;
+mod new_crate;
+mod outside;
 mod process;
 mod qemu_runner;
 mod run;
@@ -68,12 +72,17 @@ commands:
                                    and rustdoc for host, freestanding and MCU builds
                                    (also part of `test` without --target)
   targets                          one line per file in targets/: NAME  RUST-TRIPLE  RUNNER
+  new NAME [--path DIR] [--mcu BOARD]
+                                   a program of your own: a crate outside the repository
+                                   (DIR, default ./NAME) depending on bitwake by path, for
+                                   Linux or a board; inside it, `cargo xtask run` builds and
+                                   runs it (its README has the plain cargo commands)
 
 The default target is x86_64-linux; `cargo xtask targets` lists them all.
 Unknown commands, flags and programs are errors. Missing tools (QEMU, strace,
 rustup targets) are installed on first use when possible.";
 
-const DEFAULT_TARGET: &str = "x86_64-linux";
+pub const DEFAULT_TARGET: &str = "x86_64-linux";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -111,6 +120,18 @@ fn real_main() -> Result<u8, String> {
         cli::parse(&raw).map_err(|e| format!("{e}\n(`cargo xtask help` shows every command)"))?;
     let root = root();
     match command {
+        cli::Command::Run(a) if new_crate::enclosing_crate(&root).is_some() => {
+            let dir = new_crate::enclosing_crate(&root).unwrap_or_default();
+            new_crate::run_here(&root, &dir, &a)
+        }
+        cli::Command::New { name, path, mcu } => {
+            let dir = new_crate::create(&root, &name, path.as_deref(), mcu.as_deref())?;
+            println!(
+                "created {} (see its README.md); inside it: cargo xtask run",
+                dir.display()
+            );
+            Ok(0)
+        }
         cli::Command::Run(a) => {
             let t = target(&root, a.target.as_deref())?;
             let opts = run::RunOptions {

@@ -42,7 +42,7 @@ fn target_dir(root: &Path) -> PathBuf {
 /// (lm3s6965evb and mps2-an385) would overwrite each other's artifacts and
 /// rebuild on every switch; the second and later ones get a directory of
 /// their own.
-fn board_target_dir(root: &Path, board: &Target) -> PathBuf {
+pub fn board_target_dir(root: &Path, board: &Target) -> PathBuf {
     let first_with_triple = targets::load_all(root)
         .ok()
         .and_then(|all| {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The directory modules checked, relative to the repository root.
-const DIRS: &[&str] = &["src/executor"];
+const DIRS: &[&str] = &["src/executor", "src/fiber"];
 
 /// Checks every directory in [`DIRS`]; one summary line each.
 pub fn run(root: &Path, summary: &mut crate::summary::Summary) {
@@ -32,6 +32,14 @@ fn check_dir(dir: &Path, name: &str) -> Result<(), String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
+        // A child directory module (`x/mod.rs`) is one node, named `x`.
+        if path.is_dir() && path.join("mod.rs").is_file() {
+            let stem = path.file_name().unwrap_or_default().to_string_lossy();
+            let text = std::fs::read_to_string(path.join("mod.rs"))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            files.insert(stem.into_owned(), text);
+            continue;
+        }
         if path.extension().is_some_and(|e| e == "rs") {
             let stem = path.file_stem().unwrap_or_default().to_string_lossy();
             let text =

@@ -82,7 +82,11 @@ pub fn plan(target: &Target, programs: &[String], opts: &RunOptions) -> Result<P
         }
     };
     if !programs.contains(&program) {
-        return Err(format!("no program `{program}`; {}", listed()));
+        return Err(format!(
+            "no program `{program}`; {} (a program of your own: `cargo xtask new NAME --path \
+             DIR`, then `cargo xtask run` inside it)",
+            listed()
+        ));
     }
     if opts.server.is_some() && program != DEFAULT_PROGRAM {
         return Err(format!(

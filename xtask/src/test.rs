@@ -33,7 +33,12 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
     host_tests::run(
         root,
         "bitwake, bitwake-arch, bitwake-http, xtask",
-        &["--features", "rt"],
+        // The interop features switch on tests/interop_*.rs (embassy-sync
+        // on bitwake's critical section, embedded-io-async 0.6 and 0.7).
+        &[
+            "--features",
+            "rt,linux-critical-section,embedded-io-async-06,embedded-io-async-07",
+        ],
         &mut summary,
     );
 
@@ -47,6 +52,8 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
         let default = BuildOptions::default();
         freestanding::test_target(root, t, &default, "", &mut summary);
         seam::check(root, t, &default, &t.name, &mut summary);
+        crate::outside::check(root, t, &mut summary);
+        crate::new_crate::check(root, t, &mut summary);
         if t.runs_natively() {
             crate::soak::check(root, t, &mut summary);
         }
@@ -76,6 +83,10 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
 
     for t in selected.iter().filter(|t| t.kind() == "qemu-system") {
         crate::mcu::test_board(root, t, &mut summary);
+        // One board is enough to show a crate of one's own builds and runs.
+        if t.name == crate::new_crate::CHECKED_BOARD {
+            crate::new_crate::check_board(root, t, &mut summary);
+        }
     }
 
     Ok(summary.finish())

@@ -6,6 +6,8 @@
 use bench_common::{self as c, CountingAlloc, Params};
 use bitwake::executor::{Executor, JoinHandle, SpinPark};
 
+mod channel;
+
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
@@ -168,6 +170,8 @@ fn main() {
             });
             std::mem::forget(keep);
         }
+        s if c::CHANNEL_SCENARIOS.contains(&s) => channel::run(s, &p),
+        "chan_bytes" => channel::report_bytes(),
         _ => {
             eprintln!("{}", c::USAGE);
             std::process::exit(2);

@@ -167,6 +167,10 @@ pub struct Params {
     pub cap: u32,
     /// Timed repetitions after one untimed warm-up (3).
     pub reps: u32,
+    /// Messages per repetition in the channel scenarios (10^6).
+    pub msgs: u32,
+    /// Producers in the channel scenario `chan_mpsc` (8).
+    pub producers: u32,
 }
 
 impl Default for Params {
@@ -180,6 +184,8 @@ impl Default for Params {
             full_iters: 100_000,
             cap: 1000,
             reps: 3,
+            msgs: 1_000_000,
+            producers: 8,
         }
     }
 }
@@ -203,6 +209,8 @@ pub fn args() -> (String, Params) {
             "full_iters" => p.full_iters = v,
             "cap" => p.cap = v,
             "reps" => p.reps = v,
+            "msgs" => p.msgs = v,
+            "producers" => p.producers = v,
             _ => panic!("unknown parameter `{k}`"),
         }
     }
@@ -227,9 +235,37 @@ pub fn measure(scenario: &str, reps: u32, mut once: impl FnMut() -> u64) {
     }
 }
 
+/// [`measure`] that also reports the heap each timed repetition took:
+/// `RESULT <scenario>_heap <bytes> B` (the channel scenarios' zero-heap
+/// column; set-up inside `once`, such as creating the channels, counts).
+pub fn measure_heap(scenario: &str, reps: u32, mut once: impl FnMut() -> u64) {
+    once();
+    for _ in 0..reps {
+        let (b0, _) = allocated();
+        let t = Instant::now();
+        let ops = once();
+        let ns = t.elapsed().as_nanos() as f64;
+        let (b1, _) = allocated();
+        report(scenario, ns / ops as f64, "ns/op");
+        report(&format!("{scenario}_heap"), (b1 - b0) as f64, "B");
+    }
+}
+
+/// The channel scenarios (module `channel` of each contender): ping-pong
+/// over two capacity-1 channels, one producer and one consumer at capacity
+/// 64, `producers` producers and one consumer at capacity 64. Each reports
+/// ns per message over `msgs` messages.
+pub const CHANNEL_SCENARIOS: [&str; 3] = ["chan_ping", "chan_spsc", "chan_mpsc"];
+
+/// Messages per producer in `chan_mpsc` (the total is rounded down to a
+/// multiple of the producer count).
+pub fn per_producer(p: &Params) -> u32 {
+    p.msgs / p.producers.max(1)
+}
+
 /// The usage line every contender prints for an unknown scenario.
-pub const USAGE: &str = "scenarios: yield | ping | spawn | spawn_full | task_bytes; params key=value: \
-tasks yields pings spawns batches full_iters cap reps";
+pub const USAGE: &str = "scenarios: yield | ping | spawn | spawn_full | task_bytes | chan_ping | \
+chan_spsc | chan_mpsc; params key=value: tasks yields pings spawns batches full_iters cap reps msgs producers";
 
 /// A global allocator that counts bytes and calls, for the bytes-per-task
 /// column. The counters use a plain load and store, not a locked

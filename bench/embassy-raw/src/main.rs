@@ -7,6 +7,7 @@ use bench_common::{self as c, CountingAlloc, Params};
 use embassy_executor::raw::Executor;
 use std::cell::Cell;
 
+mod channel;
 mod tasks;
 use tasks::LIVE;
 
@@ -73,6 +74,17 @@ fn main() {
             c::report_task_bytes(n, tasks::spawnee_slot_bytes(), || {
                 tasks::spawn_spawnees(sp, n as u32, true)
             });
+        }
+        s if c::CHANNEL_SCENARIOS
+            .iter()
+            .any(|c| s.strip_suffix("_noop").unwrap_or(s) == *c) =>
+        {
+            channel::run_scenario(ex, s, &p)
+        }
+        "chan_bytes" => {
+            use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex as M;
+            let n = std::mem::size_of::<embassy_sync::channel::Channel<M, u32, 64>>();
+            c::report("chan_bytes", n as f64, "B");
         }
         _ => {
             eprintln!("{}", c::USAGE);

@@ -14,6 +14,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
+mod channel;
+
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
@@ -173,6 +175,7 @@ fn main() {
                 }
             });
         }
+        s if c::CHANNEL_SCENARIOS.contains(&s) => channel::run_scenario(s, &p),
         _ => {
             eprintln!("{}", c::USAGE);
             std::process::exit(2);

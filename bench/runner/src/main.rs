@@ -8,7 +8,10 @@
 //!         [--bitwake-echo ELF] [--bitwake-delay ELF] [--bitwake-timers ELF]
 //!         [--size NAME=ELF]... [--note TEXT]...`
 
+mod actors;
 mod c100k;
+mod channel;
+mod fiber;
 mod net;
 mod profile;
 mod report;
@@ -393,7 +396,10 @@ fn main() {
     let started = Instant::now();
     let micro = run_micro(&cfg);
     eprintln!("runner: micro done in {:.0?}", started.elapsed());
+    let channels = channel::run(&cfg);
     let net = net::run_all(&cfg);
+    let actors = actors::run(&cfg);
+    let fibers = fiber::run(&cfg);
     let prof = if cfg.callgrind {
         let p = profile::run(&cfg.bins);
         eprintln!("runner: callgrind done at {:.0?}", started.elapsed());
@@ -402,14 +408,17 @@ fn main() {
         None
     };
     eprintln!("runner: all done in {:.0?}", started.elapsed());
-    let text = report::render(
+    let mut text = report::render(
         &cfg,
         &micro,
+        &channels,
         &net,
         prof.as_ref(),
         started.elapsed(),
         &load_before,
     );
+    text.push_str(&actors::render(&actors));
+    text.push_str(&fiber::render(&fibers));
     if let Err(e) = std::fs::write(&cfg.out, &text) {
         eprintln!("runner: writing {}: {e}", cfg.out.display());
         std::process::exit(1);

@@ -114,7 +114,7 @@ pub type Profile = Vec<(String, Vec<(String, Result<Cost, String>)>)>;
 /// Addresses of the atomic read-modify-write instructions of `bin`
 /// (`lock`-prefixed, or `xchg` with memory, which locks implicitly), from
 /// `objdump -d`.
-fn locked_addresses(bin: &Path) -> Result<HashSet<u64>, String> {
+pub fn locked_addresses(bin: &Path) -> Result<HashSet<u64>, String> {
     let out = Command::new("objdump")
         .args(["-d", "--no-show-raw-insn"])
         .arg(bin)
@@ -141,7 +141,7 @@ fn locked_addresses(bin: &Path) -> Result<HashSet<u64>, String> {
 /// callgrind run with `--dump-instr=yes` (position lines are "instr line
 /// cost", instr absolute `0x…` or relative `+n`/`-n`/`*`; the line after
 /// `calls=` is an inclusive call cost and is skipped).
-fn counts(bin: &Path, args: &[String], locked: &HashSet<u64>) -> Result<(u64, u64), String> {
+pub fn counts(bin: &Path, args: &[String], locked: &HashSet<u64>) -> Result<(u64, u64), String> {
     let out_file = std::env::temp_dir().join(format!("bitwake-bench-cg-{}", std::process::id()));
     let mut cmd = Command::new("valgrind");
     cmd.arg("--tool=callgrind")

@@ -69,6 +69,7 @@ pub fn loadavg() -> String {
 pub fn render(
     cfg: &Config,
     micro: &Micro,
+    channels: &crate::channel::Channels,
     net: &Net,
     prof: Option<&crate::profile::Profile>,
     took: Duration,
@@ -114,6 +115,11 @@ pub fn render(
     goals(&mut s, micro, net, prof);
     micro_tables(&mut s, cfg, micro);
     profile(&mut s, prof);
+    crate::channel::render(
+        &mut s,
+        channels,
+        median(micro_get(micro, "ping1000", "bitwake")),
+    );
     syscost(&mut s, net);
     timers(&mut s, net);
     echo(&mut s, net);

@@ -5,6 +5,8 @@ use async_executor::LocalExecutor;
 use bench_common::{self as c, CountingAlloc, Params};
 use futures_lite::future::block_on;
 
+mod channel;
+
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
@@ -71,6 +73,7 @@ fn main() {
                 }
             });
         }
+        s if c::CHANNEL_SCENARIOS.contains(&s) => channel::run(ex, s, &p),
         _ => {
             eprintln!("{}", c::USAGE);
             std::process::exit(2);

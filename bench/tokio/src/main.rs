@@ -7,6 +7,8 @@
 use bench_common::{self as c, CountingAlloc, Params};
 use tokio::runtime::{Builder, Runtime};
 
+mod channel;
+
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
@@ -90,6 +92,7 @@ fn main() {
                 });
             });
         }
+        s if c::CHANNEL_SCENARIOS.contains(&s) => channel::run(&rt, s, &p),
         _ => {
             eprintln!("{}", c::USAGE);
             std::process::exit(2);

@@ -24,12 +24,13 @@
 mod delay;
 
 use bitwake::executor::{Either, select};
+use bitwake::executor::{JoinHandle, Rejected};
 use bitwake::net::{SocketAddrV4, TcpListener, TcpStream};
 use bitwake::signal::Signals;
 use bitwake::sync::Notify;
 use bitwake::sys;
 use bitwake::time::{Duration, Instant, sleep, sleep_until};
-use bitwake::{block_on, eprintln, println, spawn};
+use bitwake::{block_on, eprintln, println, spawn, try_spawn};
 use core::sync::atomic::{AtomicU64, Ordering};
 use delay::LOG;
 
@@ -201,11 +202,9 @@ fn raise_fd_limit() {
     }
 }
 
-/// Connections alive per pool (incremented before spawning, decremented
-/// when the connection task ends), so a full server is noticed *before* the
-/// stream is handed to a task token (which would close it on failure).
-static LIVE: [AtomicU64; POOLS] = [const { AtomicU64::new(0) }; POOLS];
-const POOL_SIZE: u64 = 4096;
+/// Connections alive (incremented when a task takes one, decremented when
+/// it ends): the `--max-connections` limit and the shutdown drain read it.
+static LIVE: AtomicU64 = AtomicU64::new(0);
 /// Connections served at once (`--max-connections`, at most what the pools
 /// hold); beyond it, clients get `503`.
 static MAX_CONNECTIONS: AtomicU64 = AtomicU64::new(u64::MAX);
@@ -214,62 +213,75 @@ static ENDED: Notify = Notify::new();
 
 /// Connections alive in all pools.
 fn live() -> u64 {
-    LIVE.iter().map(|n| n.load(Ordering::Relaxed)).sum()
+    LIVE.load(Ordering::Relaxed)
 }
 
 /// Spawns the connection task in the first pool with room; gives the stream
-/// back when every pool is full.
+/// back when every pool is full or the limit is reached (the caller answers
+/// `503` on it).
 fn start_connection(stream: TcpStream) -> Result<(), TcpStream> {
     if live() >= MAX_CONNECTIONS.load(Ordering::Relaxed) {
         return Err(stream);
     }
-    let Some(pool) = LIVE
-        .iter()
-        .position(|n| n.load(Ordering::Relaxed) < POOL_SIZE)
-    else {
-        return Err(stream);
-    };
-    LIVE[pool].fetch_add(1, Ordering::Relaxed);
-    let spawned = spawn_in(pool, stream);
-    // Connections run detached: dropping the handle lets the slot free itself
-    // when the task ends. If the pool was still full after all (a task that
-    // just ended but has not released its slot yet), the token already closed
-    // the stream: the client sees a closed connection, and we keep serving.
-    if !spawned {
-        LIVE[pool].fetch_sub(1, Ordering::Relaxed);
+    // The count travels with the stream: a pool that refuses hands both back,
+    // and however a task ends (or is dropped unpolled) the guard's drop
+    // uncounts it. Pools are offered in order, so the lowest fill first and
+    // a server touches memory for the connections it has had at once.
+    let mut args = (stream, Live::new());
+    for pool in 0..POOLS {
+        match offer(pool, args) {
+            None => return Ok(()),
+            Some(back) => args = back,
+        }
     }
-    Ok(())
+    Err(args.0)
 }
 
-/// Decrements pool `P`'s live count however the task ends (no bytes in
-/// the task: the pool is a constant).
-struct Live<const P: usize>;
+/// What a full pool handed back; `None` when a task took it (it runs
+/// detached: dropping the handle lets its slot free itself when it ends) or
+/// when it was dropped with a task refused after it was built.
+fn given_back(
+    spawned: Result<JoinHandle<()>, Rejected<(TcpStream, Live)>>,
+) -> Option<(TcpStream, Live)> {
+    spawned.err()?.args
+}
 
-impl<const P: usize> Drop for Live<P> {
+/// Counts a connection from the moment it is offered to a pool until its
+/// task ends, however it ends.
+struct Live;
+
+impl Live {
+    fn new() -> Self {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        Live
+    }
+}
+
+impl Drop for Live {
     fn drop(&mut self) {
-        LIVE[P].fetch_sub(1, Ordering::Relaxed);
+        LIVE.fetch_sub(1, Ordering::Relaxed);
         ENDED.notify_one();
     }
 }
 
-/// The connection pools, `4096` tasks each, and `spawn_in(pool, stream)`
+/// The connection pools, `4096` tasks each, and `offer(pool, args)`
 /// (each task function's token has its own type: one arm per pool).
 macro_rules! connection_pools {
     ($($index:literal => $name:ident),* $(,)?) => {
         $(bitwake::task! {
             pool_size = 4096;
-            async fn $name(stream: TcpStream) {
-                let _live = Live::<$index>;
+            async fn $name(stream: TcpStream, live: Live) {
                 delay::handle(stream, log).await;
+                drop(live);
             }
         })*
         const POOLS: usize = [$($index),*].len();
-        /// Spawns the connection in pool `pool`; `false` if it was full
-        /// after all (the token then closed the stream).
-        fn spawn_in(pool: usize, stream: TcpStream) -> bool {
+        /// Offers the connection to pool `pool`: `None` if a task took it,
+        /// else what the full pool handed back.
+        fn offer(pool: usize, args: (TcpStream, Live)) -> Option<(TcpStream, Live)> {
             match pool {
-                $($index => spawn($name(stream)).is_ok(),)*
-                _ => false,
+                $($index => given_back(try_spawn($name(args.0, args.1))),)*
+                _ => Some(args),
             }
         }
     };
