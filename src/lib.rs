@@ -25,7 +25,9 @@
 //!   for tasks that talk, static and allocation-free.
 //! * `rt` (feature `rt`): start-up for freestanding Linux programs — the entry
 //!   point macro `main!`, argv/envp, printing, the panic handler and the
-//!   freestanding test harness.
+//!   freestanding test harness; `rt::cores` runs one executor per core.
+//! * `thread` (feature `rt`): threads without libc — raw `clone`, `mmap`
+//!   stacks with a guard, a thread-control block behind the thread pointer.
 //!
 //! Features (none is on by default): `linux` (the Linux modules), `rt`
 //! (start-up for freestanding Linux programs; implies `linux`), `std` (the
@@ -73,6 +75,8 @@ mod waitlist;
 ))]
 #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod rt;
+#[cfg(feature = "rt")]
+pub mod thread;
 // On a microcontroller `main!` and the print macros forward to the platform
 // crate (`bitwake-mcu`): same program source as on Linux.
 #[cfg(all(

@@ -16,7 +16,7 @@ use core::future::Future;
     any(feature = "linux", all(any(test, doc), target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
-mod imp {
+pub(crate) mod imp {
     use crate::executor::{Awake, DEFAULT_PARK};
     use crate::reactor::reactor;
     use core::sync::atomic::{AtomicBool, Ordering};
@@ -34,8 +34,16 @@ mod imp {
         reactor().unpark();
     }
 
+    /// Puts the reactor park back into the default executor's hook park
+    /// (after a runtime that installed its own for a while).
+    #[cfg(feature = "rt")]
+    pub(crate) fn reinstall() {
+        init();
+        DEFAULT_PARK.install(park, unpark);
+    }
+
     /// Connects the default executor's park seam to the reactor (idempotent).
-    pub(super) fn init() {
+    pub(crate) fn init() {
         static INSTALLED: AtomicBool = AtomicBool::new(false);
         if !INSTALLED.load(Ordering::Acquire) && !INSTALLED.swap(true, Ordering::AcqRel) {
             DEFAULT_PARK.install(park, unpark);

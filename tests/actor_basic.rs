@@ -20,7 +20,7 @@ enum Msg {
     Get(ReplyTo<u64>),
     /// Keep the reply for later.
     Hold(ReplyTo<u64>),
-    /// Answer the held replies with the total; record which failed.
+    /// Answer the held replies; count the ones that came back.
     Release(&'static AtomicU32),
     /// The values added, in order.
     Seen(ReplyTo<Vec<u64>>),
@@ -57,8 +57,10 @@ impl Actor for Counter {
             }
             Msg::Hold(r) => self.held.push(r),
             Msg::Release(failed) => {
-                for r in self.held.drain(..) {
-                    if r.send(self.total).is_err() {
+                // The i-th held request gets total * 10 + i: a reply that
+                // reached the wrong ask would show.
+                for (i, r) in self.held.drain(..).enumerate() {
+                    if r.send(self.total * 10 + i as u64).is_err() {
                         failed.fetch_add(1, SeqCst);
                     }
                 }
@@ -194,7 +196,7 @@ fn ask_dropped_mid_flight_gets_no_stale_reply() {
             c.tell(Msg::Release(&FAILED)).await.unwrap();
         })
         .await;
-        assert_eq!(second, Ok(6));
+        assert_eq!(second, Ok(61), "the second held request's own answer");
         assert_eq!(FAILED.load(SeqCst), 1, "the dropped ask's reply came back");
         // Held and dropped unanswered: NoReply.
         let (third, ()) = join(c.ask(Msg::Hold), async {

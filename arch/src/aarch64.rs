@@ -133,6 +133,83 @@ pub unsafe extern "C" fn restore_rt() -> ! {
     core::arch::naked_asm!("mov x8, #139", "svc 0", "brk #0")
 }
 
+/// `clone` for a new thread: the child starts on `stack` and calls
+/// `entry(arg)`, which must never return; the parent gets the kernel's raw
+/// result (the child's tid, or `-errno`).
+///
+/// The aarch64 argument order is `clone(flags, stack, parent_tid, tls,
+/// child_tid)`. `entry` and `arg` travel in x9 and x10, which the child
+/// inherits; the child clears the frame pointer and link register (the end
+/// of its frame chain) before `blr entry`.
+///
+/// # Safety
+/// As for the x86-64 version: `CLONE_VM` without an exit signal, a 16-byte
+/// aligned `stack` top that stays mapped and unused by anyone else until the
+/// thread exits, tid pointers valid while the kernel may write them, and
+/// `entry(arg)` sound on that stack with the thread pointer `tls`.
+#[inline(always)]
+pub unsafe fn clone_thread(
+    flags: usize,
+    stack: *mut u8,
+    parent_tid: *mut u32,
+    child_tid: *mut u32,
+    tls: usize,
+    entry: unsafe extern "C" fn(usize) -> !,
+    arg: usize,
+) -> usize {
+    let ret;
+    // SAFETY: the caller upholds `clone`'s contract. In the parent the asm is
+    // a plain syscall; the child (x0 = 0) never leaves the asm block: it runs
+    // `entry` on its own stack, and `brk` traps if `entry` ever returns.
+    unsafe {
+        asm!(
+            "svc 0",
+            "cbnz x0, 2f",
+            "mov x29, xzr",
+            "mov x30, xzr",
+            "mov x0, x10",
+            "blr x9",
+            "brk #0",
+            "2:",
+            in("x8") nr::CLONE,
+            inlateout("x0") flags => ret,
+            in("x1") stack,
+            in("x2") parent_tid,
+            in("x3") tls,
+            in("x4") child_tid,
+            in("x9") entry,
+            in("x10") arg,
+        );
+    }
+    ret
+}
+
+/// The thread pointer (`TPIDR_EL0`).
+///
+/// # Safety
+/// None beyond reading a register; `unsafe` to match the x86-64 version,
+/// whose read dereferences the thread pointer.
+#[inline(always)]
+pub unsafe fn thread_pointer() -> usize {
+    let tp;
+    // SAFETY: reading TPIDR_EL0 is always allowed at EL0.
+    unsafe { asm!("mrs {}, tpidr_el0", out(reg) tp, options(nomem, nostack, preserves_flags)) }
+    tp
+}
+
+/// Sets this thread's thread pointer (`TPIDR_EL0`, writable at EL0); returns
+/// 0 (the raw "success" of the x86-64 version's syscall).
+///
+/// # Safety
+/// `tp` must point to a block that outlives the thread; nothing else in the
+/// program may use the thread pointer.
+#[inline(always)]
+pub unsafe fn set_thread_pointer(tp: usize) -> usize {
+    // SAFETY: by the caller; only this thread's register changes.
+    unsafe { asm!("msr tpidr_el0, {}", in(reg) tp, options(nostack, preserves_flags)) }
+    0
+}
+
 /// aarch64 syscall numbers (the asm-generic table: no `epoll_wait`, `pipe`,
 /// `eventfd` or `poll`; use the `*p*`/`*2` variants).
 #[allow(missing_docs)]
@@ -177,6 +254,12 @@ pub mod nr {
     pub const MPROTECT: usize = 226;
     pub const MUNMAP: usize = 215;
     pub const SIGALTSTACK: usize = 132;
+    pub const EXIT: usize = 93;
+    pub const FUTEX: usize = 98;
+    pub const SCHED_SETAFFINITY: usize = 122;
+    pub const SCHED_GETAFFINITY: usize = 123;
+    pub const SCHED_YIELD: usize = 124;
+    pub const CLONE: usize = 220;
 }
 
 /// ELF relocation types of this architecture that program start-up applies.

@@ -1,6 +1,6 @@
 //! The only place in bitwake that speaks to the CPU directly.
 //!
-//! Each architecture file holds exactly three things, and nothing typed:
+//! Each architecture file holds exactly four things, and nothing typed:
 //!
 //! * the raw `syscall0..=syscall6` family (plus a `noreturn` exit), returning the
 //!   kernel's raw `usize` (errors are `-4095..=-1` as two's complement; decoding
@@ -8,7 +8,10 @@
 //! * the syscall-number table [`nr`] for that architecture;
 //! * program start-up: the [`start!`] macro that defines `_start`, the
 //!   relocation types start-up applies ([`reloc`]), and the signal-return
-//!   trampoline [`restore_rt`] that `SA_RESTORER` needs.
+//!   trampoline [`restore_rt`] that `SA_RESTORER` needs;
+//! * threads: [`clone_thread`] (a `clone` whose child runs on its own stack,
+//!   which no typed wrapper could express) and the thread pointer
+//!   ([`thread_pointer`], [`set_thread_pointer`]).
 //!
 //! Arguments are plain `usize` registers: the kernel sees integers, and the
 //! typed layer above is where pointers and lengths get their meaning.
@@ -28,8 +31,8 @@ mod imp;
 compile_error!("bitwake-arch supports x86_64 and aarch64 Linux only");
 
 pub use imp::{
-    nr, reloc, restore_rt, syscall0, syscall1, syscall1_noreturn, syscall2, syscall3, syscall4,
-    syscall5, syscall6,
+    clone_thread, nr, reloc, restore_rt, set_thread_pointer, syscall0, syscall1, syscall1_noreturn,
+    syscall2, syscall3, syscall4, syscall5, syscall6, thread_pointer,
 };
 
 /// Defines the program entry point `_start` for the current architecture.

@@ -149,6 +149,91 @@ pub unsafe extern "C" fn restore_rt() -> ! {
     core::arch::naked_asm!("mov eax, 15", "syscall", "ud2")
 }
 
+/// `clone` for a new thread: the child starts on `stack` and calls
+/// `entry(arg)`, which must never return; the parent gets the kernel's raw
+/// result (the child's tid, or `-errno`).
+///
+/// The x86-64 argument order is `clone(flags, stack, parent_tid, child_tid,
+/// tls)`. `entry` and `arg` travel in r12 and r13, which the child inherits;
+/// the child clears rbp (the end of its frame chain) and `call`s `entry`, so
+/// with a 16-byte aligned `stack` it sees the alignment a callee expects.
+///
+/// # Safety
+/// `flags` must include `CLONE_VM` and not ask for a signal on exit (the
+/// low byte zero); `stack` must be the 16-byte aligned top of memory that
+/// stays mapped and unused by anyone else until the thread has exited; the
+/// tid pointers must stay valid as long as the kernel may write them
+/// (`CLONE_CHILD_CLEARTID`: until the thread has exited); `entry(arg)` must be
+/// sound to run on that stack with the thread pointer `tls`.
+#[inline(always)]
+pub unsafe fn clone_thread(
+    flags: usize,
+    stack: *mut u8,
+    parent_tid: *mut u32,
+    child_tid: *mut u32,
+    tls: usize,
+    entry: unsafe extern "C" fn(usize) -> !,
+    arg: usize,
+) -> usize {
+    let ret;
+    // SAFETY: the caller upholds `clone`'s contract. In the parent the asm is
+    // a plain syscall (rcx, r11 and the flags clobbered). The child (rax 0)
+    // never leaves the asm block: it runs `entry` on its own stack, and the
+    // `ud2` traps if `entry` ever returns.
+    unsafe {
+        asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "xor ebp, ebp",
+            "mov rdi, r13",
+            "call r12",
+            "ud2",
+            "2:",
+            inlateout("rax") nr::CLONE => ret,
+            in("rdi") flags,
+            in("rsi") stack,
+            in("rdx") parent_tid,
+            in("r10") child_tid,
+            in("r8") tls,
+            in("r12") entry,
+            in("r13") arg,
+            lateout("rcx") _,
+            lateout("r11") _,
+        );
+    }
+    ret
+}
+
+/// The thread pointer: the fs base, read as the word at `fs:0` (the
+/// thread-control block's convention: its first word points to itself).
+///
+/// # Safety
+/// The fs base must point to a block whose first word is its own address
+/// (set with [`set_thread_pointer`] or `CLONE_SETTLS`).
+#[inline(always)]
+pub unsafe fn thread_pointer() -> usize {
+    let tp;
+    // SAFETY: by the caller, fs:0 is mapped and holds the block's address.
+    unsafe {
+        asm!("mov {}, qword ptr fs:[0]", out(reg) tp, options(nostack, readonly, preserves_flags))
+    }
+    tp
+}
+
+/// Sets this thread's thread pointer (fs base) with `arch_prctl(ARCH_SET_FS)`;
+/// returns the kernel's raw result.
+///
+/// # Safety
+/// `tp` must point to a block whose first word is `tp` itself and that
+/// outlives the thread; nothing else in the program may use the fs base.
+#[inline(always)]
+pub unsafe fn set_thread_pointer(tp: usize) -> usize {
+    const ARCH_SET_FS: usize = 0x1002;
+    // SAFETY: by the caller; arch_prctl only changes this thread's fs base.
+    unsafe { syscall2(nr::ARCH_PRCTL, ARCH_SET_FS, tp) }
+}
+
 /// x86-64 syscall numbers (`arch/x86/entry/syscalls/syscall_64.tbl`).
 #[allow(missing_docs)]
 pub mod nr {
@@ -191,6 +276,13 @@ pub mod nr {
     pub const PRLIMIT64: usize = 302;
     pub const MMAP: usize = 9;
     pub const MUNMAP: usize = 11;
+    pub const SCHED_YIELD: usize = 24;
+    pub const CLONE: usize = 56;
+    pub const EXIT: usize = 60;
+    pub const ARCH_PRCTL: usize = 158;
+    pub const FUTEX: usize = 202;
+    pub const SCHED_SETAFFINITY: usize = 203;
+    pub const SCHED_GETAFFINITY: usize = 204;
     pub const SIGALTSTACK: usize = 131;
 }
 

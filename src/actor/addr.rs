@@ -6,6 +6,7 @@ use super::control::STOP;
 use super::envelope::Envelope;
 use super::reply::{Ask, AskError, ReplyTo};
 use super::{Actor, MailboxOf};
+use crate::fiber;
 use crate::sync::{SendError, TrySendError};
 use crate::time::{Duration, timeout};
 use core::fmt;
@@ -151,6 +152,31 @@ impl<A: Actor> Addr<A> {
         }
     }
 
+    /// [`ask`](Self::ask) as blocking code: for a fiber (a
+    /// [fiber actor](crate::fiber_actors)'s handler, any
+    /// [`fiber`](crate::fiber)), which waits for the answer while the
+    /// executor runs other tasks. Outside a fiber it sends nothing and
+    /// returns [`AskError::NotOnFiber`].
+    pub fn ask_blocking<R, F>(self, make: F) -> Result<R, AskError>
+    where
+        F: FnOnce(ReplyTo<R>) -> A::Msg,
+    {
+        if !fiber::in_fiber() {
+            return Err(AskError::NotOnFiber);
+        }
+        fiber::wait(self.ask(make))
+    }
+
+    /// [`tell`](Self::tell) as blocking code (waits on a fiber while the
+    /// mailbox is full). Outside a fiber it gives `msg` back as
+    /// [`TellError::NotOnFiber`].
+    pub fn tell_blocking(self, msg: A::Msg) -> Result<(), TellError<A::Msg>> {
+        if !fiber::in_fiber() {
+            return Err(TellError::NotOnFiber(msg));
+        }
+        fiber::wait(self.tell(msg))
+    }
+
     /// Asks the actor to stop after the message in hand (a normal stop;
     /// messages still queued are dropped). Does nothing if it already has.
     pub fn stop(self) {
@@ -259,13 +285,15 @@ impl<A: Actor> fmt::Debug for Tell<A> {
 pub enum TellError<M> {
     /// The actor has stopped.
     Stopped(M),
+    /// [`tell_blocking`](Addr::tell_blocking) only: called outside a fiber.
+    NotOnFiber(M),
 }
 
 impl<M> TellError<M> {
     /// The message that was not delivered.
     pub fn into_inner(self) -> M {
         match self {
-            TellError::Stopped(m) => m,
+            TellError::Stopped(m) | TellError::NotOnFiber(m) => m,
         }
     }
 }
@@ -290,12 +318,18 @@ impl<M> TryTellError<M> {
 
 impl<M> fmt::Debug for TellError<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Stopped(..)")
+        match self {
+            TellError::Stopped(_) => f.write_str("Stopped(..)"),
+            TellError::NotOnFiber(_) => f.write_str("NotOnFiber(..)"),
+        }
     }
 }
 impl<M> fmt::Display for TellError<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the actor has stopped")
+        match self {
+            TellError::Stopped(_) => f.write_str("the actor has stopped"),
+            TellError::NotOnFiber(_) => f.write_str("a blocking tell outside a fiber"),
+        }
     }
 }
 impl<M> core::error::Error for TellError<M> {}

@@ -98,6 +98,23 @@
 //! order and stopped in reverse, restarted children keep their address.
 //! [`Ctx::monitor`] tells an actor when another one stops for good.
 //!
+//! # Actors on fibers
+//!
+//! [`fiber_actors!`](crate::fiber_actors) declares a pool whose actors each
+//! run on a [fiber](crate::fiber) of their own: the same loop, driven by
+//! [`fiber::wait`](crate::fiber::wait) on the fiber's stack, so the hooks
+//! are plain blocking code. A handler calls
+//! [`Addr::ask_blocking`] and gets the answer as a return value, waits on any
+//! future with `fiber::wait`, or sleeps with `fiber::sleep`; meanwhile the
+//! executor runs everything else. The trait is the same [`Actor`] (its hooks
+//! are `async fn`s whose bodies simply never await), so addresses,
+//! supervision and monitors work unchanged across the two kinds. Outside a
+//! fiber, `ask_blocking` and `tell_blocking` refuse
+//! ([`AskError::NotOnFiber`], [`TellError::NotOnFiber`]) rather than block a
+//! task's thread. A fiber actor whose fiber is dropped while suspended (its
+//! executor shut down mid-handler) keeps its cell and stack claimed for
+//! good, as any suspended fiber keeps its stack.
+//!
 //! # Panics are not failures
 //!
 //! A handler that panics does not fail its actor: bitwake builds with
@@ -114,6 +131,7 @@ mod cell;
 mod control;
 mod envelope;
 mod monitor;
+mod on_fiber;
 mod pool;
 mod reply;
 mod run;
@@ -251,5 +269,6 @@ pub fn monitor<T: Actor, B: Actor>(
 
 #[doc(hidden)]
 pub mod __private {
+    pub use super::on_fiber::spawn_on_fiber;
     pub use super::run::{Abandon, run};
 }

@@ -8,7 +8,7 @@
 //! so a late reply finds a mismatch and gets its value back.
 
 use super::Actor;
-use super::addr::{Addr, Tell, TellError};
+use super::addr::{Addr, Tell};
 use crate::lock::Lock;
 use crate::sync::{Notified, Notify};
 use core::cell::UnsafeCell;
@@ -172,6 +172,9 @@ pub enum AskError {
     /// unanswered: the handler chose not to answer, failed, or the actor
     /// stopped before it got to the request.
     NoReply,
+    /// [`ask_blocking`](Addr::ask_blocking) only: called outside a fiber,
+    /// where it cannot block (nothing was sent).
+    NotOnFiber,
 }
 
 impl fmt::Display for AskError {
@@ -181,6 +184,7 @@ impl fmt::Display for AskError {
             AskError::Full => "the actor's mailbox is full",
             AskError::Timeout => "no answer in time",
             AskError::NoReply => "the request was dropped unanswered",
+            AskError::NotOnFiber => "a blocking ask outside a fiber",
         })
     }
 }
@@ -298,8 +302,8 @@ impl<A: Actor, R, F: FnOnce(ReplyTo<R>) -> A::Msg> Future for Ask<A, R, F> {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(r) => {
                     this.tell = None;
-                    if let Err(TellError::Stopped(msg)) = r {
-                        drop(msg);
+                    if let Err(e) = r {
+                        drop(e.into_inner());
                         this.finish();
                         return Poll::Ready(Err(AskError::Stopped));
                     }

@@ -19,26 +19,22 @@ pub enum SpawnError {
     /// [`block_on_local`](super::Executor::block_on_local) run that made it.
     /// The task was dropped on the spawner's thread, unpolled.
     NotRunning,
+    /// There is no such core: the thread-per-core runtime
+    /// (`bitwake::rt::cores`) is not running with that many cores.
+    NoSuchCore,
 }
 
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            SpawnError::Full => {
-                "task pool is full: raise `pool_size` in the task's `task!`, or retry once \
-                 one of its tasks has finished"
-            }
+            SpawnError::Full => "task pool is full (raise its pool_size)",
             SpawnError::TooManyPools => {
-                "too many task pools (bitwake::executor::MAX_POOLS): declare fewer task \
-                 functions, or enable the `many-pools` feature on 32-bit targets"
+                "too many task pools (MAX_POOLS; 32-bit: feature many-pools)"
             }
-            SpawnError::OtherExecutor => {
-                "task pool is bound to another executor: a task function's tasks all run \
-                 on the executor that started its first one"
-            }
-            SpawnError::NotRunning => {
-                "local spawner used after its executor run ended: spawn from within the \
-                 `block_on_local` run that made it"
+            SpawnError::OtherExecutor => "task pool is bound to another executor",
+            SpawnError::NotRunning => "local spawner used after its executor run ended",
+            SpawnError::NoSuchCore => {
+                "no such core (spawn_on takes a core below rt::cores::count())"
             }
         })
     }

@@ -200,12 +200,24 @@ pub(crate) fn any_pending(words: &[AtomicUsize], summary: &AtomicUsize) -> bool 
 /// Executor side: announce that it is about to park.
 #[inline]
 pub(crate) fn begin_park(parked: &AtomicBool) {
-    parked.store(true, SeqCst);
+    store_parked(parked, true);
     dekker_fence();
+}
+
+/// `parked.store(v, SeqCst)`; a swap under loom, whose model can let a
+/// waker's later swap read a value older than a plain store, a reordering
+/// C++ forbids (an RMW reads the latest value in modification order), and
+/// then reports lost wake-ups that cannot happen.
+#[inline(always)]
+fn store_parked(parked: &AtomicBool, v: bool) {
+    #[cfg(loom)]
+    parked.swap(v, SeqCst);
+    #[cfg(not(loom))]
+    parked.store(v, SeqCst);
 }
 
 /// Executor side: back from park (or decided not to).
 #[inline]
 pub(crate) fn end_park(parked: &AtomicBool) {
-    parked.store(false, SeqCst);
+    store_parked(parked, false);
 }

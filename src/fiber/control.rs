@@ -7,28 +7,21 @@
 //!
 //! Two parties use a frame: the fiber side (the executor task that resumes
 //! the fiber) and the handle side (the `JoinHandle`). Each says once that it
-//! is done with the stack (`FIBER_OFF`, `HANDLE_OFF`, one atomic `fetch_or`
-//! each); whoever comes second drops a result nobody took and releases the
-//! stack. A fiber dropped while suspended never says `FIBER_OFF`: its stack
-//! stays claimed for good (see `stack::abandon`).
+//! is done with it (`handoff.rs`); whoever comes second drops a result
+//! nobody took and releases the stack. A fiber dropped while suspended never
+//! says so: its stack stays claimed for good (see `stack::abandon`).
 
 use super::arch::{self, Context};
 use super::error::StackError;
+use super::handoff::{Handoff, Last};
 use super::stack::{self, StackRef};
 use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
-use portable_atomic::{AtomicU32, Ordering::*};
 
 /// Fiber → parent status words.
 pub(crate) const YIELDED: usize = 0;
 pub(crate) const WAITING: usize = 1;
 pub(crate) const DONE: usize = 2;
-
-/// State bits.
-const FINISHED: u32 = 2;
-const FIBER_OFF: u32 = 4;
-const HANDLE_OFF: u32 = 8;
-const TAKEN: u32 = 16;
 
 /// What a fiber needs to run and to be resumed, type-erased.
 #[repr(C)]
@@ -39,7 +32,7 @@ pub(crate) struct Control {
     /// The `Context` of the task poll that resumed the fiber, valid until
     /// the fiber switches out (erased lifetime).
     pub(crate) cx: *mut (),
-    pub(crate) state: AtomicU32,
+    pub(crate) state: Handoff,
     /// Number shown in overflow reports.
     pub(crate) id: u32,
     pub(crate) stack: StackRef,
@@ -90,7 +83,7 @@ where
             ctl: Control {
                 ctx: Context::new(),
                 cx: core::ptr::null_mut(),
-                state: AtomicU32::new(0),
+                state: Handoff::new(),
                 id,
                 stack,
                 drop_closure: drop_closure::<F, T>,
@@ -149,14 +142,8 @@ pub(crate) unsafe fn fiber_off(ctl: *mut Control, finished: bool) {
         if !finished {
             ((*ctl).drop_closure)(ctl);
         }
-        let bits = if finished {
-            FINISHED | FIBER_OFF
-        } else {
-            FIBER_OFF
-        };
-        let prev = (*ctl).state.fetch_or(bits, AcqRel);
-        if prev & HANDLE_OFF != 0 {
-            last_off(ctl, prev | bits);
+        if let Some(l) = (*ctl).state.fiber_off(finished) {
+            last_off(ctl, l);
         }
     }
 }
@@ -167,26 +154,20 @@ pub(crate) unsafe fn fiber_off(ctl: *mut Control, finished: bool) {
 /// # Safety
 /// `ctl` is a placed frame; called once, by the handle side.
 pub(crate) unsafe fn handle_off(ctl: *mut Control, taken: bool) {
-    let bits = if taken {
-        HANDLE_OFF | TAKEN
-    } else {
-        HANDLE_OFF
-    };
     // SAFETY: the caller's contract.
     unsafe {
-        let prev = (*ctl).state.fetch_or(bits, AcqRel);
-        if prev & FIBER_OFF != 0 {
-            last_off(ctl, prev | bits);
+        if let Some(l) = (*ctl).state.handle_off(taken) {
+            last_off(ctl, l);
         }
     }
 }
 
 /// Both sides are done: drop an untaken result, give the stack back.
-unsafe fn last_off(ctl: *mut Control, state: u32) {
+unsafe fn last_off(ctl: *mut Control, l: Last) {
     // SAFETY: both sides are done, so this is the frame's last user; the
     // stack reference is copied out before the memory goes.
     unsafe {
-        if state & (FINISHED | TAKEN) == FINISHED {
+        if l.drop_result {
             ((*ctl).drop_result)(ctl);
         }
         let r = core::ptr::read(&(*ctl).stack);

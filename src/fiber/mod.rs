@@ -88,12 +88,14 @@
 //! the stack's description) and the larger of the closure and its result.
 
 mod arch;
+mod atomic;
 #[cfg(feature = "embedded-io-async-06")]
 mod blocking;
 mod control;
 mod current;
 mod error;
 mod handle;
+mod handoff;
 #[cfg(all(
     any(feature = "linux", all(test, target_os = "linux")),
     any(target_arch = "x86_64", target_arch = "aarch64")

@@ -29,7 +29,9 @@ impl Driver for LinuxClock {
     }
 
     fn set_alarm(&self, deadline: Instant) {
-        super::reactor().alarm(deadline);
+        for r in super::timed_reactors() {
+            r.alarm(deadline);
+        }
     }
 }
 

@@ -122,10 +122,11 @@ impl<const FDS: usize> Reactor<FDS> {
         }
     }
 
-    /// Whether this is the process-wide reactor, the one that drives time
-    /// (other instances, in tests, only dispatch their own fds).
+    /// Whether this reactor drives time: the process-wide one and the
+    /// thread-per-core runtime's (other instances, in tests, only dispatch
+    /// their own fds).
     fn drives_time(&self) -> bool {
-        core::ptr::addr_eq(self, super::reactor())
+        super::timed_reactors().any(|r| core::ptr::addr_eq(self, r))
     }
 
     /// How many eventfd writes [`unpark`](Self::unpark) has made: wakes from

@@ -51,3 +51,42 @@ static REACTOR: GlobalReactor = Reactor::new();
 pub fn reactor() -> &'static GlobalReactor {
     &REACTOR
 }
+
+/// How many extra reactors the thread-per-core runtime can use (one per
+/// core besides the first, which uses [`reactor`]).
+pub const MAX_CORE_REACTORS: usize = 15;
+
+/// The reactors of cores 1.. of the thread-per-core runtime: each is the
+/// park of its core's executor (its own epoll and eventfd). Zeroed `.bss`
+/// until used.
+static CORE_REACTORS: [GlobalReactor; MAX_CORE_REACTORS] =
+    [const { Reactor::new() }; MAX_CORE_REACTORS];
+
+/// How many of [`CORE_REACTORS`] a runtime has started: they drive time
+/// too, so alarms must reach them.
+static CORE_REACTORS_LIVE: core::sync::atomic::AtomicUsize =
+    core::sync::atomic::AtomicUsize::new(0);
+
+/// The reactor of core `index` (1..=[`MAX_CORE_REACTORS`]); core 0 is
+/// [`reactor`]. Like it, it bounds its waits by the earliest timer and fires
+/// expired timers after them, so a core whose tasks sleep needs no other
+/// core to be idle.
+pub fn core_reactor(index: usize) -> Option<&'static GlobalReactor> {
+    CORE_REACTORS.get(index.checked_sub(1)?)
+}
+
+/// The thread-per-core runtime has started cores `1..=n` (their reactors now
+/// take alarms).
+pub fn set_core_reactors_live(n: usize) {
+    CORE_REACTORS_LIVE.store(
+        n.min(MAX_CORE_REACTORS),
+        core::sync::atomic::Ordering::SeqCst,
+    );
+}
+
+/// Every reactor that drives time: the process-wide one and the live core
+/// reactors.
+fn timed_reactors() -> impl Iterator<Item = &'static GlobalReactor> {
+    let live = CORE_REACTORS_LIVE.load(core::sync::atomic::Ordering::SeqCst);
+    core::iter::once(&REACTOR).chain(CORE_REACTORS.iter().take(live))
+}

@@ -28,6 +28,13 @@
 //! status 78.
 
 mod args;
+mod core_park;
+mod park_latch;
+/// The atomics `park_latch.rs` uses (loom's in its model).
+mod atomic {
+    pub(crate) use core::sync::atomic::{AtomicU32, Ordering};
+}
+pub mod cores;
 pub mod io;
 mod panic;
 #[doc(hidden)]

@@ -16,6 +16,9 @@ unsafe extern "Rust" {
 pub unsafe extern "C" fn entry(sp: *const usize) -> ! {
     // SAFETY: the kernel's initial stack has the layout described above.
     unsafe { args::init(sp) };
+    // The main thread's block behind the thread pointer, before any code
+    // could ask which core it is.
+    crate::thread::block::install_main();
     // A write to a pipe or terminal whose reader left must come back as
     // `EPIPE`, not kill the program: a server logging to `| head` keeps
     // serving. (Sockets use `MSG_NOSIGNAL`; this covers every other fd.)

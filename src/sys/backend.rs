@@ -235,6 +235,11 @@ pub mod syscalls_nr {
     pub const MPROTECT: usize = Sysno::mprotect as usize;
     pub const MUNMAP: usize = Sysno::munmap as usize;
     pub const SIGALTSTACK: usize = Sysno::sigaltstack as usize;
+    pub const EXIT: usize = Sysno::exit as usize;
+    pub const FUTEX: usize = Sysno::futex as usize;
+    pub const SCHED_SETAFFINITY: usize = Sysno::sched_setaffinity as usize;
+    pub const SCHED_GETAFFINITY: usize = Sysno::sched_getaffinity as usize;
+    pub const SCHED_YIELD: usize = Sysno::sched_yield as usize;
 }
 
 /// The backend under the optional fault injector.

@@ -189,26 +189,14 @@ impl Errno {
         }
     }
 
-    /// What the user can do about this error, for the few where the fix is
-    /// a limit or a setting outside the program (printed by `Display`).
+    /// Which limit to raise, for the errors a limit outside the program
+    /// causes (printed by `Display`).
     pub const fn hint(self) -> Option<&'static str> {
-        Some(match self {
-            Errno::EMFILE => {
-                "the process's open-file limit (RLIMIT_NOFILE) is reached: raise it with \
-                 `ulimit -n` or sys::prlimit, or close fds"
-            }
-            Errno::ENFILE => {
-                "the system-wide open-file limit is reached: raise fs.file-max (sysctl)"
-            }
-            Errno::EADDRINUSE => {
-                "another socket is bound to this address: pick another port, or stop it"
-            }
-            Errno::EADDRNOTAVAIL => {
-                "out of local ports or not a local address: widen \
-                 net.ipv4.ip_local_port_range (sysctl) or check the address"
-            }
-            _ => return None,
-        })
+        match self {
+            Errno::EMFILE => Some("raise RLIMIT_NOFILE: ulimit -n"),
+            Errno::ENFILE => Some("raise fs.file-max"),
+            _ => None,
+        }
     }
 
     /// `EWOULDBLOCK` is `EAGAIN` on Linux.
@@ -315,7 +303,10 @@ mod tests {
             emfile.starts_with("EMFILE: Too many open files ("),
             "{emfile}"
         );
-        assert!(emfile.contains("RLIMIT_NOFILE") && emfile.contains("ulimit -n"));
+        assert!(
+            emfile.contains("RLIMIT_NOFILE") && emfile.contains("ulimit -n"),
+            "{emfile}"
+        );
         assert!(format!("{}", Errno::ENFILE).contains("fs.file-max"));
         assert_eq!(Errno::EBADF.hint(), None);
     }

@@ -18,11 +18,13 @@ mod errno;
 #[cfg(any(feature = "fault-inject", test, doc))]
 pub mod fault;
 mod fd;
+mod threads;
 pub mod types;
 mod wrappers;
 
 pub use errno::Errno;
 pub use fd::OwnedFd;
+pub use threads::*;
 pub use types::*;
 pub use wrappers::*;
 

@@ -1,7 +1,8 @@
 //! Actors in a freestanding program (bin `test-actor` in `programs/`), run
 //! natively and under QEMU by `cargo xtask test`: tell/ask, back-pressure,
 //! supervision order and restarts, ask timeouts on the reactor's timers, a
-//! 1000-actor ring. No allocator exists here, so all of it is heap-free.
+//! 1000-actor ring, an actor on its own fiber asking in blocking style. No
+//! allocator exists here, so all of it is heap-free.
 #![no_std]
 #![no_main]
 #![allow(clippy::result_large_err)]
@@ -25,6 +26,7 @@ fn main() -> i32 {
         rest_for_one_and_intensity,
         ask_timeout_on_the_reactor,
         ring_of_1000_in_order,
+        fiber_actor_asks_in_blocking_style,
     ])
 }
 
@@ -356,5 +358,51 @@ fn ring_of_1000_in_order() -> Outcome {
     check!(ok);
     check_eq!(DISORDER.load(SeqCst), 0);
     check_eq!(DELIVERED.load(SeqCst), TOKENS * LAPS * NODES as u32);
+    Ok(())
+}
+
+/// An actor on its own fiber: its handler asks a Worker (an actor on a
+/// task) in blocking style and gets each count as a value.
+struct Asker {
+    worker: Addr<Worker>,
+}
+enum AskerMsg {
+    Relay(ReplyTo<u32>),
+}
+impl Actor for Asker {
+    type Msg = AskerMsg;
+    type Mailbox = Mailbox<Self, 2>;
+    type Args = Addr<Worker>;
+    type Error = AskError;
+    fn create(worker: &Addr<Worker>) -> Self {
+        Asker { worker: *worker }
+    }
+    async fn handle(&mut self, AskerMsg::Relay(r): AskerMsg, _: Ctx<Self>) -> Result<(), AskError> {
+        let first = self.worker.ask_blocking(Msg::Count)?;
+        let second = self.worker.ask_blocking(Msg::Count)?;
+        let _ = r.send(first * 10 + second);
+        Ok(())
+    }
+}
+bitwake::fiber_actors! {
+    pool_size = 1;
+    stack_size = 16 * 1024;
+    static ASKERS: Asker;
+}
+
+fn fiber_actor_asks_in_blocking_style() -> Outcome {
+    LOG_LEN.store(0, SeqCst);
+    let r = EXEC.block_on(async {
+        let w = WORKERS.spawn_on(&EXEC, 5).unwrap();
+        let a = ASKERS.spawn_on(&EXEC, w).unwrap();
+        let r = a.ask(AskerMsg::Relay).await;
+        a.stop();
+        w.stop();
+        while !(ASKERS.is_empty() && WORKERS.is_empty()) {
+            yield_now().await;
+        }
+        r
+    });
+    check_eq!(r, Ok(12));
     Ok(())
 }

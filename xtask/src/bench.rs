@@ -25,6 +25,7 @@ const PACKAGES: &[&str] = &[
     "bench-smol",
     "bench-embassy-raw",
     "bench-net",
+    "bench-crosscore",
     "bench-runner",
 ];
 
@@ -88,7 +89,11 @@ fn build_freestanding(bench: &Path, target: &Target) -> Result<Option<PathBuf>, 
     let triple = target.triple().to_owned();
     ensure_rust_target(&triple)?;
     let dir = bench.join("target").join(&triple).join("release");
-    remove_stale(&[dir.join("bitwake_echo"), dir.join("timers_bitwake")]);
+    remove_stale(&[
+        dir.join("bitwake_echo"),
+        dir.join("timers_bitwake"),
+        dir.join("cores_bitwake"),
+    ]);
     bench_cargo_with_flags(
         bench,
         &[
@@ -270,6 +275,8 @@ pub fn run(root: &Path, rest: &[String]) -> Result<bool, String> {
             runner_args.push(dir.join("bitwake_echo").display().to_string());
             runner_args.push("--bitwake-timers".into());
             runner_args.push(dir.join("timers_bitwake").display().to_string());
+            runner_args.push("--bitwake-cores".into());
+            runner_args.push(dir.join("cores_bitwake").display().to_string());
         }
         Ok(None) => notes.push(
             "bitwake's freestanding bench programs (bench/freestanding) are not present".into(),

@@ -16,7 +16,9 @@
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test critical_section_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
-//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test critical_section_loom_fanout
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom_fanout
+//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test fiber_loom
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test --release -p bitwake --test cores_loom
 //! ```
 
 use crate::process::succeeds;
@@ -61,6 +63,7 @@ const TESTS: &[&str] = &[
     "actor_supervision",
     "actor_ring",
     "actor_alloc",
+    "actor_threads",
 ];
 
 use crate::tools::cargo;
@@ -176,6 +179,16 @@ pub fn run(root: &Path, summary: &mut Summary) {
         .arg(target_dir.join("loom"));
     summary.record("[executor] loom: executor_loom", succeeds(c));
 
+    say("cores: loom model of a cross-core wake against scan and a spinning park");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("LOOM_MAX_PREEMPTIONS", "3")
+        .args(["test", "--release", "-p", "bitwake", "--test", "cores_loom"])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[cores] loom: cores_loom", succeeds(c));
+
     say("sync: loom models of channel close and mutex hand-off");
     let mut c = cargo();
     c.current_dir(root)
@@ -184,6 +197,15 @@ pub fn run(root: &Path, summary: &mut Summary) {
         .arg("--target-dir")
         .arg(target_dir.join("loom"));
     summary.record("[sync] loom: sync_loom", succeeds(c));
+
+    say("fiber: loom model of the stack hand-off");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .args(["test", "--release", "-p", "bitwake", "--test", "fiber_loom"])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[fiber] loom: fiber_loom", succeeds(c));
 
     say("sync: loom models of broadcast and watch fan-out");
     let mut c = cargo();

@@ -1,5 +1,6 @@
 //! `cargo xtask`: bitwake's build driver. See `cargo xtask help`.
 
+mod actor_checks;
 mod bench;
 mod cargo_build;
 mod chat_e2e;

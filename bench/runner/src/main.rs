@@ -6,11 +6,12 @@
 //! Usage (normally through `cargo xtask bench [--quick]`):
 //! `runner [--quick] --bins DIR --out FILE [--commit C] [--cpu N]
 //!         [--bitwake-echo ELF] [--bitwake-delay ELF] [--bitwake-timers ELF]
-//!         [--size NAME=ELF]... [--note TEXT]...`
+//!         [--bitwake-cores ELF] [--size NAME=ELF]... [--note TEXT]...`
 
 mod actors;
 mod c100k;
 mod channel;
+mod crosscore;
 mod fiber;
 mod net;
 mod profile;
@@ -44,6 +45,8 @@ pub struct Config {
     pub bitwake_echo: Option<PathBuf>,
     pub bitwake_delay: Option<PathBuf>,
     pub bitwake_timers: Option<PathBuf>,
+    /// bitwake's thread-per-core scenarios (`cores_bitwake`).
+    pub bitwake_cores: Option<PathBuf>,
     /// Footprint: (label, ELF path) pairs given by the xtask.
     pub sizes: Vec<(String, PathBuf)>,
     /// Notes the xtask passes on (e.g. why a bitwake program is missing).
@@ -61,6 +64,7 @@ fn parse_args() -> Result<Config, String> {
     let mut bitwake_echo = None;
     let mut bitwake_delay = None;
     let mut bitwake_timers = None;
+    let mut bitwake_cores = None;
     let mut sizes = Vec::new();
     let mut notes = Vec::new();
     let mut callgrind = false;
@@ -76,6 +80,7 @@ fn parse_args() -> Result<Config, String> {
             "--bitwake-echo" => bitwake_echo = Some(PathBuf::from(val()?)),
             "--bitwake-delay" => bitwake_delay = Some(PathBuf::from(val()?)),
             "--bitwake-timers" => bitwake_timers = Some(PathBuf::from(val()?)),
+            "--bitwake-cores" => bitwake_cores = Some(PathBuf::from(val()?)),
             "--note" => notes.push(val()?),
             "--callgrind" => callgrind = true,
             "--size" => {
@@ -111,6 +116,7 @@ fn parse_args() -> Result<Config, String> {
         bitwake_echo,
         bitwake_delay,
         bitwake_timers,
+        bitwake_cores,
         sizes,
         notes,
         callgrind,
@@ -400,6 +406,8 @@ fn main() {
     let net = net::run_all(&cfg);
     let actors = actors::run(&cfg);
     let fibers = fiber::run(&cfg);
+    let cross = crosscore::run(&cfg);
+    eprintln!("runner: cross-core done in {:.0?}", started.elapsed());
     let prof = if cfg.callgrind {
         let p = profile::run(&cfg.bins);
         eprintln!("runner: callgrind done at {:.0?}", started.elapsed());
@@ -419,6 +427,7 @@ fn main() {
     );
     text.push_str(&actors::render(&actors));
     text.push_str(&fiber::render(&fibers));
+    crosscore::render(&mut text, &cross);
     if let Err(e) = std::fs::write(&cfg.out, &text) {
         eprintln!("runner: writing {}: {e}", cfg.out.display());
         std::process::exit(1);

@@ -1,6 +1,7 @@
 //! Actors on bitwake, freestanding: a supervision tree with a worker that
 //! fails every third job and is restarted (same address, fresh state), an
-//! ask/tell pipeline, and a ring of 100 actors. `cargo xtask run actors`.
+//! ask/tell pipeline, an actor on its own fiber whose handler is plain
+//! blocking code, and a ring of 100 actors. `cargo xtask run actors`.
 //!
 //! Everything lives in statics: no heap, no libc.
 #![no_std]
@@ -163,6 +164,46 @@ bitwake::actors! {
     static SUMS: Sum;
 }
 
+// ---- an actor on its own fiber: blocking code ---------------------------
+
+struct Auditor {
+    square: Addr<Square>,
+}
+
+enum Audit {
+    /// Checks the pipeline's total and answers whether it is right.
+    Check(u64, ReplyTo<bool>),
+}
+
+impl Actor for Auditor {
+    type Msg = Audit;
+    type Mailbox = Mailbox<Self, 2>;
+    type Args = Addr<Square>;
+    type Error = bitwake::actor::AskError;
+    fn create(square: &Addr<Square>) -> Self {
+        Auditor { square: *square }
+    }
+    async fn handle(
+        &mut self,
+        Audit::Check(expected, reply): Audit,
+        _: Ctx<Self>,
+    ) -> Result<(), Self::Error> {
+        // Runs on the auditor's fiber: each call blocks it (only it) until
+        // the answer is there, and returns the answer.
+        bitwake::fiber::sleep(Duration::from_millis(1));
+        let total = self.square.ask_blocking(SquareMsg::Total)?;
+        println!("auditor (on its fiber): asked the pipeline, got {total} back as a value");
+        let _ = reply.send(total == expected);
+        Ok(())
+    }
+}
+
+bitwake::fiber_actors! {
+    pool_size = 1;
+    stack_size = 16 * 1024;
+    static AUDITORS: Auditor;
+}
+
 // ---- the ring -------------------------------------------------------------
 
 static LAPPED: Notify = Notify::new();
@@ -245,6 +286,22 @@ fn main() -> i32 {
             }
             let total = square.ask(SquareMsg::Total).await;
             println!("pipeline: 1..=10 squared and summed = {total:?} (expected 385)");
+            let audited = match AUDITORS.spawn(square) {
+                Ok(auditor) => {
+                    let ok = auditor.ask(|r| Audit::Check(385, r)).await;
+                    auditor.stop();
+                    ok == Ok(true)
+                }
+                Err(_) => false,
+            };
+            println!(
+                "auditor: {}",
+                if audited {
+                    "the total checks out"
+                } else {
+                    "FAILED"
+                }
+            );
 
             let nodes: heapless::Vec<Addr<Node>, RING> =
                 (0..RING).map(|_| NODES.spawn(()).unwrap()).collect();
@@ -266,7 +323,7 @@ fn main() -> i32 {
                 n.stop();
             }
             ROOT.shutdown();
-            total == Ok(385) && done.is_ok()
+            total == Ok(385) && done.is_ok() && audited
         };
         let ((root, pipeline), ok) = join(join(ROOT.run(), PIPELINE.run()), program).await;
         println!("tree: root {root:?}, pipeline {pipeline:?}");

@@ -1,0 +1,188 @@
+//! The cross-core scenarios: bitwake's thread-per-core runtime
+//! (`cores_bitwake`, freestanding) against tokio multi_thread, std threads +
+//! crossbeam-channel and std park/unpark (`crosscore_peers`), plus the
+//! scaling of CPU-bound work from one executor to two.
+//!
+//! Unlike the other tables these use both CPUs: each process pins its own
+//! two threads (core 0 → CPU 0, core 1 → CPU 1), so the shared VM's other
+//! work lands on the same CPUs and the spread is wide; compare the ratios
+//! of one run.
+
+use crate::stats::{fmt, summary};
+use crate::{Config, parse_results, run_capture};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+/// Samples per (result name).
+pub struct Crosscore {
+    cells: BTreeMap<String, Vec<f64>>,
+    errors: Vec<String>,
+    ran: bool,
+}
+
+struct Job {
+    program: PathBuf,
+    args: Vec<String>,
+}
+
+fn jobs(cfg: &Config, bitwake: &std::path::Path) -> Vec<Job> {
+    let q = cfg.mode.quick;
+    let reps = cfg.mode.reps.to_string();
+    let rounds = if q { "20000" } else { "100000" };
+    let msgs = if q { "200000" } else { "1000000" };
+    let yields = if q { "20000" } else { "100000" };
+    let spawns = if q { "100000" } else { "400000" };
+    let peers = cfg.bins.join("crosscore_peers");
+    let mut v = Vec::new();
+    let mut add = |program: &PathBuf, args: &[&str]| {
+        let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        a.push(format!("reps={reps}"));
+        v.push(Job {
+            program: program.clone(),
+            args: a,
+        });
+    };
+    let bw = bitwake.to_path_buf();
+    add(&bw, &["pingpong", &format!("rounds={rounds}")]);
+    for p in ["tokio", "crossbeam", "park"] {
+        add(&peers, &["pingpong", p, &format!("rounds={rounds}")]);
+    }
+    add(&bw, &["channel", &format!("msgs={msgs}")]);
+    for p in ["tokio", "crossbeam"] {
+        add(&peers, &["channel", p, &format!("msgs={msgs}")]);
+    }
+    for k in ["cores=1", "cores=2"] {
+        add(&bw, &["yield", k, &format!("yields={yields}")]);
+        add(&peers, &["yield", k, &format!("yields={yields}")]);
+        add(&bw, &["spawn", k, &format!("n={spawns}")]);
+    }
+    v
+}
+
+/// Runs every job once per round, the order rotated each round.
+pub fn run(cfg: &Config) -> Crosscore {
+    let mut c = Crosscore {
+        cells: BTreeMap::new(),
+        errors: Vec::new(),
+        ran: false,
+    };
+    let Some(bitwake) = &cfg.bitwake_cores else {
+        return c;
+    };
+    c.ran = true;
+    let jobs = jobs(cfg, bitwake);
+    let rounds = if cfg.mode.quick { 3 } else { cfg.mode.rounds };
+    for r in 0..rounds {
+        for i in 0..jobs.len() {
+            let j = &jobs[(i + r) % jobs.len()];
+            let mut cmd = Command::new(&j.program);
+            cmd.args(&j.args);
+            match run_capture(cmd, Duration::from_secs(120)) {
+                Ok(out) => {
+                    for (name, v) in parse_results(&out) {
+                        c.cells.entry(name).or_default().push(v);
+                    }
+                }
+                Err(e) => c.errors.push(e),
+            }
+        }
+    }
+    c
+}
+
+fn cell(c: &Crosscore, name: &str) -> String {
+    match c.cells.get(name) {
+        Some(v) if !v.is_empty() => {
+            let (m, lo, hi) = summary(v);
+            format!("{} ({}–{})", fmt(m), fmt(lo), fmt(hi))
+        }
+        _ => "–".into(),
+    }
+}
+
+fn median(c: &Crosscore, name: &str) -> Option<f64> {
+    let v = c.cells.get(name).filter(|v| !v.is_empty())?;
+    Some(summary(v).0)
+}
+
+/// Appends the section to the report.
+pub fn render(s: &mut String, c: &Crosscore) {
+    let _ = writeln!(s, "\n## Cross-core: thread-per-core\n");
+    if !c.ran {
+        let _ = writeln!(
+            s,
+            "Not run: bitwake's `cores_bitwake` program was not built.\n"
+        );
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "Two threads pinned to CPUs 0 and 1 (bitwake: `rt::cores`, one executor per core, each \
+         parked in its own reactor after a bounded spin; tokio: multi_thread with 2 workers, \
+         mpsc; crossbeam: std threads + `crossbeam-channel`, bounded; park: std threads, an \
+         atomic slot and `thread::park`/`unpark`). ns, median (min–max); lower is better. \
+         tokio's two tasks may run on the same worker (its LIFO slot), which makes its \
+         ping-pong a same-thread hand-off.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| scenario | bitwake | tokio multi_thread | crossbeam | park/unpark |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| ping-pong, ns per round trip | {} | {} | {} | {} |",
+        cell(c, "cores_pingpong_bitwake"),
+        cell(c, "cores_pingpong_tokio"),
+        cell(c, "cores_pingpong_crossbeam"),
+        cell(c, "cores_pingpong_park")
+    );
+    let _ = writeln!(
+        s,
+        "| channel core 0 → core 1 (capacity 64), ns per message | {} | {} | {} | – |",
+        cell(c, "cores_channel_bitwake"),
+        cell(c, "cores_channel_tokio"),
+        cell(c, "cores_channel_crossbeam")
+    );
+    let _ = writeln!(
+        s,
+        "\nScaling of CPU-bound work (64 tasks yielding; spawn+join of empty tasks), wall ns per \
+         operation with 1 and 2 executors; **speed-up** = 1 core ÷ 2 cores (goal ≥ 1.8×):\n"
+    );
+    let _ = writeln!(s, "| work | 1 core | 2 cores | speed-up |");
+    let _ = writeln!(s, "|---|---|---|---|");
+    for (label, one, two) in [
+        (
+            "bitwake yield_many",
+            "cores_yield_1core_bitwake",
+            "cores_yield_2cores_bitwake",
+        ),
+        (
+            "tokio yield_many",
+            "cores_yield_1core_tokio",
+            "cores_yield_2cores_tokio",
+        ),
+        (
+            "bitwake spawn_many",
+            "cores_spawn_1core_bitwake",
+            "cores_spawn_2cores_bitwake",
+        ),
+    ] {
+        let up = match (median(c, one), median(c, two)) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+            _ => "–".into(),
+        };
+        let _ = writeln!(
+            s,
+            "| {label} | {} | {} | {up} |",
+            cell(c, one),
+            cell(c, two)
+        );
+    }
+    for e in c.errors.iter().take(5) {
+        let _ = writeln!(s, "\n> failed: {e}");
+    }
+}

@@ -1,0 +1,87 @@
+//! The thread-control block the thread pointer points to.
+
+use core::ptr;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
+
+/// What the thread pointer points to (see the [module docs](super)).
+///
+/// `repr(C)` with `this` first: on x86-64 the thread pointer is read as the
+/// word at `fs:0`, which is the block's own address.
+#[repr(C)]
+pub(crate) struct ThreadBlock {
+    this: *const ThreadBlock,
+    /// The kernel's tid word: `CLONE_PARENT_SETTID` stores the tid,
+    /// `CLONE_CHILD_CLEARTID` zeroes it (and futex-wakes) when the thread
+    /// is gone. 0 for the main thread (never joined).
+    pub(crate) tid: AtomicU32,
+    /// Set (`Release`) by the thread after it stored its closure's result.
+    pub(crate) finished: AtomicBool,
+    /// The core index the runtime runs here, plus one (0: none).
+    core: AtomicUsize,
+}
+
+// SAFETY: `this` is only ever the block's own address (never written after
+// construction); everything else is atomic.
+unsafe impl Sync for ThreadBlock {}
+
+impl ThreadBlock {
+    /// Records that this thread runs core `index` of the runtime.
+    pub(crate) fn set_core(&self, index: Option<usize>) {
+        self.core.store(index.map_or(0, |i| i + 1), Relaxed);
+    }
+
+    /// A block at address `this`.
+    pub(crate) const fn new(this: *const ThreadBlock) -> Self {
+        ThreadBlock {
+            this,
+            tid: AtomicU32::new(0),
+            finished: AtomicBool::new(false),
+            core: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// The main thread's block.
+static MAIN: ThreadBlock = ThreadBlock::new(&raw const MAIN);
+
+/// Whether the start-up installed [`MAIN`]: only then does every thread's
+/// thread pointer point to a block (spawned threads get theirs from
+/// `clone`, and are only spawned by code that runs after start-up).
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Start-up: points the main thread's thread pointer at its block. Called
+/// once by the freestanding `_start` path before `main`.
+pub(crate) fn install_main() {
+    let tp = ptr::from_ref(&MAIN) as usize;
+    // SAFETY: MAIN is a static whose first word is its own address; in a
+    // freestanding program nothing else uses the thread pointer.
+    let r = unsafe { bitwake_arch::set_thread_pointer(tp) };
+    // A kernel that refuses arch_prctl leaves the thread pointer unset:
+    // then `current` answers "unknown" everywhere instead of faulting.
+    if r == 0 {
+        INSTALLED.store(true, Release);
+    }
+}
+
+/// This thread's block, if start-up installed the thread pointer.
+#[inline]
+pub(crate) fn current() -> Option<&'static ThreadBlock> {
+    if !INSTALLED.load(Acquire) {
+        return None;
+    }
+    // SAFETY: once INSTALLED, every thread that runs bitwake code has its
+    // thread pointer at a block whose first word is its own address: the
+    // main thread's static, or the top of a spawned thread's mapping, which
+    // stays mapped while the thread runs.
+    let tp = unsafe { bitwake_arch::thread_pointer() };
+    // SAFETY: as above; blocks of running threads are live.
+    Some(unsafe { &*(tp as *const ThreadBlock) })
+}
+
+/// The index of the runtime core this thread runs
+/// (`rt::cores`), or `None` on any other thread (or
+/// before start-up).
+#[inline]
+pub fn current_core() -> Option<usize> {
+    current()?.core.load(Relaxed).checked_sub(1)
+}
