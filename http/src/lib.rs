@@ -4,8 +4,8 @@
 //!
 //! The files, one job each: `request` formats the client's `GET`,
 //! `response` parses the answer, `client` sends one over bitwake's TCP,
-//! `server` is the delay server's side, `error` holds the error types and
-//! `write` the byte-level helpers they share.
+//! `server` is the delay server's side, `percent` its `%XX` decoder, `error`
+//! holds the error types and `write` the byte-level helpers they share.
 //!
 //! Everything works on caller-provided or fixed-capacity (`heapless`) buffers,
 //! sized by const generics; nothing allocates and no input can make a parser
@@ -40,7 +40,9 @@
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod client;
 mod error;
+mod percent;
 mod request;
+mod request_line;
 mod response;
 mod server;
 mod write;
@@ -50,6 +52,7 @@ pub use client::{DEFAULT_TIMEOUT, Http, HttpResponse, MAX_BODY, MAX_HEAD};
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub use error::GetError;
 pub use error::HttpError;
+pub use percent::percent_decode_in_place;
 pub use request::format_get;
 pub use response::{Header, Headers, Response, ResponseParser};
 pub use server::{BAD_REQUEST, DelayRequest, RequestParser, format_ok, format_ok_head};

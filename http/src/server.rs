@@ -1,10 +1,9 @@
 //! Server side of the book's delay protocol: parse `GET /{delay_ms}/{message}`,
 //! format the `200` and `400` answers.
 
-use heapless::Vec;
-
 use crate::HttpError;
-use crate::write::{SliceWriter, is_tchar, is_value_byte, parse_u64};
+use crate::request_line::{RequestLine, Step};
+use crate::write::{SliceWriter, is_tchar, is_value_byte};
 
 /// The complete `400 Bad Request` response the delay server sends for every
 /// request-side [`HttpError`]; a constant, so answering costs no buffer.
@@ -57,14 +56,16 @@ enum State {
 /// An incremental parser for `GET /{delay_ms}/{message} HTTP/1.x` followed by
 /// headers up to the blank line.
 ///
-/// Capacities: `LINE` bytes for the request line (the only part stored: the
-/// message is decoded in place there) and `HEAD` bytes for the whole head
-/// including headers, which are validated as they stream past but not kept.
-/// So a connection slot costs about `LINE` bytes, whatever clients send.
+/// Capacities: `MSG` bytes for the percent-decoded message (the only part
+/// of the request stored: it is decoded as it streams past) and `HEAD`
+/// bytes (at most 65535) for the whole head, request line and headers,
+/// which are validated byte by byte but not kept. So a connection costs
+/// about `MSG` bytes plus a few dozen, whatever clients send; a message
+/// that decodes to more than `MSG` bytes is [`HttpError::HeadTooLarge`].
 ///
 /// ```
 /// use bitwake_http::RequestParser;
-/// let mut p = RequestParser::<256>::new();
+/// let mut p = RequestParser::<64>::new();
 /// p.feed(b"GET /600/Hello%20World HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
 /// let r = p.request().unwrap();
 /// assert_eq!((r.delay_ms, r.message), (600, "Hello World"));
@@ -74,40 +75,41 @@ enum State {
 /// can be answered with [`BAD_REQUEST`] without waiting for the headers.
 /// A request body (none is expected for `GET`) is not read.
 #[derive(Debug)]
-pub struct RequestParser<const LINE: usize, const HEAD: usize = 4096> {
-    line: Vec<u8, LINE>,
+pub struct RequestParser<const MSG: usize, const HEAD: usize = 4096> {
+    line: RequestLine<MSG>,
     state: State,
     /// Bytes of head seen so far (bounded by `HEAD`).
-    seen: usize,
+    seen: u16,
     // Streaming state of the current header line.
-    h_len: usize,
+    h_started: bool,
     h_colon: bool,
     h_cr: bool,
-    // Results, valid in `Headers` and `Done`.
-    delay_ms: u64,
-    version_minor: u8,
-    msg: [usize; 2],
 }
 
-impl<const LINE: usize, const HEAD: usize> Default for RequestParser<LINE, HEAD> {
+impl<const MSG: usize, const HEAD: usize> Default for RequestParser<MSG, HEAD> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const LINE: usize, const HEAD: usize> RequestParser<LINE, HEAD> {
+impl<const MSG: usize, const HEAD: usize> RequestParser<MSG, HEAD> {
+    /// The head's length is counted in a `u16`.
+    const HEAD_OK: () = assert!(
+        HEAD <= u16::MAX as usize,
+        "RequestParser HEAD must be <= 65535"
+    );
+
     /// A parser waiting for the request line.
     pub const fn new() -> Self {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::HEAD_OK;
         RequestParser {
-            line: Vec::new(),
+            line: RequestLine::new(),
             state: State::RequestLine,
             seen: 0,
-            h_len: 0,
+            h_started: false,
             h_colon: false,
             h_cr: false,
-            delay_ms: 0,
-            version_minor: 0,
-            msg: [0, 0],
         }
     }
 
@@ -169,31 +171,24 @@ impl<const LINE: usize, const HEAD: usize> RequestParser<LINE, HEAD> {
             return None;
         }
         Some(DelayRequest {
-            delay_ms: self.delay_ms,
-            // Validated as UTF-8 when the request line was parsed.
-            message: core::str::from_utf8(self.line.get(self.msg[0]..self.msg[1])?).ok()?,
-            version_minor: self.version_minor,
+            delay_ms: self.line.delay_ms(),
+            // Validated as UTF-8 when the request line ended.
+            message: core::str::from_utf8(self.line.message()).ok()?,
+            version_minor: self.line.version_minor(),
         })
     }
 
     fn byte(&mut self, b: u8) -> Result<(), HttpError> {
-        self.seen += 1;
-        if self.seen > HEAD {
+        self.seen = self.seen.saturating_add(1);
+        if usize::from(self.seen) > HEAD {
             return Err(HttpError::HeadTooLarge);
         }
         if self.state == State::RequestLine {
-            if b != b'\n' {
-                return self.line.push(b).map_err(|_| HttpError::HeadTooLarge);
+            // RFC 9112 §2.2: empty lines before the request line are skipped.
+            if let Step::Done(verdict) = self.line.byte(b)? {
+                verdict?;
+                self.state = State::Headers;
             }
-            if self.line.last() == Some(&b'\r') {
-                self.line.pop();
-            }
-            if self.line.is_empty() {
-                // RFC 9112 §2.2: ignore empty lines before the request line.
-                return Ok(());
-            }
-            self.request_line()?;
-            self.state = State::Headers;
             return Ok(());
         }
         // Header line, validated byte by byte without storing it.
@@ -202,117 +197,23 @@ impl<const LINE: usize, const HEAD: usize> RequestParser<LINE, HEAD> {
         }
         match b {
             b'\n' => {
-                if self.h_len == 0 {
+                if !self.h_started {
                     self.state = State::Done;
                 } else if !self.h_colon {
                     return Err(HttpError::MalformedHeader);
                 }
-                self.h_len = 0;
+                self.h_started = false;
                 self.h_colon = false;
                 self.h_cr = false;
             }
             b'\r' => self.h_cr = true,
-            b':' if !self.h_colon && self.h_len > 0 => {
-                self.h_colon = true;
-                self.h_len += 1;
-            }
+            b':' if !self.h_colon && self.h_started => self.h_colon = true,
             // Name bytes; a leading SP/HTAB (obs-fold) or "Name :" fails here.
-            _ if !self.h_colon && is_tchar(b) => self.h_len += 1,
-            _ if self.h_colon && is_value_byte(b) => self.h_len += 1,
+            _ if !self.h_colon && is_tchar(b) => self.h_started = true,
+            _ if self.h_colon && is_value_byte(b) => {}
             _ => return Err(HttpError::MalformedHeader),
         }
         Ok(())
-    }
-
-    /// Checks `METHOD SP /{delay}/{message}[?query] SP HTTP/1.x` and decodes
-    /// the message in place.
-    fn request_line(&mut self) -> Result<(), HttpError> {
-        let line = &self.line[..];
-        if line.contains(&b'\r') {
-            return Err(HttpError::MalformedRequestLine);
-        }
-        let mut parts = line.splitn(3, |&b| b == b' ');
-        let (Some(method), Some(target), Some(version)) =
-            (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(HttpError::MalformedRequestLine);
-        };
-        if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) || target.is_empty() {
-            return Err(HttpError::MalformedRequestLine);
-        }
-        self.version_minor = match version {
-            b"HTTP/1.1" => 1,
-            b"HTTP/1.0" => 0,
-            v if v.starts_with(b"HTTP/") && !v.contains(&b' ') => {
-                return Err(HttpError::UnsupportedVersion);
-            }
-            _ => return Err(HttpError::MalformedRequestLine),
-        };
-        if method != b"GET" {
-            return Err(HttpError::MethodNotAllowed);
-        }
-        if !target.iter().all(|b| b.is_ascii_graphic()) {
-            return Err(HttpError::InvalidTarget);
-        }
-        // Origin form only; the query (if any) is ignored, like actix's router.
-        let path = target.split(|&b| b == b'?').next().unwrap_or(&[]);
-        let Some(path) = path.strip_prefix(b"/") else {
-            return Err(HttpError::InvalidTarget);
-        };
-        let slash = path
-            .iter()
-            .position(|&b| b == b'/')
-            .ok_or(HttpError::InvalidTarget)?;
-        self.delay_ms = parse_u64(&path[..slash]).ok_or(HttpError::InvalidDelay)?;
-        let message = &path[slash + 1..];
-        if message.is_empty() || message.contains(&b'/') {
-            return Err(HttpError::InvalidTarget);
-        }
-        // Offset of the message inside the line.
-        let start = method.len() + 1 + 1 + slash + 1;
-        let end = start + message.len();
-        let len = percent_decode_in_place(&mut self.line[start..end])?;
-        let decoded = &self.line[start..start + len];
-        // UTF-8 because the answer says `charset=utf-8`; no ASCII controls
-        // (e.g. `%0A`) so the server's one-line-per-request log stays intact
-        // and a client cannot inject terminal escapes into it.
-        if core::str::from_utf8(decoded).is_err() || decoded.iter().any(|b| b.is_ascii_control()) {
-            return Err(HttpError::InvalidTarget);
-        }
-        self.msg = [start, start + len];
-        Ok(())
-    }
-}
-
-/// Decodes `%XX` escapes in place and returns the decoded length (never
-/// longer than the input). A `%` not followed by two hex digits is an error.
-fn percent_decode_in_place(buf: &mut [u8]) -> Result<usize, HttpError> {
-    let (mut r, mut w) = (0, 0);
-    while r < buf.len() {
-        let b = if buf[r] == b'%' {
-            let hi = buf.get(r + 1).and_then(|&c| hex(c));
-            let lo = buf.get(r + 2).and_then(|&c| hex(c));
-            let (Some(hi), Some(lo)) = (hi, lo) else {
-                return Err(HttpError::InvalidTarget);
-            };
-            r += 3;
-            hi << 4 | lo
-        } else {
-            r += 1;
-            buf[r - 1]
-        };
-        buf[w] = b;
-        w += 1;
-    }
-    Ok(w)
-}
-
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
     }
 }
 
@@ -456,14 +357,32 @@ content-type: text/plain; charset=utf-8\r\n\r\nHelloAsyncAwait"[..]
 
     #[test]
     fn limits_and_leftovers() {
-        let mut p = RequestParser::<16, 64>::new();
-        assert_eq!(p.feed(b"GET /1/0123456789"), Err(HttpError::HeadTooLarge));
+        // The message decodes to more than MSG bytes; the line itself may
+        // be longer than MSG (escapes, query, version).
+        let mut p = RequestParser::<4, 64>::new();
+        assert_eq!(p.feed(b"GET /1/01234"), Err(HttpError::HeadTooLarge));
         assert_eq!(p.feed(b"x"), Err(HttpError::HeadTooLarge), "sticky");
+        let mut p = RequestParser::<4, 64>::new();
+        p.feed(b"GET /1/%41%42%43%44?query=long HTTP/1.1\r\n\r\n")
+            .unwrap();
+        assert_eq!(p.request().map(|r| r.message), Some("ABCD"));
         let mut p = RequestParser::<24, 64>::new();
         p.feed(b"GET /1/x HTTP/1.1\r\n").unwrap();
         assert_eq!(p.feed(&[b'a'; 64]), Err(HttpError::HeadTooLarge));
         let mut p = RequestParser::<16, 64>::new();
         assert_eq!(p.feed(&[b'\n'; 65]), Err(HttpError::HeadTooLarge));
+        // A message of exactly MSG bytes fits, with CRLF as with LF.
+        for end in [&b"\r\n\r\n"[..], b"\n\n"] {
+            let mut p = RequestParser::<1, 64>::new();
+            p.feed(b"GET /1/x HTTP/1.1").unwrap();
+            assert_eq!(p.feed(end), Ok(end.len()), "{end:?}");
+            assert_eq!(p.request().map(|r| r.message), Some("x"));
+        }
+        let mut p = RequestParser::<1, 64>::new();
+        assert_eq!(
+            p.feed(b"GET /1/x HTTP/1.1\rX\r\n"),
+            Err(HttpError::MalformedRequestLine)
+        );
         let mut p = P::new();
         assert_eq!(p.feed(b"GET /1/x HTTP/1.1\r\n\r\nBODY"), Ok(21));
         assert_eq!(p.feed(b"more"), Ok(0));

@@ -23,6 +23,10 @@ use bitwake_http::{BAD_REQUEST, RequestParser, format_ok};
 
 /// Longest delay the server agrees to (longer requests get 400).
 pub const MAX_DELAY_MS: u64 = 120_000;
+/// Longest message (percent-decoded) the server answers; longer ones get
+/// `400`. The parser stores the message, so this sets most of the memory a
+/// connection costs.
+pub const MAX_MESSAGE: usize = 64;
 /// How long a client may take to send its request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the server reads what a client still sends after the answer.
@@ -99,76 +103,112 @@ task! {
 
 /// Serves one connection: reads a `GET /{delay_ms}/{message}` (within
 /// [`REQUEST_TIMEOUT`]), calls `log(delay_ms, message)`, waits, answers
-/// `200` with the message (or `400` for a bad request), lingers and closes.
+/// `200` with the message (or `400` for a bad request, or a message longer
+/// than [`MAX_MESSAGE`] bytes once decoded), lingers and closes.
 /// Garbage, half requests and early disconnects end only this connection.
-pub async fn handle(stream: TcpStream, log: fn(u64, &str)) {
-    // Two steps, so the request's buffers are gone while the connection
-    // lingers.
-    if answer(&stream, log).await {
-        linger(&stream).await;
-    }
-}
-
-/// Reads the request and writes the answer; whether one was written.
-async fn answer(stream: &TcpStream, log: fn(u64, &str)) -> bool {
-    let mut parser = RequestParser::<512, 4096>::new();
-    let read_request = async {
-        let mut buf = [0u8; 512];
-        loop {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Ok::<bool, Error>(parser.finish().is_ok());
+#[allow(clippy::manual_async_fn)] // not an `async fn`: see the body
+pub fn handle(stream: TcpStream, log: impl Fn(u64, &str)) -> impl Future<Output = ()> {
+    // `async` blocks rather than `async fn`s here and below: an `async fn`
+    // keeps a second copy of its arguments in the connection's future.
+    async move {
+        // Two steps, so the request's state is gone while the connection
+        // lingers: the parser lives only in this block (a block, not a
+        // second future, which would hold `stream` and `log` once more).
+        let answered = 'answer: {
+            let mut parser = RequestParser::<{ MAX_MESSAGE }, 4096>::new();
+            // Read buffers live on the stack during a poll (`read_with`),
+            // not in the connection's future: only the parser's state is
+            // per connection.
+            let read_request = async {
+                loop {
+                    let step = stream
+                        .read_with::<512, _>(|bytes| {
+                            if bytes.is_empty() {
+                                Some(parser.finish().is_ok())
+                            } else if parser.feed(bytes).is_err() {
+                                Some(false)
+                            } else {
+                                parser.is_done().then_some(true)
+                            }
+                        })
+                        .await?;
+                    if let Some(complete) = step {
+                        return Ok::<bool, Error>(complete);
+                    }
+                }
+            };
+            // Only the delay is kept across the waits below (the message is
+            // read from the parser again when answering): a request borrowed
+            // across an await would take room in every connection's future.
+            let delay_ms = match timeout(REQUEST_TIMEOUT, read_request).await {
+                Ok(Ok(true)) => parser
+                    .request()
+                    .filter(|r| r.delay_ms <= MAX_DELAY_MS)
+                    .map(|r| {
+                        log(r.delay_ms, r.message);
+                        r.delay_ms
+                    }),
+                Ok(Ok(false)) => None,
+                // A reset, a vanished peer or a silent client: nothing to
+                // answer.
+                Ok(Err(_)) | Err(_) => break 'answer false,
+            };
+            let Some(delay_ms) = delay_ms else {
+                break 'answer stream.write_all(BAD_REQUEST).await.is_ok();
+            };
+            let delay = sleep(Duration::from_millis(delay_ms));
+            if let Either::Right(()) = select(delay, read_to_end(&stream)).await {
+                // The client left (or flooded us): free the slot now.
+                break 'answer false;
             }
-            if parser.feed(&buf[..n]).is_err() {
-                return Ok(false);
-            }
-            if parser.is_done() {
-                return Ok(true);
-            }
+            let answer = stream.write_all_with::<768>(|out| {
+                match parser
+                    .request()
+                    .map(|r| format_ok(r.message.as_bytes(), out))
+                {
+                    Some(Ok(len)) => len,
+                    _ => copy(BAD_REQUEST, out),
+                }
+            });
+            // The client may be gone by now (EPIPE/ECONNRESET): fine.
+            answer.await.is_ok()
+        };
+        if answered {
+            linger(&stream).await;
         }
-    };
-    let complete = match timeout(REQUEST_TIMEOUT, read_request).await {
-        Ok(Ok(complete)) => complete,
-        // A reset, a vanished peer or a silent client: nothing to answer.
-        Ok(Err(_)) | Err(_) => return false,
-    };
-    let request = match parser.request() {
-        Some(r) if complete && r.delay_ms <= MAX_DELAY_MS => r,
-        _ => return stream.write_all(BAD_REQUEST).await.is_ok(),
-    };
-    log(request.delay_ms, request.message);
-    let delay = sleep(Duration::from_millis(request.delay_ms));
-    if let Either::Right(()) = select(delay, read_to_end(stream)).await {
-        // The client left (or flooded us): free the slot now.
-        return false;
     }
-    let mut out = [0u8; 768];
-    let answer = match format_ok(request.message.as_bytes(), &mut out) {
-        Ok(len) => out.get(..len).unwrap_or_default(),
-        Err(_) => BAD_REQUEST,
-    };
-    // The client may be gone by now (EPIPE/ECONNRESET): fine.
-    stream.write_all(answer).await.is_ok()
 }
 
 /// Shuts down the write side (the answer is sent, then end of stream) and
 /// reads what the client still sends until it closes, within
 /// [`LINGER_TIME`] and [`LINGER_BYTES`].
-async fn linger(stream: &TcpStream) {
-    if stream.shutdown(sys::SHUT_WR).is_ok() {
-        let _ = timeout(LINGER_TIME, read_to_end(stream)).await;
+#[allow(clippy::manual_async_fn)] // not an `async fn`: see `handle`
+fn linger(stream: &TcpStream) -> impl Future<Output = ()> {
+    async move {
+        if stream.shutdown(sys::SHUT_WR).is_ok() {
+            let _ = timeout(LINGER_TIME, read_to_end(stream)).await;
+        }
     }
 }
 
 /// Reads and drops input until end of stream, an error (a reset), or more
 /// than [`LINGER_BYTES`].
-async fn read_to_end(stream: &TcpStream) {
-    let mut buf = [0u8; 128];
-    let mut dropped = 0;
-    while dropped <= LINGER_BYTES {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => dropped += n,
+#[allow(clippy::manual_async_fn)] // not an `async fn`: see `handle`
+fn read_to_end(stream: &TcpStream) -> impl Future<Output = ()> {
+    async move {
+        let mut dropped = 0;
+        while dropped <= LINGER_BYTES {
+            match stream.read_with::<512, _>(|bytes| bytes.len()).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => dropped += n,
+            }
         }
     }
+}
+
+/// Copies `bytes` to the start of `out` (as much as fits); returns the length.
+fn copy(bytes: &[u8], out: &mut [u8]) -> usize {
+    let n = bytes.len().min(out.len());
+    out[..n].copy_from_slice(&bytes[..n]);
+    n
 }

@@ -17,9 +17,10 @@
 //! polls nothing.
 //!
 //! Spawn finds a free slot with `trailing_zeros` on `!used` (one `fetch_or`
-//! claims it), starting at the word named by a `hint` (the word of the last
-//! claim or release), so a nearly full pool is not scanned from word 0 each
-//! time; at most `N / usize::BITS` word loads in the worst case. It writes
+//! claims it), starting at the word named by a `hint` (the lowest word a
+//! release freed a bit in, or the word of the last claim past full words),
+//! so a nearly full pool is not scanned from word 0 each time and slots are
+//! reused lowest first; at most `N / usize::BITS` word loads in the worst case. It writes
 //! the future in place.
 //!
 //! A pass over the pool is one frame: `run` (the pool's table entry, one
@@ -240,8 +241,8 @@ where
         let start = if W == 1 {
             0
         } else {
-            // The header's `hint`: the word where the last claim found a free
-            // bit or the last release made one. Only a hint (relaxed, may be
+            // The header's `hint`: the lowest word a release freed a bit in,
+            // or where a claim last found a free bit past full words. Only a hint (relaxed, may be
             // stale): the loop below still visits every word before reporting
             // `Full`. Always `< W` (stored only from valid word indexes);
             // `min` spares the bounds check.
@@ -351,8 +352,13 @@ where
     fn release(&self, slot: usize) {
         self.meta[slot].store(0, Relaxed);
         self.used[slot / BITS].fetch_and(!(1usize << (slot % BITS)), Release);
-        if W > 1 {
-            self.header.hint.store((slot / BITS) as u8, Relaxed);
+        // The hint only moves down here (claims move it up past full
+        // words), so claims are first-fit: a pool reuses its lowest slots,
+        // and the memory a long-running server touches stays bounded by its
+        // peak concurrency instead of creeping through the whole pool.
+        let w = (slot / BITS) as u8;
+        if W > 1 && w < self.header.hint.load(Relaxed) {
+            self.header.hint.store(w, Relaxed);
         }
     }
 

@@ -117,6 +117,70 @@ impl TcpStream {
             .await
     }
 
+    /// Reads once into a buffer of `N` bytes on the stack and returns
+    /// `f(bytes read)`; at end of stream `f` gets an empty slice.
+    ///
+    /// The buffer exists only while the task is being polled, not in its
+    /// future: a server that holds thousands of connections waiting to
+    /// read pays for one buffer, not one per connection (with
+    /// [`read`](Self::read), the caller's buffer lives across the wait).
+    // Not an `async fn`: that would keep a second copy of `self` and `f` in
+    // the future; this returns the reactor's I/O future itself.
+    pub fn read_with<'a, const N: usize, R>(
+        &'a self,
+        mut f: impl FnMut(&[u8]) -> R + 'a,
+    ) -> impl Future<Output = Result<R, Error>> + 'a {
+        self.fd.io(Direction::Read, move |fd| {
+            let mut buf = [0u8; N];
+            let n = sys::recv(fd, &mut buf, 0)?;
+            Ok(f(buf.get(..n).unwrap_or_default()))
+        })
+    }
+
+    /// Writes all of what `fill` puts into a buffer of `N` bytes on the
+    /// stack (`fill` returns the length; more than `N` counts as `N`).
+    ///
+    /// Like [`read_with`](Self::read_with), the buffer is not part of the
+    /// future: `fill` runs again on every attempt, so it must produce the
+    /// same bytes each time (format an answer from state that does not
+    /// change meanwhile).
+    #[allow(clippy::manual_async_fn)] // on purpose: see the body
+    pub fn write_all_with<const N: usize>(
+        &self,
+        fill: impl Fn(&mut [u8; N]) -> usize,
+    ) -> impl Future<Output = Result<(), Error>> {
+        // An `async` block, not an `async fn`: the arguments stay where
+        // they were captured instead of being copied again.
+        async move {
+            let mut sent = 0;
+            loop {
+                let done = self
+                    .fd
+                    .io(Direction::Write, |fd| {
+                        let mut buf = [0u8; N];
+                        let len = fill(&mut buf).min(N);
+                        let rest = buf.get(sent..len).unwrap_or_default();
+                        if rest.is_empty() {
+                            return Ok(true);
+                        }
+                        match sys::send(fd, rest, sys::MSG_NOSIGNAL)? {
+                            // A stream socket never accepts 0 of a non-empty
+                            // write; treat it as the peer being gone.
+                            0 => Err(Errno::EPIPE),
+                            n => {
+                                sent += n;
+                                Ok(sent >= len)
+                            }
+                        }
+                    })
+                    .await?;
+                if done {
+                    return Ok(());
+                }
+            }
+        }
+    }
+
     /// Writes from `buf` (may write fewer bytes); `EPIPE`/`ECONNRESET` come
     /// back as errors, never as SIGPIPE.
     pub async fn write(&self, buf: &[u8]) -> Result<usize, Error> {

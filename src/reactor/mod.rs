@@ -37,9 +37,10 @@ pub use driver::Reactor;
 pub use registration::{CapacityError, Direction, Interest, Token};
 
 /// Registration capacity of the global reactor. Empty slots are zero bytes in
-/// `.bss`, so capacity costs address space, not binary size; 16384 covers a
-/// C10k server with room to spare.
-pub const MAX_REGISTRATIONS: usize = 16384;
+/// `.bss`, so capacity costs address space, not binary size or memory (slots
+/// are reused before fresh ones); 131072 covers a C100k server with room to
+/// spare.
+pub const MAX_REGISTRATIONS: usize = 131072;
 /// The reactor type of the global instance.
 pub type GlobalReactor = Reactor<MAX_REGISTRATIONS>;
 

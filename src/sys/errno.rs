@@ -167,6 +167,20 @@ impl Errno {
         }
     }
 
+    /// The error whose symbolic name is `name` (e.g. `b"EBADF"`), in one pass
+    /// over the table; `None` for a name it does not know.
+    pub fn from_name(name: &[u8]) -> Option<Errno> {
+        let mut offset = 0;
+        for &[num, name_len, desc_len] in ENTRIES {
+            let name_len = usize::from(name_len);
+            if TEXT.as_bytes().get(offset..offset + name_len) == Some(name) {
+                return Some(Errno(u16::from(num)));
+            }
+            offset += name_len + usize::from(desc_len);
+        }
+        None
+    }
+
     /// The description, e.g. `"Bad file descriptor"`.
     pub const fn description(self) -> Option<&'static str> {
         match self.entry() {
@@ -308,6 +322,16 @@ mod tests {
             Some("State not recoverable")
         );
         assert_eq!(Errno::from_raw(41).name(), None);
+        for unknown in [
+            &b""[..],
+            b"E",
+            b"EPER",
+            b"EPERMS",
+            b"eperm",
+            b"Operation not permitted",
+        ] {
+            assert_eq!(Errno::from_name(unknown), None);
+        }
         assert_eq!(Errno::from_raw(41).description(), None);
         const { assert!(Errno::EINTR.name().is_some()) };
         let mut known = 0;
@@ -316,6 +340,7 @@ mod tests {
             match (e.name(), e.description()) {
                 (Some(name), Some(desc)) => {
                     known += 1;
+                    assert_eq!(Errno::from_name(name.as_bytes()), Some(e));
                     assert!(name.starts_with('E') && name.len() >= 3, "{name}");
                     assert!(
                         name.bytes()

@@ -22,6 +22,13 @@ pub enum Command {
     Bench {
         quick: bool,
     },
+    Soak {
+        seconds: Option<u64>,
+    },
+    Fuzz {
+        target: Option<String>,
+        time: Option<u64>,
+    },
     Lint,
     Targets,
     New {
@@ -97,6 +104,16 @@ const SPECS: &[Spec] = &[
         name: "bench",
         flags: &[Flag("--quick", None)],
         operands: Operands::None,
+    },
+    Spec {
+        name: "soak",
+        flags: &[Flag("--seconds", Some("S"))],
+        operands: Operands::None,
+    },
+    Spec {
+        name: "fuzz",
+        flags: &[Flag("--time", Some("S"))],
+        operands: Operands::Many("TARGET"),
     },
     Spec {
         name: "lint",
@@ -250,9 +267,36 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         "bench" => Command::Bench {
             quick: p.has("--quick"),
         },
+        "soak" => Command::Soak {
+            seconds: number(&p, "soak", "--seconds")?,
+        },
+        "fuzz" => {
+            if p.operands.len() > 1 {
+                return Err(format!(
+                    "`fuzz` takes one TARGET; `{}` is a second one",
+                    p.operands[1]
+                ));
+            }
+            Command::Fuzz {
+                target: p.operands.first().cloned(),
+                time: number(&p, "fuzz", "--time")?,
+            }
+        }
         "lint" => Command::Lint,
         _ => Command::Targets,
     })
+}
+
+/// The value of `flag` as a positive whole number, if given.
+fn number(p: &Parsed, cmd: &str, flag: &str) -> Result<Option<u64>, String> {
+    p.value(flag)
+        .map(|v| match v.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "`{cmd}`: {flag} needs a positive whole number of seconds, not `{v}`"
+            )),
+        })
+        .transpose()
 }
 
 #[cfg(test)]
@@ -350,6 +394,29 @@ mod tests {
             })
         );
         assert_eq!(parse_str("lint"), Ok(Command::Lint));
+        assert_eq!(
+            parse_str("soak --seconds 300"),
+            Ok(Command::Soak { seconds: Some(300) })
+        );
+        assert_eq!(parse_str("soak"), Ok(Command::Soak { seconds: None }));
+        assert_eq!(
+            parse_str("fuzz request --time=60"),
+            Ok(Command::Fuzz {
+                target: Some("request".into()),
+                time: Some(60)
+            })
+        );
+        assert_eq!(
+            parse_str("fuzz"),
+            Ok(Command::Fuzz {
+                target: None,
+                time: None
+            })
+        );
+        assert!(err("soak --seconds ten").contains("whole number"));
+        assert!(err("soak --seconds 0").contains("whole number"));
+        assert!(err("fuzz a b").contains("second one"));
+        assert!(err("fuzz --seconds 3").contains("its flags: --time S"));
         assert_eq!(parse_str("targets"), Ok(Command::Targets));
 
         assert!(err("test --native").contains("its flags: --target T"));

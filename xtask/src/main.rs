@@ -12,6 +12,7 @@ mod executor_checks;
 mod fault_e2e;
 mod fiber_checks;
 mod freestanding;
+mod fuzz;
 mod hardening;
 mod host_tests;
 mod lint;
@@ -24,6 +25,8 @@ mod qemu_runner;
 mod run;
 mod seam;
 mod size;
+mod soak;
+mod soak_load;
 mod summary;
 mod targets;
 mod test;
@@ -53,6 +56,16 @@ commands:
   size --update [--target BOARD]   rebuild the MCU size example, rewrite targets/size-baselines.txt
   bench [--quick]                  executor/echo/timer/C10k benchmarks vs embassy, tokio,
                                    async-executor and an epoll loop; writes BENCHMARKS.md
+  soak  [--seconds S]              the delay server (native x86-64) under a mixed hostile load
+                                   for S seconds (default 300): control clients, slowloris,
+                                   idle holders, garbage, resets, disconnects during the
+                                   delay, pipelined and oversized requests; reports requests,
+                                   errors, fds and RSS; fails on a leak, crash or control error
+  fuzz  [TARGET] [--time S]        coverage-guided fuzzing (cargo-fuzz, nightly; installed on
+                                   first use) of TARGET, or of each target one after another,
+                                   S seconds each (default 60): request, response, percent,
+                                   fault_script; the corpus is fuzz/corpus/TARGET, minimised
+                                   after the run; `test` replays it on stable
   qemu-runner [--board B] ELF [ARGS]
                                    boot an MCU image under QEMU (the cargo runner of the
                                    qemu-system boards); test images: one boot per test
@@ -178,6 +191,20 @@ fn real_main() -> Result<u8, String> {
                 vec![]
             };
             bench::run(&root, &rest).map(status)
+        }
+        cli::Command::Soak { seconds } => {
+            let t = target(&root, None)?;
+            let seconds = seconds.unwrap_or(300);
+            if seconds > soak::MAX_SECONDS {
+                return Err(format!(
+                    "soak: --seconds {seconds} is over the limit of {}",
+                    soak::MAX_SECONDS
+                ));
+            }
+            soak::run(&root, &t, seconds).map(status)
+        }
+        cli::Command::Fuzz { target, time } => {
+            fuzz::run(&root, target.as_deref(), time.unwrap_or(60)).map(status)
         }
         cli::Command::Lint => {
             let mut summary = summary::Summary::default();

@@ -9,7 +9,9 @@
 //! other programs run under an empty script, so the injector must be
 //! transparent, and the demo runs against the delay server as processes,
 //! both under fault scripts). The zero-cost seam is checked on the disassembly of
-//! `seam-write` for each backend without the injector.
+//! `seam-write` for each backend without the injector. The fuzz corpus is
+//! replayed through the parsers' property checks on stable, and the delay
+//! server gets a short soak under hostile load where it runs natively.
 
 use crate::cargo_build::BuildOptions;
 use crate::fault_e2e;
@@ -41,6 +43,7 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
     );
 
     if target.is_none() {
+        crate::fuzz::replay(root, &mut summary);
         crate::lint::run(root, &mut summary);
         crate::executor_checks::run(root, &mut summary);
     }
@@ -51,6 +54,9 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
         seam::check(root, t, &default, &t.name, &mut summary);
         crate::outside::check(root, t, &mut summary);
         crate::new_crate::check(root, t, &mut summary);
+        if t.runs_natively() {
+            crate::soak::check(root, t, &mut summary);
+        }
         for variant in ["syscalls-crate", "fault-inject"] {
             // A target directory per variant, so the builds do not evict
             // each other's artifacts.

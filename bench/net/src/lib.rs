@@ -104,6 +104,48 @@ pub fn connect_start(port: u16) -> io::Result<libc::c_int> {
     Ok(fd)
 }
 
+/// Starts a non-blocking connect to 127.0.0.1:port from the source address
+/// 127.0.0.`src` (`IP_BIND_ADDRESS_NO_PORT`: the port is chosen at connect
+/// time per destination), so one client can hold more connections to one
+/// server than one source address has ephemeral ports.
+pub fn connect_start_from(port: u16, src: u8) -> io::Result<libc::c_int> {
+    let fd = tcp_socket()?;
+    setsockopt(fd, libc::IPPROTO_IP, libc::IP_BIND_ADDRESS_NO_PORT, 1);
+    let mut from = loopback(0);
+    from.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, src]).to_be();
+    // SAFETY: `from` is a valid sockaddr_in and its size is passed.
+    let bound = cvt(unsafe {
+        libc::bind(
+            fd,
+            (&from as *const libc::sockaddr_in).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    });
+    if let Err(e) = bound {
+        // SAFETY: we own fd.
+        unsafe { libc::close(fd) };
+        return Err(e);
+    }
+    let a = loopback(port);
+    // SAFETY: `a` is a valid sockaddr_in and its size is passed.
+    let r = unsafe {
+        libc::connect(
+            fd,
+            (&a as *const libc::sockaddr_in).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINPROGRESS) {
+            // SAFETY: we own fd.
+            unsafe { libc::close(fd) };
+            return Err(e);
+        }
+    }
+    Ok(fd)
+}
+
 /// A new epoll instance.
 pub fn epoll() -> io::Result<libc::c_int> {
     // SAFETY: plain syscall.

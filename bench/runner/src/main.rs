@@ -9,6 +9,7 @@
 //!         [--bitwake-cores ELF] [--size NAME=ELF]... [--note TEXT]...`
 
 mod actors;
+mod c100k;
 mod channel;
 mod crosscore;
 mod fiber;

@@ -16,7 +16,7 @@ pub struct Results {
 }
 
 impl Results {
-    fn add(&mut self, row: &str, who: &str, out: &str) -> bool {
+    pub(crate) fn add(&mut self, row: &str, who: &str, out: &str) -> bool {
         let r = parse_results(out);
         for (m, v) in &r {
             self.samples
@@ -26,7 +26,7 @@ impl Results {
         }
         !r.is_empty()
     }
-    fn err(&mut self, row: &str, who: &str, e: &str) {
+    pub(crate) fn err(&mut self, row: &str, who: &str, e: &str) {
         eprintln!("runner: {row}/{who}: {e}");
         self.errors
             .entry((row.to_owned(), who.to_owned()))
@@ -59,6 +59,7 @@ pub struct Net {
     pub timer_contenders: Vec<String>,
     pub echo_grid: Vec<(usize, usize)>,
     pub c10k_n: usize,
+    pub c100k: crate::c100k::C100k,
 }
 
 pub const SYSCOST: &[(&str, &str, &str)] = &[
@@ -86,6 +87,8 @@ pub fn run_all(cfg: &Config) -> Net {
     eprintln!("runner: echo done at {:.0?}", t.elapsed());
     c10k(cfg, &mut net);
     eprintln!("runner: c10k done at {:.0?}", t.elapsed());
+    net.c100k = crate::c100k::run(cfg);
+    eprintln!("runner: c100k done at {:.0?}", t.elapsed());
     footprint(cfg, &mut net);
     net
 }
@@ -155,32 +158,32 @@ fn timers(cfg: &Config, net: &mut Net) {
 /// Starts a server pinned to the benchmark CPU and waits until it accepts.
 fn start_server(cfg: &Config, program: &Path, args: &[String], port: u16) -> Result<Child, String> {
     let mut cmd = pinned(cfg, program);
-    cmd.args(args)
-        .stdin(Stdio::null())
+    cmd.args(args);
+    start_command(cmd, &program.display().to_string(), port)
+}
+
+/// Starts the server command `cmd` and waits until it accepts on `port`.
+pub(crate) fn start_command(mut cmd: Command, label: &str, port: u16) -> Result<Child, String> {
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("{}: {e}", program.display()))?;
+    let mut child = cmd.spawn().map_err(|e| format!("{label}: {e}"))?;
     let t = Instant::now();
     while t.elapsed() < Duration::from_secs(3) {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return Ok(child);
         }
         if let Ok(Some(s)) = child.try_wait() {
-            return Err(format!("{} exited at start: {s}", program.display()));
+            return Err(format!("{label} exited at start: {s}"));
         }
         std::thread::sleep(Duration::from_millis(10));
     }
     let _ = child.kill();
     let _ = child.wait();
-    Err(format!(
-        "{} did not listen on port {port}",
-        program.display()
-    ))
+    Err(format!("{label} did not listen on port {port}"))
 }
 
-fn stop(mut child: Child) {
+pub(crate) fn stop(mut child: Child) {
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -226,7 +229,7 @@ fn echo_servers(cfg: &Config) -> Vec<Server> {
 
 static NEXT_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(39_100);
 
-fn port() -> u16 {
+pub(crate) fn port() -> u16 {
     NEXT_PORT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
@@ -455,7 +458,7 @@ fn c10k(cfg: &Config, net: &mut Net) {
     }
 }
 
-fn other_cpu(cpu: &str) -> String {
+pub(crate) fn other_cpu(cpu: &str) -> String {
     if cpu == "0" { "1".into() } else { "0".into() }
 }
 

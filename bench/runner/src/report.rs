@@ -124,6 +124,7 @@ pub fn render(
     timers(&mut s, net);
     echo(&mut s, net);
     c10k(&mut s, net);
+    crate::c100k::section(&mut s, &net.c100k, cell);
     footprint(&mut s, micro, net);
     s
 }

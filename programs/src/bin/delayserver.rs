@@ -4,8 +4,8 @@
 //! `delayserver [--grace SECONDS] [--max-connections N] [IP:PORT]`
 //! (default 127.0.0.1:8080, grace 5 s, as many connections as the pools hold).
 //!
-//! Every connection is a task in a static pool (three pools of 4096: 12288
-//! connections at once, no heap). When they are all taken, a new connection
+//! Every connection is a task in a static pool (25 pools of 4096: 102,400
+//! connections at once, no heap; the fd limit is raised to its hard limit). When they are all taken, a new connection
 //! is answered `503` and closed, and the server keeps serving. Garbage, half
 //! requests and early disconnects end only their own connection: a request
 //! must arrive within 10 s, a bad one gets `400`. A client that leaves
@@ -225,16 +225,16 @@ fn start_connection(stream: TcpStream) -> Result<(), TcpStream> {
     }
     // The count travels with the stream: a pool that refuses hands both back,
     // and however a task ends (or is dropped unpolled) the guard's drop
-    // uncounts it.
-    let args = (stream, Live::new());
-    // (Each task function's token has its own type: one call per pool.)
-    let Some((stream, live)) = given_back(try_spawn(conn_a(args.0, args.1))) else {
-        return Ok(());
-    };
-    let Some((stream, live)) = given_back(try_spawn(conn_b(stream, live))) else {
-        return Ok(());
-    };
-    given_back(try_spawn(conn_c(stream, live))).map_or(Ok(()), |(stream, _live)| Err(stream))
+    // uncounts it. Pools are offered in order, so the lowest fill first and
+    // a server touches memory for the connections it has had at once.
+    let mut args = (stream, Live::new());
+    for pool in 0..POOLS {
+        match offer(pool, args) {
+            None => return Ok(()),
+            Some(back) => args = back,
+        }
+    }
+    Err(args.0)
 }
 
 /// What a full pool handed back; `None` when a task took it (it runs
@@ -264,18 +264,37 @@ impl Drop for Live {
     }
 }
 
+/// The connection pools, `4096` tasks each, and `offer(pool, args)`
+/// (each task function's token has its own type: one arm per pool).
 macro_rules! connection_pools {
-    ($($name:ident),*) => {$(
-        bitwake::task! {
+    ($($index:literal => $name:ident),* $(,)?) => {
+        $(bitwake::task! {
             pool_size = 4096;
             async fn $name(stream: TcpStream, live: Live) {
                 delay::handle(stream, log).await;
                 drop(live);
             }
+        })*
+        const POOLS: usize = [$($index),*].len();
+        /// Offers the connection to pool `pool`: `None` if a task took it,
+        /// else what the full pool handed back.
+        fn offer(pool: usize, args: (TcpStream, Live)) -> Option<(TcpStream, Live)> {
+            match pool {
+                $($index => given_back(try_spawn($name(args.0, args.1))),)*
+                _ => Some(args),
+            }
         }
-    )*};
+    };
 }
-connection_pools!(conn_a, conn_b, conn_c);
+// 25 x 4096 = 102,400 connections at once (C100k). Unused slots are
+// untouched `.bss`: they cost address space, not memory.
+connection_pools!(
+    0 => conn_0, 1 => conn_1, 2 => conn_2, 3 => conn_3, 4 => conn_4,
+    5 => conn_5, 6 => conn_6, 7 => conn_7, 8 => conn_8, 9 => conn_9,
+    10 => conn_10, 11 => conn_11, 12 => conn_12, 13 => conn_13, 14 => conn_14,
+    15 => conn_15, 16 => conn_16, 17 => conn_17, 18 => conn_18, 19 => conn_19,
+    20 => conn_20, 21 => conn_21, 22 => conn_22, 23 => conn_23, 24 => conn_24,
+);
 
 /// Logs each request the way the book's server prints it.
 fn log(delay_ms: u64, message: &str) {

@@ -61,7 +61,7 @@ mod rules;
 mod script;
 
 pub use rules::{
-    Action, MAX_RULES, Rule, ScriptTooLong, clear, injected, install, seen, total_injected,
+    Action, MAX_RULES, Rule, ScriptTooLong, armed, clear, injected, install, seen, total_injected,
 };
 pub use script::{SpecError, install_spec, parse_rule, parse_spec};
 #[cfg(feature = "rt")]

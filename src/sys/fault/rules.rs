@@ -32,12 +32,12 @@ pub enum Action {
 /// [`Rule::cap`] and refine with the `const` methods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rule {
-    nr: usize,
-    arg: Option<(usize, usize)>,
-    first: u32,
-    every: u32,
-    times: u32,
-    action: Action,
+    pub(super) nr: usize,
+    pub(super) arg: Option<(usize, usize)>,
+    pub(super) first: u32,
+    pub(super) every: u32,
+    pub(super) times: u32,
+    pub(super) action: Action,
 }
 
 impl Rule {

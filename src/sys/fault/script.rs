@@ -7,8 +7,9 @@
 //! hostile: any byte string yields a script or a [`SpecError`], never a
 //! panic.
 
-use super::rules::{self, MAX_RULES, Rule};
+use super::rules::{self, Action, MAX_RULES, Rule};
 use crate::sys::{Errno, nr};
+use core::fmt;
 
 /// Why a textual script was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,10 +65,7 @@ pub fn parse_rule(text: &[u8]) -> Option<Rule> {
     } else if let Some(n) = action.strip_prefix(b"cap") {
         Rule::cap(nr, usize::try_from(number(n)?).ok()?)
     } else {
-        let e = (1..=133)
-            .map(Errno::from_raw)
-            .find(|e| e.name().is_some_and(|n| n.as_bytes() == action))?;
-        Rule::fail(nr, e)
+        Rule::fail(nr, Errno::from_name(action)?)
     };
     while let [op, tail @ ..] = mods {
         let len = tail
@@ -84,6 +82,41 @@ pub fn parse_rule(text: &[u8]) -> Option<Rule> {
         mods = next;
     }
     Some(rule)
+}
+
+/// A rule in the text form [`parse_rule`] reads, defaults left out, so a
+/// rule parsed from text prints as text that parses back to the same rule.
+/// What the text form cannot say is printed so that it does not parse: a
+/// syscall without a name as `nr=N`, an error without a name as `errno=N`,
+/// an argument match ([`Rule::when_arg`]) as `#argI=V`.
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match NAMES.iter().find(|(_, n)| *n == self.nr) {
+            Some((name, _)) => write!(f, "{name}:")?,
+            None => write!(f, "nr={}:", self.nr)?,
+        }
+        match self.action {
+            Action::Halve => f.write_str("half")?,
+            Action::Cap(n) => write!(f, "cap{n}")?,
+            Action::Fail(e) => match e.name() {
+                Some(name) => f.write_str(name)?,
+                None => write!(f, "errno={}", e.raw())?,
+            },
+        }
+        if self.first != 1 {
+            write!(f, "@{}", self.first)?;
+        }
+        if self.every != 1 {
+            write!(f, "/{}", self.every)?;
+        }
+        if self.times != u32::MAX {
+            write!(f, "*{}", self.times)?;
+        }
+        if let Some((i, v)) = self.arg {
+            write!(f, "#arg{i}={v}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Parses a comma-separated textual script (see [`parse_rule`]; empty items
@@ -175,6 +208,29 @@ mod tests {
         assert_eq!(rules[0], Rule::halve(nr::READ));
         assert_eq!(rules[1], Rule::fail(nr::WRITE, Errno::EINTR));
         assert_eq!(parse(b""), Ok(0));
+    }
+
+    #[test]
+    fn rules_print_as_the_text_they_parse_from() {
+        for text in [
+            "epoll_pwait:EINTR@5/5",
+            "accept4:EMFILE*2",
+            "write:half",
+            "read:cap3@2*1",
+            "sendto:ECONNRESET@3/2*7",
+            "read:cap0",
+        ] {
+            let rule = parse_rule(text.as_bytes()).unwrap();
+            assert_eq!(format!("{rule}"), text);
+        }
+        // Defaults are left out; what text cannot say does not parse back.
+        assert_eq!(
+            format!("{}", parse_rule(b"read:half@1/1@0").unwrap()),
+            "read:half"
+        );
+        let odd = Rule::fail(9999, Errno::from_raw(4000)).when_arg(0, 7);
+        assert_eq!(format!("{odd}"), "nr=9999:errno=4000#arg0=7");
+        assert_eq!(parse_rule(format!("{odd}").as_bytes()), None);
     }
 
     #[test]

@@ -1,0 +1,5 @@
+//! libFuzzer entry point: every input goes to [`bitwake_fuzz::fault_script`], which
+//! panics when a property fails.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| bitwake_fuzz::fault_script(data));
