@@ -472,22 +472,7 @@ impl<T, const N: usize> Drop for Recv<'_, '_, T, N> {
     }
 }
 
-/// A [`send`](Broadcast::send) failed because the broadcast is closed; the
-/// value comes back.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sending on a closed broadcast")
-    }
-}
-impl<T> core::error::Error for SendError<T> {}
+pub use super::send_error::SendError;
 
 /// Why a [`recv`](Subscriber::recv) gave no message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -675,22 +675,7 @@ impl<'a, T, const N: usize> Receiver<'a, T, N> {
     }
 }
 
-/// A [`send`](Channel::send) failed because the channel is closed; the value
-/// comes back.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sending on a closed channel")
-    }
-}
-impl<T> core::error::Error for SendError<T> {}
+use super::send_error::SendError;
 
 /// Why [`try_send`](Channel::try_send) failed; the value comes back.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -29,6 +29,7 @@ mod mutex;
 mod notify;
 mod oneshot;
 mod semaphore;
+mod send_error;
 mod signal;
 mod wake_all;
 pub mod watch;
@@ -36,12 +37,11 @@ pub mod watch;
 use crate::lock::Lock;
 
 pub use broadcast::Broadcast;
-pub use channel::{
-    Channel, Receiver, Recv, RecvError, Send, SendError, Sender, TryRecvError, TrySendError,
-};
+pub use channel::{Channel, Receiver, Recv, RecvError, Send, Sender, TryRecvError, TrySendError};
 pub use mutex::{LockFuture, Mutex, MutexGuard};
 pub use notify::{Notified, Notify};
 pub use oneshot::{OneShot, OneShotRecv};
 pub use semaphore::{Acquire, Permit, Semaphore};
+pub use send_error::SendError;
 pub use signal::{Signal, Wait};
 pub use watch::Watch;

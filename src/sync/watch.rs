@@ -276,22 +276,7 @@ impl<T> Drop for Changed<'_, '_, T> {
     }
 }
 
-/// A [`send`](Watch::send) failed because the watch is closed; the value
-/// comes back.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct SendError<T>(pub T);
-
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SendError(..)")
-    }
-}
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("sending on a closed watch")
-    }
-}
-impl<T> core::error::Error for SendError<T> {}
+pub use super::send_error::SendError;
 
 /// The watch is closed and its last value was seen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
