@@ -98,19 +98,23 @@ impl Builder {
                 packet as usize,
             )
         };
-        if let Err(e) = Errno::from_ret(r) {
-            // SAFETY: no thread was created: we still own the closure and
-            // the mapping.
-            unsafe {
-                (*p.f.get()).assume_init_drop();
-                map.unmap();
+        let tid = match Errno::from_ret(r) {
+            Ok(tid) => tid as i32,
+            Err(e) => {
+                // SAFETY: no thread was created: we still own the closure and
+                // the mapping.
+                unsafe {
+                    (*p.f.get()).assume_init_drop();
+                    map.unmap();
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         Ok(JoinHandle {
             map,
             packet: packet.cast(),
             out: p.out.get().cast(),
+            tid,
             _t: PhantomData,
         })
     }
@@ -149,6 +153,9 @@ pub struct JoinHandle<T> {
     map: Mapping,
     packet: *const ThreadBlock,
     out: *mut MaybeUninit<T>,
+    /// The tid `clone` returned: the tid word itself is cleared by the
+    /// kernel when the thread exits, which may be before anyone asks.
+    tid: i32,
     _t: PhantomData<T>,
 }
 
@@ -166,7 +173,7 @@ impl<T> JoinHandle<T> {
 
     /// The thread's kernel tid.
     pub fn tid(&self) -> i32 {
-        self.block().tid.load(Relaxed) as i32
+        self.tid
     }
 
     /// Whether the thread has finished (it may not have exited quite yet;
