@@ -1,7 +1,8 @@
 //! The book's chapter-3 example, freestanding: print one line through an
 //! inline-asm `write` syscall, then exit. Nothing else runs: no libc, no
-//! runtime set-up beyond `_start` and its one `rt_sigaction` that ignores
-//! SIGPIPE.
+//! runtime set-up beyond `_start`: the thread pointer set to the main
+//! thread's block (`arch_prctl` on x86-64) and one `rt_sigaction` that
+//! ignores SIGPIPE.
 #![no_std]
 #![no_main]
 
