@@ -44,11 +44,14 @@ mod channel;
 #[allow(dead_code)]
 #[path = "../src/sync/mutex.rs"]
 mod mutex;
+#[path = "../src/sync/send_error.rs"]
+mod send_error;
 
-use channel::{Channel, RecvError, SendError};
+use channel::{Channel, RecvError};
 use loom::sync::Arc;
 use loom::thread;
 use mutex::Mutex;
+use send_error::SendError;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};

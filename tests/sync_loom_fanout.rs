@@ -46,6 +46,8 @@ mod wake_all;
 #[allow(dead_code)]
 #[path = "../src/sync/broadcast.rs"]
 mod broadcast;
+#[path = "../src/sync/send_error.rs"]
+mod send_error;
 
 #[allow(dead_code)]
 #[path = "../src/sync/watch.rs"]
