@@ -11,7 +11,6 @@ use super::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use super::park::{Awake, Park};
 use super::ready;
 use super::task_id::TaskId;
-use core::cell::UnsafeCell;
 
 /// The shared core of an executor (see the module docs).
 pub(crate) struct ExecCore {
@@ -23,9 +22,13 @@ pub(crate) struct ExecCore {
     /// The `block_on` future's ready bit (bit 0 of a one-word ready set,
     /// see `ready.rs`): set by its remote wakers.
     main_ready: AtomicUsize,
-    /// Executor thread only: the `block_on` future was woken from the
-    /// executor itself (its own `Context`, or a task it awaits finished).
-    main_local: UnsafeCell<bool>,
+    /// The `block_on` future was woken on the executor's own thread (its own
+    /// `Context`, a task it awaits finished, or one of its remote wakers
+    /// while the executor runs there, see `owner.rs`). Written only by that
+    /// thread and its signal handlers: stores of `true`, and the executor's
+    /// clear after it has seen `true` (a wake racing the clear is covered by
+    /// the poll that follows it).
+    main_local: AtomicBool,
 }
 
 impl ExecCore {
@@ -36,7 +39,7 @@ impl ExecCore {
             self_woken: AtomicBool::new(false),
             current: AtomicUsize::new(0),
             main_ready: AtomicUsize::new(0),
-            main_local: UnsafeCell::new(false),
+            main_local: AtomicBool::new(false),
         }
     }
 
@@ -90,11 +93,11 @@ impl ExecCore {
     /// Wakes the `block_on` future from the executor's own thread.
     ///
     /// # Safety
-    /// Only the thread running this executor may call it.
+    /// Only the thread running this executor (or a handler interrupting
+    /// it) may call it: nothing would unpark the executor otherwise.
     #[inline]
     pub(crate) unsafe fn wake_main_local(&self) {
-        // SAFETY: by the contract, only this thread touches `main_local`.
-        unsafe { *self.main_local.get() = true };
+        self.main_local.store(true, Relaxed);
     }
 
     /// Takes the `block_on` future's ready state (local and remote).
@@ -103,8 +106,13 @@ impl ExecCore {
     /// As [`wake_main_local`](Self::wake_main_local).
     #[inline]
     pub(crate) unsafe fn take_main(&self) -> bool {
-        // SAFETY: by the contract.
-        let mut run = unsafe { self.main_local.get().replace(false) };
+        let mut run = self.main_local.load(Relaxed);
+        if run {
+            // Not a swap: no other thread writes it, and a handler's `true`
+            // stored between the load and this store is answered by the poll
+            // that follows.
+            self.main_local.store(false, Relaxed);
+        }
         ready::take(
             core::slice::from_ref(&self.main_ready),
             &self.main_ready,
@@ -119,8 +127,7 @@ impl ExecCore {
     /// As [`wake_main_local`](Self::wake_main_local).
     pub(crate) unsafe fn clear_main(&self) {
         self.main_ready.store(0, Relaxed);
-        // SAFETY: by the contract.
-        unsafe { *self.main_local.get() = false };
+        self.main_local.store(false, Relaxed);
     }
 
     /// Step 1 of parking: announce it (wakers from now on unpark).
@@ -129,10 +136,12 @@ impl ExecCore {
         ready::begin_park(&self.parked);
     }
     /// Step 2, after [`begin_park`](Self::begin_park): whether the
-    /// `block_on` future is ready.
+    /// `block_on` future is ready (woken remotely, or locally before the
+    /// executor stopped taking the plain path).
     #[inline]
     pub(crate) fn main_pending(&self) -> bool {
-        ready::any_pending(core::slice::from_ref(&self.main_ready), &self.main_ready)
+        self.main_local.load(Relaxed)
+            || ready::any_pending(core::slice::from_ref(&self.main_ready), &self.main_ready)
     }
     /// Step 3: sleep in the platform's park (nothing was pending).
     #[inline]

@@ -11,8 +11,8 @@
 
 use super::atomic::{AtomicU32, AtomicUsize, Ordering::*};
 use super::header::Header;
+use super::plain_word;
 use super::ready::BITS;
-use core::cell::UnsafeCell;
 use core::mem::size_of;
 
 const WORD: usize = size_of::<usize>();
@@ -92,16 +92,31 @@ pub(crate) unsafe fn release_slot(h: *const Header, slot: usize) {
 ///
 /// # Safety
 /// As [`meta_of`], and only the thread running the executor the pool is
-/// bound to may call it (it owns `local` and `local_sum`).
+/// bound to (or a handler interrupting it) may call it: no other thread
+/// writes `local` and `local_sum` (see `plain_word.rs`).
 #[inline]
 pub(crate) unsafe fn wake_local(h: *const Header, slot: usize) {
-    // SAFETY: forwarded contract: the cells exist at these offsets, and only
-    // this thread accesses them.
-    unsafe {
+    // SAFETY: forwarded contract: the words exist at these offsets.
+    let (word, sum) = unsafe {
         let w = words_of(h);
-        let word = &*at::<UnsafeCell<usize>>(h, local(w)).add(slot / BITS);
-        let sum = &*at::<UnsafeCell<usize>>(h, local_sum(w));
-        *word.get() |= 1usize << (slot % BITS);
-        *sum.get() |= 1usize << (slot / BITS);
-    }
+        (
+            &*at::<AtomicUsize>(h, local(w)).add(slot / BITS),
+            &*at::<AtomicUsize>(h, local_sum(w)),
+        )
+    };
+    // The word before its summary bit: a scan that takes the summary bit
+    // finds the word's bit too (a scan in between is an interrupted one,
+    // which sees both or leaves the word for its next pass).
+    plain_word::or(word, 1usize << (slot % BITS));
+    plain_word::or(sum, 1usize << (slot / BITS));
+}
+
+/// Whether the pool behind `h` has executor-private ready bits.
+///
+/// # Safety
+/// As [`meta_of`] (without a slot).
+#[inline]
+pub(crate) unsafe fn local_pending(h: *const Header) -> bool {
+    // SAFETY: forwarded contract.
+    plain_word::any(unsafe { &*at::<AtomicUsize>(h, local_sum(words_of(h))) })
 }

@@ -9,7 +9,7 @@
 //! |---------|---------------------------------------------------------|------------|
 //! | `ready` | woken since last polled                                 | wakers (atomic) |
 //! | `used`  | slot taken (from token creation until the output is gone) | spawn / release |
-//! | `local` | re-queued by the task's own `Context` waker, or woken by the executor itself (joiners) | executor only (plain) |
+//! | `local` | re-queued by the task's own `Context` waker, woken by the executor itself (joiners), or woken on the executor's thread (`owner.rs`) | executor's thread and its handlers (`plain_word.rs`) |
 //!
 //! The per-slot metadata word holds the lifecycle flags and the joiner
 //! (`slot_state.rs`). The executor polls a ready slot only if it is
@@ -36,6 +36,7 @@ use super::exec_core::ExecCore;
 use super::header::{Header, PoolVTable};
 use super::joiner;
 use super::layout;
+use super::plain_word;
 use super::ready::{self, BITS};
 use super::registry;
 use super::slot_state::{ABORT, CANCELLED, DETACHED, DONE, JOINER_SHIFT, PANICKED, SPAWNED};
@@ -138,8 +139,8 @@ where
     // `ready` must follow the header directly (see `header.rs`).
     ready: [AtomicUsize; W],
     used: [AtomicUsize; W],
-    local: [UnsafeCell<usize>; W],
-    local_sum: UnsafeCell<usize>,
+    local: [AtomicUsize; W],
+    local_sum: AtomicUsize,
     meta: [AtomicU32; N],
     _align: [<Align<ALIGN> as Alignment>::Archetype; 0],
     slots: [UnsafeCell<MaybeUninit<[u8; SIZE]>>; N],
@@ -147,7 +148,8 @@ where
 
 // SAFETY: a slot is used by one party at a time, handed over through the
 // `used` bitmap and the metadata word (Acquire/Release); `local` and
-// `local_sum` are used only by the thread running the bound executor. A
+// `local_sum` are written only by the thread running the bound executor and
+// its handlers, with the updates of `plain_word.rs`. A
 // slot's future is written by the thread that creates its token, then
 // polled and dropped by the thread running the executor; the two differ
 // only if the token crossed threads, which needs the future to be `Send`
@@ -203,8 +205,8 @@ where
             header: Header::empty(),
             ready: [const { AtomicUsize::new(0) }; W],
             used: [const { AtomicUsize::new(0) }; W],
-            local: [const { UnsafeCell::new(0) }; W],
-            local_sum: UnsafeCell::new(0),
+            local: [const { AtomicUsize::new(0) }; W],
+            local_sum: AtomicUsize::new(0),
             meta: [const { AtomicU32::new(0) }; N],
             _align: [],
             slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
@@ -413,13 +415,12 @@ where
         // visited, so a task that wakes itself waits for the next pass
         // (fairness); words re-queued during the pass that are not in `ls`
         // are left for the next pass too (their `local_sum` bit is set again).
-        // SAFETY: only the bound executor's thread touches `local*`.
-        let ls = unsafe { core::mem::take(&mut *pool.local_sum.get()) };
+        // (Taken, not swapped: see `plain_word.rs`.)
+        let ls = plain_word::take(&pool.local_sum);
         let took = ready::take_with(&pool.ready, &pool.header.summary, ls, |w, bits| {
             let mut bits = bits;
             if ls & (1usize << w) != 0 {
-                // SAFETY: as above.
-                bits |= unsafe { core::mem::take(&mut *pool.local[w].get()) };
+                bits |= plain_word::take(&pool.local[w]);
             }
             pool.poll_word::<F, T>(core, index, w, bits);
         });
@@ -454,11 +455,8 @@ where
             }
         }
         if requeue != 0 {
-            // SAFETY: executor thread only.
-            unsafe {
-                *self.local[w].get() |= requeue;
-                *self.local_sum.get() |= 1usize << w;
-            }
+            plain_word::or(&self.local[w], requeue);
+            plain_word::or(&self.local_sum, 1usize << w);
         }
     }
 
@@ -514,8 +512,7 @@ where
         // SAFETY: vtable contract.
         let pool = unsafe { Self::from_hdr(h) };
         for w in 0..W {
-            // SAFETY: executor thread only.
-            unsafe { *pool.local[w].get() = 0 };
+            plain_word::clear(&pool.local[w]);
             let mut bits = pool.used[w].load(Acquire);
             while bits != 0 {
                 let slot = w * BITS + bits.trailing_zeros() as usize;
@@ -528,8 +525,7 @@ where
                 pool.complete::<T>(core, slot, CANCELLED);
             }
         }
-        // SAFETY: executor thread only.
-        unsafe { *pool.local_sum.get() = 0 };
+        plain_word::clear(&pool.local_sum);
     }
 }
 

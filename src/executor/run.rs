@@ -13,6 +13,7 @@ use super::exec_core::ExecCore;
 use super::handle::JoinHandle;
 use super::header::{self, Header};
 use super::layout;
+use super::owner;
 use super::park::Park;
 use super::ready;
 use super::slot_state::SPAWNED;
@@ -47,9 +48,9 @@ pub struct Executor {
     epoch: AtomicUsize,
 }
 
-// SAFETY: the executor's shared fields are atomic; the core's
-// executor-thread-only cells are used only by the thread holding `running`;
-// `park` is `Sync`.
+// SAFETY: the executor's shared fields are atomic (the core's private ready
+// state is written only by the thread holding `running` and its handlers,
+// see `owner.rs`); `park` is `Sync`.
 unsafe impl Sync for Executor {}
 
 impl Executor {
@@ -85,8 +86,12 @@ impl Executor {
             "bitwake: executor is already running"
         );
         let epoch = self.next_epoch();
-        let _guard = Shutdown(self);
         let core = self.core.as_static();
+        // From here until shutdown, wakes on this thread take the plain path
+        // (see `owner.rs`); a nested `block_on` of another executor saves
+        // and restores this.
+        let outer = owner::replace(core);
+        let _guard = Shutdown(self, outer);
         let lw = waker::local_main(core);
         let mut cx = Context::from_waker(&lw);
         let mut fut = pin!(make(epoch));
@@ -150,16 +155,25 @@ impl Executor {
     }
 
     /// Nothing was polled in the last pass: park unless something is pending.
+    ///
+    /// Wakes on this thread stop taking the plain path first: a signal
+    /// handler that runs from then on takes the atomic path, which unparks;
+    /// one that ran before has left private bits, which the check below
+    /// sees (see `owner.rs`).
     #[cold]
     fn idle(&'static self) {
         let core = &self.core;
+        let me = owner::replace(ptr::null());
         core.begin_park();
         let mut pending = core.main_pending();
         let mut h = self.pools.load(SeqCst);
         while !h.is_null() && !pending {
             // SAFETY: listed pools are static pool headers with their sizes
-            // set.
-            pending = unsafe { ready::any_pending(header::ready_words(h), &(*h).summary) };
+            // set (a pool is listed once its first task exists).
+            pending = unsafe {
+                layout::local_pending(h)
+                    || ready::any_pending(header::ready_words(h), &(*h).summary)
+            };
             // SAFETY: as above.
             h = unsafe { (*h).next.load(SeqCst) };
         }
@@ -167,6 +181,7 @@ impl Executor {
             core.park();
         }
         core.end_park();
+        owner::replace(me);
     }
 
     /// Starts a task created by a [`task!`](crate::task) function on this
@@ -271,10 +286,16 @@ impl Executor {
             // Release: the executor's Acquire load of the metadata sees the
             // future.
             layout::meta_of(h, slot).store(SPAWNED, Release);
-            header::mark_slot(h, slot);
+            if owner::is(me) {
+                // Spawned on the thread running this executor: its private
+                // bits, no unpark (see `owner.rs`).
+                layout::wake_local(h, slot);
+            } else {
+                header::mark_slot(h, slot);
+                // The pool is bound to this executor: no need to look it up.
+                self.core.notify();
+            }
         }
-        // The pool is bound to this executor: no need to look it up.
-        self.core.notify();
         crate::trace!("spawn task {}:{slot}", hdr.index());
         Ok(JoinHandle::new(h, slot))
     }
@@ -297,12 +318,16 @@ impl Executor {
     }
 }
 
-/// Shutdown at the end of `block_on`, also on unwind.
-struct Shutdown(&'static Executor);
+/// Shutdown at the end of `block_on`, also on unwind; puts back the
+/// executor that was running on this thread before (null if none).
+struct Shutdown(&'static Executor, *const ExecCore);
 
 impl Drop for Shutdown {
     fn drop(&mut self) {
         let exec = self.0;
+        // First: wakes from here on (a dropped task's `Drop`, a handler)
+        // take the atomic path, so the private bits cleared below stay clear.
+        owner::replace(self.1);
         // Local spawners of this run stop working before any task is dropped
         // (a task's `Drop` could try to start a new one).
         exec.next_epoch();

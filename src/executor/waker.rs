@@ -60,6 +60,7 @@
 //! on one it does not recognise.
 
 use super::exec_core::ExecCore;
+use super::owner;
 use super::registry;
 use super::task_id::TaskId;
 use core::ptr;
@@ -149,6 +150,12 @@ unsafe fn m_clone(data: *const ()) -> RawWaker {
 }
 unsafe fn m_wake(data: *const ()) {
     // SAFETY: MAIN data is always a `'static` ExecCore.
-    unsafe { &*data.cast::<ExecCore>() }.wake_main();
+    let core = unsafe { &*data.cast::<ExecCore>() };
+    if owner::is(core) {
+        // SAFETY: `core` runs on this thread (see `owner.rs`).
+        unsafe { core.wake_main_local() };
+    } else {
+        core.wake_main();
+    }
 }
 unsafe fn m_drop(_: *const ()) {}

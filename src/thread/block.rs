@@ -1,7 +1,7 @@
 //! The thread-control block the thread pointer points to.
 
 use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::*};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering::*};
 
 /// What the thread pointer points to (see the [module docs](super)).
 ///
@@ -18,6 +18,10 @@ pub(crate) struct ThreadBlock {
     pub(crate) finished: AtomicBool,
     /// The core index the runtime runs here, plus one (0: none).
     core: AtomicUsize,
+    /// The executor whose run loop is active on this thread and not parked
+    /// (null: none). Written only by this thread; read by this thread and
+    /// its signal handlers (see `executor/owner.rs`).
+    executor: AtomicPtr<()>,
 }
 
 // SAFETY: `this` is only ever the block's own address (never written after
@@ -30,6 +34,22 @@ impl ThreadBlock {
         self.core.store(index.map_or(0, |i| i + 1), Relaxed);
     }
 
+    /// The executor running on this thread (null: none).
+    #[inline(always)]
+    pub(crate) fn executor(&self) -> *const () {
+        self.executor.load(Relaxed)
+    }
+
+    /// Records the executor running on this thread; returns the previous
+    /// one. Only the thread itself calls it (a load and a store: a signal
+    /// handler never writes the field).
+    #[inline]
+    pub(crate) fn replace_executor(&self, exec: *const ()) -> *const () {
+        let prev = self.executor.load(Relaxed);
+        self.executor.store(exec.cast_mut(), Relaxed);
+        prev
+    }
+
     /// A block at address `this`.
     pub(crate) const fn new(this: *const ThreadBlock) -> Self {
         ThreadBlock {
@@ -37,6 +57,7 @@ impl ThreadBlock {
             tid: AtomicU32::new(0),
             finished: AtomicBool::new(false),
             core: AtomicUsize::new(0),
+            executor: AtomicPtr::new(ptr::null_mut()),
         }
     }
 }
