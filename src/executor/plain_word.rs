@@ -51,10 +51,7 @@ pub(crate) fn or(word: &AtomicUsize, bits: usize) {
             options(nostack),
         );
     }
-    #[cfg(all(
-        not(all(target_arch = "x86_64", not(miri))),
-        target_has_atomic = "ptr"
-    ))]
+    #[cfg(all(not(all(target_arch = "x86_64", not(miri))), target_has_atomic = "ptr"))]
     word.fetch_or(bits, Relaxed);
     #[cfg(all(
         not(all(target_arch = "x86_64", not(miri))),
@@ -86,10 +83,7 @@ fn clear_bits(word: &AtomicUsize, bits: usize) {
             options(nostack),
         );
     }
-    #[cfg(all(
-        not(all(target_arch = "x86_64", not(miri))),
-        target_has_atomic = "ptr"
-    ))]
+    #[cfg(all(not(all(target_arch = "x86_64", not(miri))), target_has_atomic = "ptr"))]
     word.fetch_and(!bits, Relaxed);
     #[cfg(all(
         not(all(target_arch = "x86_64", not(miri))),

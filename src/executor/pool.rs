@@ -405,28 +405,52 @@ where
 
     /// One pass over the pool (executor thread only). Returns whether it found
     /// work (ready or re-queued bits). One frame: `poll_word` and the task's `poll` are inlined.
+    ///
+    /// Every bit to poll ends up in the executor-private bitmap first: the
+    /// remote ready bits (if the one summary load says there are any) are
+    /// moved there by [`absorb_remote`](Self::absorb_remote), so the loop
+    /// that polls is the same for every capacity, and a pass with only
+    /// same-thread wakes costs no atomic read-modify-write and no more
+    /// instructions for 4096 slots than for 64.
     unsafe fn run<F: Future<Output = T>, T>(h: *const Header, core: &ExecCore) -> bool {
         // SAFETY: vtable contract.
         let pool = unsafe { Self::from_hdr(h) };
         let index = pool.header.index();
-        // The words with executor-private re-queue bits. A word's private
-        // bits are taken when the pass reaches it (words go in increasing
-        // order), and a task re-queues itself only after its word has been
-        // visited, so a task that wakes itself waits for the next pass
-        // (fairness); words re-queued during the pass that are not in `ls`
-        // are left for the next pass too (their `local_sum` bit is set again).
-        // (Taken, not swapped: see `plain_word.rs`.)
-        let ls = plain_word::take(&pool.local_sum);
-        let took = ready::take_with(&pool.ready, &pool.header.summary, ls, |w, bits| {
-            let mut bits = bits;
-            if ls & (1usize << w) != 0 {
-                bits |= plain_word::take(&pool.local[w]);
-            }
+        // The words with executor-private bits. A word's private bits are
+        // taken when the pass reaches it (words go in increasing order), and
+        // a task re-queues itself only after its word has been visited, so a
+        // task that wakes itself waits for the next pass (fairness); words
+        // queued during the pass that are not in `ls` are left for the next
+        // pass too (their `local_sum` bit is set again). Taken, not swapped:
+        // see `plain_word.rs`.
+        let mut ls = plain_word::take(&pool.local_sum);
+        if ready::maybe_pending(&pool.ready, &pool.header.summary) {
+            ls |= pool.absorb_remote();
+        }
+        let mut m = ls;
+        while m != 0 {
+            let w = m.trailing_zeros() as usize;
+            m &= m - 1;
+            let bits = plain_word::take(&pool.local[w]);
             pool.poll_word::<F, T>(core, index, w, bits);
-        });
+        }
         // Bits were found (they may all have named stale slots: then the
         // executor just makes one more pass before it parks).
-        took || ls != 0
+        ls != 0
+    }
+
+    /// Moves the remote ready bits (the `ready.rs` scan) into the
+    /// executor-private words; returns the words that got bits.
+    #[inline(never)]
+    fn absorb_remote(&self) -> usize {
+        let mut got = 0;
+        ready::take(&self.ready, &self.header.summary, |w, bits| {
+            if bits != 0 {
+                plain_word::or(&self.local[w], bits);
+                got |= 1usize << w;
+            }
+        });
+        got
     }
 
     #[inline(always)]

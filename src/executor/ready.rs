@@ -9,9 +9,9 @@
 //!   Then check `parked` (see [`should_unpark`]).
 //! * **scan** (`take`, executor only): load-guard and `swap(0)` the single
 //!   word; or, with a summary, *load* it (no RMW) and load-guard and
-//!   `swap(0)` each named word (`take_with` also visits the words of the
-//!   executor's private bitmap, which no other thread touches, in the same
-//!   increasing order).
+//!   `swap(0)` each named word. (The pool moves what it takes into its
+//!   executor-private bitmap, which no other thread touches, and polls
+//!   from there; see `pool.rs`.)
 //! * **sticky summary**: a word that had bits keeps its summary bit, so
 //!   while a word stays busy (a task in it is woken every pass, as in any
 //!   hand-off) its wakes cost one `fetch_or` and the scan one `swap`, as for
@@ -114,23 +114,26 @@ pub(crate) fn should_unpark(parked: &AtomicBool) -> bool {
     parked.load(SeqCst) && parked.swap(false, SeqCst)
 }
 
-/// Executor side: takes every ready bit, calling `f(word_index, bits)` for each
-/// non-empty word. Words that are zero cost one plain load and no RMW.
-#[inline]
-pub(crate) fn take(words: &[AtomicUsize], summary: &AtomicUsize, f: impl FnMut(usize, usize)) {
-    take_with(words, summary, 0, f);
+/// Executor side, a hint for the pass: whether any ready bit may be set
+/// (one relaxed load; [`take`] is what synchronises).
+#[inline(always)]
+pub(crate) fn maybe_pending(words: &[AtomicUsize], summary: &AtomicUsize) -> bool {
+    if words.len() == 1 {
+        words[0].load(Relaxed) != 0
+    } else {
+        summary.load(Relaxed) != 0
+    }
 }
 
-/// [`take`], also visiting the words named in `extra` (the executor's
-/// private summary of its own re-queued bits): `f(word_index, bits)` runs
-/// once for each word in the summary or in `extra` (`bits` may be 0), in
-/// increasing word order; with a single word, once if it had bits or
-/// `extra != 0`. Returns whether any ready bit was taken.
-#[inline(always)]
-pub(crate) fn take_with(
+/// Executor side: takes every ready bit, calling `f(word_index, bits)` once
+/// for each word named in the summary, in increasing order (`bits` may be 0:
+/// a stale summary bit); with a single word, once if it had bits. Words that
+/// are zero cost one plain load and no RMW. Returns whether any ready bit
+/// was taken.
+#[inline]
+pub(crate) fn take(
     words: &[AtomicUsize],
     summary: &AtomicUsize,
-    extra: usize,
     mut f: impl FnMut(usize, usize),
 ) -> bool {
     if words.len() == 1 {
@@ -139,26 +142,24 @@ pub(crate) fn take_with(
         if w.load(Relaxed) != 0 {
             bits = w.swap(0, Acquire);
         }
-        if bits != 0 || extra != 0 {
+        if bits != 0 {
             f(0, bits);
         }
         return bits != 0;
     }
     let s = summary.load(Relaxed);
     let mut cold = 0;
-    let mut m = s | extra;
+    let mut m = s;
     while m != 0 {
         let w = m.trailing_zeros() as usize;
         m &= m - 1;
         let mut bits = 0;
-        if s & (1usize << w) != 0 {
-            let word = &words[w];
-            if word.load(Relaxed) != 0 {
-                bits = word.swap(0, Acquire);
-            }
-            if bits == 0 {
-                cold |= 1usize << w;
-            }
+        let word = &words[w];
+        if word.load(Relaxed) != 0 {
+            bits = word.swap(0, Acquire);
+        }
+        if bits == 0 {
+            cold |= 1usize << w;
         }
         f(w, bits);
     }
