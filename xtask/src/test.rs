@@ -37,7 +37,7 @@ pub fn run(root: &Path, target: Option<&str>) -> Result<bool, String> {
         // on bitwake's critical section, embedded-io-async 0.6 and 0.7).
         &[
             "--features",
-            "rt,linux-critical-section,embedded-io-async-06,embedded-io-async-07",
+            "rt,std,linux-critical-section,embedded-io-async-06,embedded-io-async-07",
         ],
         &mut summary,
     );
