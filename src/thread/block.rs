@@ -35,7 +35,7 @@ impl ThreadBlock {
     }
 
     /// The executor running on this thread (null: none).
-    #[cfg_attr(feature = "std", allow(dead_code))]
+    #[cfg_attr(any(test, feature = "std"), allow(dead_code))]
     #[inline(always)]
     pub(crate) fn executor(&self) -> *const () {
         self.executor.load(Relaxed)
@@ -44,7 +44,7 @@ impl ThreadBlock {
     /// Records the executor running on this thread; returns the previous
     /// one. Only the thread itself calls it (a load and a store: a signal
     /// handler never writes the field).
-    #[cfg_attr(feature = "std", allow(dead_code))]
+    #[cfg_attr(any(test, feature = "std"), allow(dead_code))]
     #[inline]
     pub(crate) fn replace_executor(&self, exec: *const ()) -> *const () {
         let prev = self.executor.load(Relaxed);
