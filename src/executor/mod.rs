@@ -10,7 +10,9 @@
 //! * A waker is an id (pool, slot); waking is one atomic `fetch_or` on the
 //!   pool's ready bitmap ([`ready`](self) protocol), and the executor polls
 //!   exactly the set bits, each at most once per pass. A task waking itself
-//!   through its `Context` takes a non-atomic path (see `waker.rs`).
+//!   through its `Context`, and any wake on the thread running the
+//!   executor (a cloned waker, a spawn; found by `owner.rs`), take a path
+//!   without locked instructions (see `waker.rs`, `plain_word.rs`).
 //! * Idle executors sleep through the [`Park`] seam (see [`park`]).
 //!
 //! ```
@@ -54,10 +56,12 @@
 //! | `task_id.rs` | `TaskId`: the one encoding of (pool index, slot) in a waker's word |
 //! | `slot_state.rs` | a slot's metadata word: lifecycle flags and the joiner |
 //! | `ready.rs` | the wake-versus-scan-versus-park protocol on a ready bitmap (loom-checked) |
+//! | `plain_word.rs` | executor-private bit words: single-instruction updates, safe against same-thread signal handlers |
 //! | `atomic_waker.rs` | one-waker cell for foreign joiners |
 //! | `park.rs` | the [`Park`] seam |
 //! | `error.rs` | [`SpawnError`], [`Rejected`], [`JoinError`] |
 //! | `exec_core.rs` | `ExecCore`: the part of an executor that wakers reach |
+//! | `owner.rs` | which executor runs on this thread, outside handlers (thread-local, thread pointer, `IPSR`) |
 //! | `header.rs` | the type-erased head of every pool, `wake_slot` |
 //! | `registry.rs` | the table from a task id's pool index to the pool |
 //! | `layout.rs` | a pool's fields without its type (offsets from its word count) |

@@ -2,11 +2,14 @@
 //!
 //! * **Remote** wakers (every `Waker` that can outlive a poll or leave the
 //!   executor's thread) of a pool's task: data = its
-//!   [`TaskId`](super::task_id::TaskId). `wake` = one `fetch_or` on the slot's
-//!   ready word (plus a summary `fetch_or` when the word was empty and its
-//!   summary bit was not still set, see `ready.rs`; and an `unpark` only if
-//!   the executor is parked). `clone` copies the word, `drop` does nothing:
-//!   no reference count.
+//!   [`TaskId`](super::task_id::TaskId). `wake` on the thread running the
+//!   pool's executor (see `owner.rs`) sets the executor-private bits with
+//!   single-instruction updates, no locked instruction and no unpark; from
+//!   anywhere else it is one `fetch_or` on the slot's ready word (plus a
+//!   summary `fetch_or` when the word was empty and its summary bit was not
+//!   still set, see `ready.rs`; and an `unpark` only if the executor is
+//!   parked). `clone` copies the word, `drop` does nothing: no reference
+//!   count.
 //! * The **local** waker is the one the executor lends through `Context` while
 //!   it polls a task: data = the executor's core. Its `wake_by_ref` is a plain
 //!   (relaxed, non-RMW) store of `true` to the core's `self_woken` flag; after
@@ -15,18 +18,16 @@
 //!   waker for the current task.
 //! * The `block_on` future's wakers: data = the executor's core (the future
 //!   has no pool and no id). Its local waker works like a task's; its remote
-//!   waker's `wake` sets the future's one ready bit and rouses the executor.
+//!   waker's `wake` sets the future's private flag on the executor's own
+//!   thread, and elsewhere its one ready bit, rousing the executor.
 //!
 //! The lent waker never `will_wake`-equals its own clone (different data and
 //! vtable), so a future that caches its waker re-clones it on every poll: a
-//! two-word copy plus the old one's (empty) `drop` call. Making the two equal
-//! would make the clone's `wake` the self-wake fast path too, which is sound
-//! only on the executor's own thread (no cheap test for that without
-//! `thread_local!`) or with a locked read-modify-write on every poll to
-//! close the race with another thread, which costs more than the re-clone
-//! it saves.
+//! two-word copy plus the old one's (empty) `drop` call. The lent waker
+//! stays separate because its wake needs neither the registry lookup nor the
+//! owner test: it can only name the task being polled, on this thread.
 //!
-//! # Why the local fast path is sound without `thread_local!`
+//! # Why the lent waker's fast path needs no owner test
 //!
 //! The local waker only ever exists as `&Waker` inside one `poll` call (the
 //! executor never hands out an owned one; `clone` turns it remote). So:
@@ -35,7 +36,7 @@
 //!   executor knows that task, so the flag needs no slot number;
 //! * anything that can run *outside* the poll (another thread later, a signal
 //!   handler, an interrupt) needs a `'static` or owned waker, i.e. a clone,
-//!   i.e. the atomic path;
+//!   i.e. the remote path (plain only where `owner.rs` proves it safe);
 //! * code that does use `&Waker` concurrently *during* the poll (a scoped
 //!   thread; a signal handler reaching it through unsafe code) only performs an
 //!   atomic store of the constant `true`. Stores of a constant are idempotent,
@@ -45,7 +46,8 @@
 //!
 //! No other state is touched without atomics from outside the executor's
 //! thread: the executor-private bitmaps are written only by the thread that
-//! owns the running `block_on`.
+//! owns the running `block_on` and by handlers interrupting it, with the
+//! single-instruction updates of `plain_word.rs`.
 //!
 //! # Robustness
 //!

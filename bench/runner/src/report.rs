@@ -289,7 +289,11 @@ fn micro_tables(s: &mut String, cfg: &Config, m: &Micro) {
          joined through the executor's handle (embassy and the floor count completions instead). \
          `floor` is a ~100-line single-threaded executor without atomics (boxed futures, a FIFO \
          of indices): the reference for what is physically possible. Only bitwake has a pool \
-         capacity to sweep in ping_pong; the peers are measured once (capacity 1000 row).\n"
+         capacity to sweep in ping_pong; the peers are measured once (capacity 1000 row). \
+         bitwake is the hosted build (`bench/bitwake`, features `linux,std`): a wake on the \
+         executor's own thread finds its owner through `thread_local!` and takes the plain path \
+         (no locked instruction); freestanding programs find it through their own thread \
+         pointer instead.\n"
     );
     for row in micro_rows(cfg.mode) {
         let who: Vec<_> = CONTENDERS
