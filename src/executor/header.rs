@@ -32,6 +32,11 @@ pub(crate) struct Header {
     /// One bit per ready word (only used when `words > 1`); sticky while
     /// the word is busy, see `ready.rs`.
     pub(crate) summary: AtomicUsize,
+    /// One bit per executor-private word (`local` in `pool.rs`) that may
+    /// have bits. Written only by the bound executor's thread and its
+    /// handlers (`plain_word.rs`); here, at a fixed offset, so a wake on
+    /// that thread finds it without computing one.
+    pub(crate) local_sum: AtomicUsize,
     /// The executor this pool is bound to (null: not yet bound). Set once.
     pub(crate) exec: AtomicPtr<ExecCore>,
     /// The next pool bound to the same executor (null: the last). Set once,
@@ -71,6 +76,7 @@ impl Header {
     pub(crate) const fn empty() -> Self {
         Self {
             summary: AtomicUsize::new(0),
+            local_sum: AtomicUsize::new(0),
             exec: AtomicPtr::new(ptr::null_mut()),
             next: AtomicPtr::new(ptr::null_mut()),
             vt: AtomicPtr::new(ptr::null_mut()),

@@ -1,9 +1,9 @@
 //! A pool's fields seen without its type: offsets from the number of
 //! bitmap words alone.
 //!
-//! A [`RawPool`](super::RawPool) is `#[repr(C)]`: header, `ready`, `used`,
-//! `local` (`W` words each), `local_sum` (one word), `meta` (one `u32` per
-//! slot), then the slots. Everything before `meta` is word-sized, so its
+//! A [`RawPool`](super::RawPool) is `#[repr(C)]`: header, `ready`, `local`,
+//! `used` (`W` words each), `meta` (one `u32` per slot), then the slots
+//! (`local_sum` is in the header). Everything before `meta` is word-sized, so its
 //! offsets depend only on `W` (`header.words`), not on the future type. The
 //! type-erased paths (join handles, spawn, the executor re-queueing a
 //! joiner) use these instead of an indirect call through the pool's table;
@@ -17,21 +17,17 @@ use core::mem::size_of;
 
 const WORD: usize = size_of::<usize>();
 
-/// Offset of `used`.
-pub(crate) const fn used(w: usize) -> usize {
-    size_of::<Header>() + w * WORD
-}
 /// Offset of `local`.
 pub(crate) const fn local(w: usize) -> usize {
-    size_of::<Header>() + 2 * w * WORD
+    size_of::<Header>() + w * WORD
 }
-/// Offset of `local_sum`.
-pub(crate) const fn local_sum(w: usize) -> usize {
-    size_of::<Header>() + 3 * w * WORD
+/// Offset of `used`.
+pub(crate) const fn used(w: usize) -> usize {
+    size_of::<Header>() + 2 * w * WORD
 }
 /// Offset of `meta`.
 pub(crate) const fn meta(w: usize) -> usize {
-    size_of::<Header>() + (3 * w + 1) * WORD
+    size_of::<Header>() + 3 * w * WORD
 }
 
 /// `h` plus `off` bytes, as a `*const T`.
@@ -96,12 +92,12 @@ pub(crate) unsafe fn release_slot(h: *const Header, slot: usize) {
 /// writes `local` and `local_sum` (see `plain_word.rs`).
 #[inline]
 pub(crate) unsafe fn wake_local(h: *const Header, slot: usize) {
-    // SAFETY: forwarded contract: the words exist at these offsets.
+    // SAFETY: forwarded contract: `local[slot / BITS]` exists at this
+    // offset (`slot < capacity <= W * BITS`); the header is live.
     let (word, sum) = unsafe {
-        let w = words_of(h);
         (
-            &*at::<AtomicUsize>(h, local(w)).add(slot / BITS),
-            &*at::<AtomicUsize>(h, local_sum(w)),
+            &*at::<AtomicUsize>(h, local(words_of(h))).add(slot / BITS),
+            &(*h).local_sum,
         )
     };
     // The word before its summary bit: a scan that takes the summary bit
@@ -118,5 +114,5 @@ pub(crate) unsafe fn wake_local(h: *const Header, slot: usize) {
 #[inline]
 pub(crate) unsafe fn local_pending(h: *const Header) -> bool {
     // SAFETY: forwarded contract.
-    plain_word::any(unsafe { &*at::<AtomicUsize>(h, local_sum(words_of(h))) })
+    plain_word::any(unsafe { &(*h).local_sum })
 }

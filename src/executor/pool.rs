@@ -138,9 +138,8 @@ where
     header: Header,
     // `ready` must follow the header directly (see `header.rs`).
     ready: [AtomicUsize; W],
-    used: [AtomicUsize; W],
     local: [AtomicUsize; W],
-    local_sum: AtomicUsize,
+    used: [AtomicUsize; W],
     meta: [AtomicU32; N],
     _align: [<Align<ALIGN> as Alignment>::Archetype; 0],
     slots: [UnsafeCell<MaybeUninit<[u8; SIZE]>>; N],
@@ -176,9 +175,8 @@ where
     const LAYOUT: () = {
         use core::mem::offset_of;
         assert!(offset_of!(Self, ready) == core::mem::size_of::<Header>());
-        assert!(offset_of!(Self, used) == layout::used(W));
         assert!(offset_of!(Self, local) == layout::local(W));
-        assert!(offset_of!(Self, local_sum) == layout::local_sum(W));
+        assert!(offset_of!(Self, used) == layout::used(W));
         assert!(offset_of!(Self, meta) == layout::meta(W));
     };
 
@@ -204,9 +202,8 @@ where
         Self {
             header: Header::empty(),
             ready: [const { AtomicUsize::new(0) }; W],
-            used: [const { AtomicUsize::new(0) }; W],
             local: [const { AtomicUsize::new(0) }; W],
-            local_sum: AtomicUsize::new(0),
+            used: [const { AtomicUsize::new(0) }; W],
             meta: [const { AtomicU32::new(0) }; N],
             _align: [],
             slots: [const { UnsafeCell::new(MaybeUninit::uninit()) }; N],
@@ -423,7 +420,7 @@ where
         // queued during the pass that are not in `ls` are left for the next
         // pass too (their `local_sum` bit is set again). Taken, not swapped:
         // see `plain_word.rs`.
-        let mut ls = plain_word::take(&pool.local_sum);
+        let mut ls = plain_word::take(&pool.header.local_sum);
         if ready::maybe_pending(&pool.ready, &pool.header.summary) {
             ls |= pool.absorb_remote();
         }
@@ -480,7 +477,7 @@ where
         }
         if requeue != 0 {
             plain_word::or(&self.local[w], requeue);
-            plain_word::or(&self.local_sum, 1usize << w);
+            plain_word::or(&self.header.local_sum, 1usize << w);
         }
     }
 
@@ -549,7 +546,7 @@ where
                 pool.complete::<T>(core, slot, CANCELLED);
             }
         }
-        plain_word::clear(&pool.local_sum);
+        plain_word::clear(&pool.header.local_sum);
     }
 }
 
