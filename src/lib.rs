@@ -31,8 +31,11 @@
 //!
 //! Features (none is on by default): `linux` (the Linux modules), `rt`
 //! (start-up for freestanding Linux programs; implies `linux`), `std` (the
-//! host park `executor::StdPark`), `trace`, `many-pools`, `critical-section`
+//! host park `executor::StdPark`, and `thread_local!` for the executor's
+//! same-thread wakes), `trace`, `many-pools`, `critical-section`
 //! or `unsafe-assume-single-core` (targets without compare-and-swap),
+//! `single-core` (microcontrollers: one core runs bitwake, so thread-mode
+//! wakes on Cortex-M need no atomics),
 //! `syscalls-crate` and `fault-inject` (syscall backends). `cargo doc` on a
 //! Linux host documents every module whatever the features; each module and
 //! item that needs one says so.

@@ -105,6 +105,7 @@ pub(crate) fn wake(id: TaskId) {
             // this thread (so a task was created in it: its sizes are set),
             // `slot < capacity`.
             unsafe { layout::wake_local(h, slot) };
+            crate::trace!("wake task {}:{slot} on its executor's thread", id.index());
         } else {
             // SAFETY: a registered static pool, and `slot < capacity`.
             unsafe { header::wake_slot(h, slot) };
