@@ -90,7 +90,10 @@ pub(crate) unsafe fn release_slot(h: *const Header, slot: usize) {
 /// As [`meta_of`], and only the thread running the executor the pool is
 /// bound to (or a handler interrupting it) may call it: no other thread
 /// writes `local` and `local_sum` (see `plain_word.rs`).
-#[inline]
+// Inlined into the wakers on 64-bit hosts; one shared copy on 32-bit
+// microcontrollers, where flash is the scarcer resource.
+#[cfg_attr(target_pointer_width = "64", inline)]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
 pub(crate) unsafe fn wake_local(h: *const Header, slot: usize) {
     // SAFETY: forwarded contract: `local[slot / BITS]` exists at this
     // offset (`slot < capacity <= W * BITS`); the header is live.
