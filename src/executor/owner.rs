@@ -26,7 +26,10 @@
 //!   executor runs in thread mode; any handler that preempts it (including
 //!   nested ones) reads a non-zero `IPSR` and takes the atomic path, so
 //!   handlers never touch the private words at all. The global is only
-//!   sound if one core runs bitwake code, which the feature asserts.
+//!   sound if one core runs bitwake code, and (on thumbv6m, whose private
+//!   words are updated with a plain load and store) if nothing switches
+//!   between threads in thread mode (a preemptive RTOS); the feature
+//!   asserts both.
 //! * **everything else** (RISC-V microcontrollers, multi-core Cortex-M
 //!   without `single-core`, other hosts): null. On RISC-V the trap entry
 //!   belongs to `riscv-rt`, not to bitwake, so there is no flag bitwake can
