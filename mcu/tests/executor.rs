@@ -13,59 +13,12 @@
 fn main() {}
 
 #[cfg(target_os = "none")]
+mod common;
+
+#[cfg(target_os = "none")]
 mod support {
+    pub use crate::common::bump;
     use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-
-    // The runtime crates must be linked (vector table, reset handler) even
-    // though nothing here names them.
-    #[cfg(target_arch = "arm")]
-    use cortex_m_rt as _;
-    #[cfg(target_arch = "riscv32")]
-    use riscv_rt as _;
-
-    /// Panic messages and failed test results reach the host through
-    /// semihosting stderr.
-    struct SemihostingLogger;
-
-    impl log::Log for SemihostingLogger {
-        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-            true
-        }
-        fn log(&self, record: &log::Record<'_>) {
-            semihosting::eprintln!("[{}] {}", record.level(), record.args());
-        }
-        fn flush(&self) {}
-    }
-
-    static LOGGER: SemihostingLogger = SemihostingLogger;
-
-    #[embedded_test::setup]
-    fn setup() {
-        // SAFETY: runs first thing on every boot, single-threaded, before
-        // any logging; `set_logger_racy` is the variant for cores without
-        // compare-and-swap (thumbv6m).
-        unsafe {
-            let _ = log::set_logger_racy(&LOGGER);
-            log::set_max_level_racy(log::LevelFilter::Info);
-        }
-    }
-
-    /// A fault is a failed test, reported at once instead of a hang until
-    /// the timeout.
-    #[cfg(target_arch = "arm")]
-    #[cortex_m_rt::exception]
-    unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-        semihosting::eprintln!("HardFault at pc={:#x}", frame.pc());
-        semihosting::process::abort()
-    }
-
-    /// Counts and flags shared between tasks (load/store only: one executor
-    /// thread, and thumbv6m has no read-modify-write atomics).
-    pub fn bump(c: &AtomicU32) -> u32 {
-        let v = c.load(Ordering::Relaxed) + 1;
-        c.store(v, Ordering::Relaxed);
-        v
-    }
 
     pub static DROPPED: AtomicBool = AtomicBool::new(false);
 

@@ -13,47 +13,11 @@
 fn main() {}
 
 #[cfg(target_os = "none")]
+mod common;
+
+#[cfg(target_os = "none")]
 mod support {
     use bitwake::sync::Channel;
-
-    #[cfg(target_arch = "arm")]
-    use cortex_m_rt as _;
-    #[cfg(target_arch = "riscv32")]
-    use riscv_rt as _;
-
-    /// Panic messages and failed test results reach the host through
-    /// semihosting stderr.
-    struct SemihostingLogger;
-
-    impl log::Log for SemihostingLogger {
-        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-            true
-        }
-        fn log(&self, record: &log::Record<'_>) {
-            semihosting::eprintln!("[{}] {}", record.level(), record.args());
-        }
-        fn flush(&self) {}
-    }
-
-    static LOGGER: SemihostingLogger = SemihostingLogger;
-
-    #[embedded_test::setup]
-    fn setup() {
-        // SAFETY: runs first thing on every boot, single-threaded, before
-        // any logging; the racy variants suit cores without compare-and-swap.
-        unsafe {
-            let _ = log::set_logger_racy(&LOGGER);
-            log::set_max_level_racy(log::LevelFilter::Info);
-        }
-    }
-
-    /// A fault is a failed test, reported at once instead of a hang.
-    #[cfg(target_arch = "arm")]
-    #[cortex_m_rt::exception]
-    unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-        semihosting::eprintln!("HardFault at pc={:#x}", frame.pc());
-        semihosting::process::abort()
-    }
 
     pub static PIPE: Channel<u32, 4> = Channel::new();
 
@@ -78,6 +42,7 @@ mod support {
 #[cfg(target_os = "none")]
 #[embedded_test::tests(default_timeout = 10)]
 mod tests {
+    use crate::common::bump;
     use crate::support::*;
     use bitwake::sync::{Channel, RecvError, Signal, TryRecvError, TrySendError};
     use bitwake::time::{self, Duration};
@@ -90,14 +55,6 @@ mod tests {
     #[init]
     fn init() {
         bitwake_mcu::init();
-    }
-
-    /// Load/store only: thumbv6m has no read-modify-write atomics, and only
-    /// one context at a time writes each counter.
-    fn bump(c: &AtomicU32) -> u32 {
-        let v = c.load(Ordering::Relaxed) + 1;
-        c.store(v, Ordering::Relaxed);
-        v
     }
 
     #[test]
