@@ -38,7 +38,6 @@ const CROSS: &[(&str, &[&str])] = &[
 /// The executor's, `sync`'s and `actor`'s integration tests (Miri runs
 /// these; `actor_timeout` needs the platform's timers, so it is not here).
 const TESTS: &[&str] = &[
-    "executor_smoke",
     "executor_spawn",
     "executor_wake",
     "executor_panic",
