@@ -115,6 +115,7 @@ mod support {
 #[cfg(target_os = "none")]
 #[embedded_test::tests(default_timeout = 10)]
 mod tests {
+    use crate::common::swi_waker;
     use crate::support::*;
     use bitwake::executor::{JoinError, SpawnError};
     use bitwake::time::{self, Duration, Instant};
@@ -122,7 +123,7 @@ mod tests {
     use core::future::Future;
     use core::pin::pin;
     use core::sync::atomic::{AtomicBool, Ordering};
-    use core::task::{Context, RawWaker, RawWakerVTable, Waker};
+    use core::task::Context;
 
     #[init]
     fn init() {
@@ -353,19 +354,6 @@ mod tests {
     fn on_swi() {
         SLEEPING_AT_IRQ.store(bitwake_mcu::sleeping(), Ordering::Relaxed);
         SIGNAL.signal();
-    }
-
-    /// A foreign waker whose `wake` pends the software interrupt.
-    fn swi_waker() -> Waker {
-        const VTABLE: RawWakerVTable = RawWakerVTable::new(
-            |_| RawWaker::new(core::ptr::null(), &VTABLE),
-            |_| bitwake_mcu::swi::pend(),
-            |_| bitwake_mcu::swi::pend(),
-            |_| {},
-        );
-        // SAFETY: the vtable functions ignore the data pointer and are all
-        // callable from any context (pending an interrupt is a register write).
-        unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
     }
 
     #[test]

@@ -42,7 +42,7 @@ mod support {
 #[cfg(target_os = "none")]
 #[embedded_test::tests(default_timeout = 10)]
 mod tests {
-    use crate::common::bump;
+    use crate::common::{bump, swi_waker};
     use crate::support::*;
     use bitwake::sync::{Channel, RecvError, Signal, TryRecvError, TrySendError};
     use bitwake::time::{self, Duration};
@@ -225,18 +225,5 @@ mod tests {
         assert_eq!(first, 5);
         assert_eq!(second, 6);
         assert!(!LATEST.signaled());
-    }
-
-    /// A waker whose `wake` pends the software interrupt.
-    fn swi_waker() -> Waker {
-        const VTABLE: RawWakerVTable = RawWakerVTable::new(
-            |_| RawWaker::new(core::ptr::null(), &VTABLE),
-            |_| bitwake_mcu::swi::pend(),
-            |_| bitwake_mcu::swi::pend(),
-            |_| {},
-        );
-        // SAFETY: the vtable functions ignore the data pointer and only pend
-        // an interrupt (a register write), callable from any context.
-        unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
     }
 }

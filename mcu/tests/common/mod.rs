@@ -1,11 +1,13 @@
 //! What every on-target suite needs before its first test: the runtime
 //! crates linked, panic messages and failed results on semihosting stderr,
-//! faults reported at once, and the counter helper of single-context code.
+//! faults reported at once, the counter helper of single-context code and
+//! a waker that pends the software interrupt.
 //!
 //! A suite includes it with `mod common;` (a folder, so cargo does not build
 //! it as a suite of its own).
 
 use core::sync::atomic::{AtomicU32, Ordering};
+use core::task::{RawWaker, RawWakerVTable, Waker};
 
 // The runtime crates must be linked (vector table, reset handler) even
 // though nothing here names them.
@@ -62,4 +64,18 @@ pub fn bump(c: &AtomicU32) -> u32 {
     let v = c.load(Ordering::Relaxed) + 1;
     c.store(v, Ordering::Relaxed);
     v
+}
+
+/// A foreign waker whose `wake` pends the software interrupt.
+#[allow(dead_code, reason = "not every suite uses the software interrupt")]
+pub fn swi_waker() -> Waker {
+    const VTABLE: RawWakerVTable = RawWakerVTable::new(
+        |_| RawWaker::new(core::ptr::null(), &VTABLE),
+        |_| bitwake_mcu::swi::pend(),
+        |_| bitwake_mcu::swi::pend(),
+        |_| {},
+    );
+    // SAFETY: the vtable functions ignore the data pointer and are all
+    // callable from any context (pending an interrupt is a register write).
+    unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
 }
