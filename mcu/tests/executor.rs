@@ -115,15 +115,13 @@ mod support {
 #[cfg(target_os = "none")]
 #[embedded_test::tests(default_timeout = 10)]
 mod tests {
-    use crate::common::swi_waker;
+    use crate::common::{arm_with, swi_waker};
     use crate::support::*;
     use bitwake::executor::{JoinError, SpawnError};
     use bitwake::time::{self, Duration, Instant};
     use bitwake::{block_on, spawn};
-    use core::future::Future;
     use core::pin::pin;
     use core::sync::atomic::{AtomicBool, Ordering};
-    use core::task::Context;
 
     #[init]
     fn init() {
@@ -364,13 +362,7 @@ mod tests {
             // Arm a timer whose waker raises the software interrupt: in 5 ms
             // the timer handler pends it, and its handler signals the task.
             let mut alarm = pin!(time::sleep(Duration::from_millis(5)));
-            let waker = swi_waker();
-            assert!(
-                alarm
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending()
-            );
+            arm_with(alarm.as_mut(), &swi_waker());
             // Nothing else is ready: the executor parks in WFI until then.
             SIGNAL.wait().await;
         });
@@ -400,13 +392,7 @@ mod tests {
             // As above: the timer handler pends the software interrupt while
             // the executor sleeps; its handler spawns `add` and signals.
             let mut alarm = pin!(time::sleep(Duration::from_millis(3)));
-            let waker = swi_waker();
-            assert!(
-                alarm
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending()
-            );
+            arm_with(alarm.as_mut(), &swi_waker());
             HANDED_OVER.wait().await;
             let h = critical_section::with(|cs| SPAWNED.borrow(cs).borrow_mut().take());
             h.expect("spawn from the interrupt handler failed").await

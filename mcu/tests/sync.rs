@@ -42,15 +42,14 @@ mod support {
 #[cfg(target_os = "none")]
 #[embedded_test::tests(default_timeout = 10)]
 mod tests {
-    use crate::common::{bump, swi_waker};
+    use crate::common::{arm_with, bump, swi_waker};
     use crate::support::*;
     use bitwake::sync::{Channel, RecvError, Signal, TryRecvError, TrySendError};
     use bitwake::time::{self, Duration};
     use bitwake::{block_on, spawn};
-    use core::future::Future;
     use core::pin::pin;
     use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-    use core::task::{Context, RawWaker, RawWakerVTable, Waker};
+    use core::task::{RawWaker, RawWakerVTable, Waker};
 
     #[init]
     fn init() {
@@ -110,13 +109,7 @@ mod tests {
         let parks_before = bitwake_mcu::parks();
         let got = block_on(async {
             let mut alarm = pin!(time::sleep(Duration::from_millis(4)));
-            let waker = sending_waker();
-            assert!(
-                alarm
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending()
-            );
+            arm_with(alarm.as_mut(), &sending_waker());
             // Nothing else is ready: the executor sleeps in WFI until the
             // timer handler sends, which wakes this task.
             FROM_TIMER.recv().await
@@ -213,13 +206,7 @@ mod tests {
             // Then one while the task waits (executor in WFI): a timer
             // interrupt pends the software interrupt.
             let mut alarm = pin!(time::sleep(Duration::from_millis(3)));
-            let waker = swi_waker();
-            assert!(
-                alarm
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending()
-            );
+            arm_with(alarm.as_mut(), &swi_waker());
             (first, LATEST.wait().await)
         });
         assert_eq!(first, 5);

@@ -1,13 +1,16 @@
 //! What every on-target suite needs before its first test: the runtime
 //! crates linked, panic messages and failed results on semihosting stderr,
-//! faults reported at once, the counter helper of single-context code and
-//! a waker that pends the software interrupt.
+//! faults reported at once, the counter helper of single-context code, a
+//! waker that pends the software interrupt and the arming of a sleep with a
+//! foreign waker.
 //!
 //! A suite includes it with `mod common;` (a folder, so cargo does not build
 //! it as a suite of its own).
 
+use core::future::Future;
+use core::pin::Pin;
 use core::sync::atomic::{AtomicU32, Ordering};
-use core::task::{RawWaker, RawWakerVTable, Waker};
+use core::task::{Context, RawWaker, RawWakerVTable, Waker};
 
 // The runtime crates must be linked (vector table, reset handler) even
 // though nothing here names them.
@@ -78,4 +81,12 @@ pub fn swi_waker() -> Waker {
     // SAFETY: the vtable functions ignore the data pointer and are all
     // callable from any context (pending an interrupt is a register write).
     unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
+}
+
+/// Polls `alarm` (a pinned sleep) once with `waker`, which the timer
+/// interrupt handler then wakes when the sleep ends, and checks that the
+/// sleep is still pending.
+#[allow(dead_code, reason = "not every suite arms a foreign waker")]
+pub fn arm_with(alarm: Pin<&mut impl Future>, waker: &Waker) {
+    assert!(alarm.poll(&mut Context::from_waker(waker)).is_pending());
 }
