@@ -238,7 +238,7 @@ impl Executor {
         &'static self,
         token: SpawnToken<F, A>,
     ) -> Result<JoinHandle<F::Output>, Rejected<A>> {
-        let (h, slot) = token.into_parts()?;
+        let (h, slot) = token.into_parts(self.core.as_static())?;
         let me = ptr::from_ref(&self.core).cast_mut();
         // SAFETY: a token's header is a registered static pool header.
         let hdr = unsafe { &*h };
