@@ -48,6 +48,7 @@ const TESTS: &[&str] = &[
     "executor_local",
     "executor_join_set",
     "executor_try_spawn",
+    "executor_per_core",
     "sync_channel",
     "sync_mutex",
     "sync_alloc",
