@@ -106,6 +106,29 @@
 /// ([`MAX_POOLS`](crate::executor::MAX_POOLS)) when its first task is
 /// created. Without `cores`, a task function has one pool, and nothing
 /// more: what a microcontroller with one executor needs.
+///
+/// A per-core token is `Send` exactly when the task's future is, as for a
+/// plain one; a task that holds an `Rc` goes through each executor's
+/// [`LocalSpawner`](crate::executor::LocalSpawner):
+///
+/// ```compile_fail
+/// use bitwake::executor::{Executor, SpinPark};
+/// use std::rc::Rc;
+///
+/// bitwake::task! {
+///     pool_size = 1;
+///     cores = 2;
+///     async fn holds(rc: Rc<u32>) -> u32 {
+///         bitwake::executor::yield_now().await;
+///         *rc
+///     }
+/// }
+///
+/// static PARK: SpinPark = SpinPark;
+/// static EXEC: Executor = Executor::new(&PARK);
+/// // error: future cannot be sent between threads safely
+/// let _ = EXEC.spawn(holds(Rc::new(1)));
+/// ```
 #[macro_export]
 macro_rules! task {
     (
