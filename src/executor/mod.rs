@@ -66,6 +66,7 @@
 //! | `token.rs`, `handle.rs` | [`SpawnToken`], [`JoinHandle`] |
 //! | `join_set.rs` | [`JoinSet`]: handles awaited as their tasks finish |
 //! | `pool.rs` | [`RawPool`]: slots, bitmaps, the typed poll loop |
+//! | `owners.rs` | which executor each pool of a per-core group belongs to |
 //! | `per_core.rs` | one task function's pools, one per executor (`task!` with `cores`) |
 //! | `run.rs` | [`Executor`]: `block_on`, `spawn`, the run loop, bound pools, shutdown |
 //! | `spawner.rs` | [`LocalSpawner`], [`Executor::block_on_local`] |
@@ -98,6 +99,7 @@ mod join_set;
 mod joiner;
 mod layout;
 mod macros;
+mod owners;
 pub mod park;
 mod per_core;
 mod pool;

@@ -21,9 +21,10 @@
 //! registry entry is taken when its first task is created.
 
 use super::align::{Align, Alignment};
-use super::atomic::{AtomicPtr, Ordering::*};
+use super::atomic::AtomicPtr;
 use super::error::SpawnError;
 use super::exec_core::ExecCore;
+use super::owners;
 use super::pool::RawPool;
 use super::registry::MAX_POOLS;
 use super::token::{Placed, StartOn};
@@ -45,8 +46,7 @@ pub struct PerCorePools<
 > where
     Align<ALIGN>: Alignment,
 {
-    /// The executor (its core) each pool belongs to; null: not yet taken.
-    /// Taken in index order and never released.
+    /// The executor (its core) each pool belongs to (see `owners.rs`).
     owners: [AtomicPtr<ExecCore>; CORES],
     pools: [RawPool<SIZE, ALIGN, N, W>; CORES],
 }
@@ -69,30 +69,6 @@ where
         }
     }
 
-    /// The pool that belongs to the executor `core`, taking the first free
-    /// one if it has none; `None` when all are taken by other executors.
-    #[inline]
-    fn pick(&'static self, core: *mut ExecCore) -> Option<&'static RawPool<SIZE, ALIGN, N, W>> {
-        for (owner, pool) in self.owners.iter().zip(&self.pools) {
-            // Acquire/AcqRel only order the pool's first use after the
-            // claim; the pointer is an identity, never dereferenced here.
-            let o = owner.load(Acquire);
-            if o == core {
-                return Some(pool);
-            }
-            if o.is_null() {
-                match owner.compare_exchange(ptr::null_mut(), core, AcqRel, Acquire) {
-                    Ok(_) => return Some(pool),
-                    // Another thread spawning on the same executor took it.
-                    Err(o) if o == core => return Some(pool),
-                    // Another executor took it: try the next one.
-                    Err(_) => {}
-                }
-            }
-        }
-        None
-    }
-
     /// Creates a task in the pool of the executor `on`, or hands back the
     /// arguments with why not: [`SpawnError::TooManyExecutors`] when every
     /// pool belongs to another executor, or the pool's own refusal
@@ -113,7 +89,7 @@ where
         F: Future<Output = T> + 'static,
         T: 'static,
     {
-        match self.pick(on.core()) {
+        match owners::pick(&self.owners, on.core()).and_then(|i| self.pools.get(i)) {
             // SAFETY: every pool of the group gets only `F` (the caller's
             // contract covers the whole group).
             Some(pool) => unsafe { pool.create(args, make) },

@@ -19,6 +19,7 @@
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom_fanout
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test fiber_loom
 //! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test --release -p bitwake --test cores_loom
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test --release -p bitwake --test per_core_loom
 //! ```
 
 use crate::process::succeeds;
@@ -189,6 +190,23 @@ pub fn run(root: &Path, summary: &mut Summary) {
         .arg("--target-dir")
         .arg(target_dir.join("loom"));
     summary.record("[cores] loom: cores_loom", succeeds(c));
+
+    say("executor: loom model of executors taking a per-core task function's pools");
+    let mut c = cargo();
+    c.current_dir(root)
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("LOOM_MAX_PREEMPTIONS", "3")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "bitwake",
+            "--test",
+            "per_core_loom",
+        ])
+        .arg("--target-dir")
+        .arg(target_dir.join("loom"));
+    summary.record("[executor] loom: per_core_loom", succeeds(c));
 
     say("sync: loom models of channel close and mutex hand-off");
     let mut c = cargo();
