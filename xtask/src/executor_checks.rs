@@ -18,6 +18,7 @@
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom_fanout
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test fiber_loom
 //! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test --release -p bitwake --test cores_loom
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test --release -p bitwake --test per_core_loom
 //! ```
 
 use crate::process::succeeds;
@@ -46,6 +47,7 @@ const TESTS: &[&str] = &[
     "executor_local",
     "executor_join_set",
     "executor_try_spawn",
+    "executor_per_core",
     "sync_channel",
     "sync_mutex",
     "sync_alloc",
@@ -96,6 +98,12 @@ const LOOM: &[LoomModel] = &[
         area: "cores",
         what: "loom model of a cross-core wake against scan and a spinning park",
         test: "cores_loom",
+        env: &[("LOOM_MAX_PREEMPTIONS", "3")],
+    },
+    LoomModel {
+        area: "executor",
+        what: "loom model of executors taking a per-core task function's pools",
+        test: "per_core_loom",
         env: &[("LOOM_MAX_PREEMPTIONS", "3")],
     },
     LoomModel {
