@@ -31,7 +31,8 @@
 //! * A task function declared with `cores = C` in [`task!`](crate::task)
 //!   has one pool per core: `spawn_on(i, worker(i))` works for every core
 //!   `i` with one `worker`, and a task that starts more of them on its own
-//!   core (`spawn_on(current, handle(conn))`) fills that core's pool. Each
+//!   core ([`crate::spawn`]`(handle(conn))`, which on a core starts the task
+//!   on that core) fills that core's pool. Each
 //!   core's pool has the declared `pool_size` ([`SpawnError::Full`] per
 //!   core); a core beyond the `C`-th to start one gets
 //!   [`SpawnError::TooManyExecutors`]. Declare `C` as the most cores the

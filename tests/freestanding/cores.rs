@@ -242,12 +242,14 @@ bitwake::task! {
     pool_size = 2;
     cores = 3;
     /// The same worker on every core: starts two handlers on the core it
-    /// runs on and reports where everything was polled.
+    /// runs on (one with `spawn_on`, one with plain `bitwake::spawn`) and
+    /// reports where everything was polled.
     async fn conn_worker(core: usize) -> Result<(usize, Option<usize>, [(u32, Option<usize>); 2]), SpawnError> {
         let here = cores::current();
         let at = here.unwrap_or(usize::MAX);
         let a = cores::spawn_on(at, conn_handler(core as u32 * 10))?;
-        let b = cores::spawn_on(at, conn_handler(core as u32 * 10 + 1))?;
+        // `bitwake::spawn` on a core starts the task on that core.
+        let b = bitwake::spawn(conn_handler(core as u32 * 10 + 1))?;
         let a = a.await.map_err(|_| SpawnError::NotRunning)?;
         let b = b.await.map_err(|_| SpawnError::NotRunning)?;
         Ok((core, here, [a, b]))
