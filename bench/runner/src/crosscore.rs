@@ -47,11 +47,11 @@ fn jobs(cfg: &Config, bitwake: &std::path::Path) -> Vec<Job> {
     };
     let bw = bitwake.to_path_buf();
     add(&bw, &["pingpong", &format!("rounds={rounds}")]);
-    for p in ["tokio", "crossbeam", "park"] {
+    for p in ["tokio", "tokio_mt", "crossbeam", "park"] {
         add(&peers, &["pingpong", p, &format!("rounds={rounds}")]);
     }
     add(&bw, &["channel", &format!("msgs={msgs}")]);
-    for p in ["tokio", "crossbeam"] {
+    for p in ["tokio", "tokio_mt", "crossbeam"] {
         add(&peers, &["channel", p, &format!("msgs={msgs}")]);
     }
     for k in ["cores=1", "cores=2"] {
@@ -103,6 +103,16 @@ fn cell(c: &Crosscore, name: &str) -> String {
     }
 }
 
+/// A count per operation, median over the samples.
+fn count(c: &Crosscore, name: &str) -> String {
+    median(c, name).map_or("–".into(), |m| format!("{m:.4}"))
+}
+
+/// A share (0..1), median over the samples.
+fn share(c: &Crosscore, name: &str) -> String {
+    median(c, name).map_or("–".into(), |m| format!("same worker {m:.2}"))
+}
+
 fn median(c: &Crosscore, name: &str) -> Option<f64> {
     let v = c.cells.get(name).filter(|v| !v.is_empty())?;
     Some(summary(v).0)
@@ -120,32 +130,48 @@ pub fn render(s: &mut String, c: &Crosscore) {
     }
     let _ = writeln!(
         s,
-        "Two threads pinned to CPUs 0 and 1 (bitwake: `rt::cores`, one executor per core, each \
-         parked in its own reactor after a bounded spin; tokio: multi_thread with 2 workers, \
-         mpsc; crossbeam: std threads + `crossbeam-channel`, bounded; park: std threads, an \
-         atomic slot and `thread::park`/`unpark`). ns, median (min–max); lower is better. \
-         tokio's two tasks may run on the same worker (its LIFO slot), which makes its \
-         ping-pong a same-thread hand-off.\n"
+        "Two threads pinned to CPUs 0 and 1, one task each. bitwake: `rt::cores`, one executor \
+         per core, each parked in its own reactor after a bounded spin, `sync::Channel`. \
+         tokio: two `current_thread` runtimes, one per pinned thread, `tokio::sync::mpsc` \
+         between them, so every hand-off crosses threads. tokio multi_thread: 2 pinned workers, \
+         both tasks spawned from outside; tokio puts them where it likes, and *same worker* is \
+         the share of sampled messages whose sender and receiver ran on one worker (1.00: a \
+         same-thread hand-off, not a cross-core one). crossbeam: std threads + \
+         `crossbeam-channel`, bounded. park: std threads, an atomic slot and \
+         `thread::park`/`unpark`. ns, median (min–max); lower is better.\n"
     );
     let _ = writeln!(
         s,
-        "| scenario | bitwake | tokio multi_thread | crossbeam | park/unpark |"
+        "| scenario | bitwake | tokio, 2 current_thread (cross-core) | tokio multi_thread (same worker) | crossbeam | park/unpark |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|");
     let _ = writeln!(
         s,
-        "| ping-pong, ns per round trip | {} | {} | {} | {} |",
+        "| ping-pong, ns per round trip | {} | {} | {} ({}) | {} | {} |",
         cell(c, "cores_pingpong_bitwake"),
         cell(c, "cores_pingpong_tokio"),
+        cell(c, "cores_pingpong_tokio_mt"),
+        share(c, "cores_pingpong_tokio_mt_same_worker"),
         cell(c, "cores_pingpong_crossbeam"),
         cell(c, "cores_pingpong_park")
     );
     let _ = writeln!(
         s,
-        "| channel core 0 → core 1 (capacity 64), ns per message | {} | {} | {} | – |",
+        "| channel core 0 → core 1 (capacity 64), ns per message | {} | {} | {} ({}) | {} | – |",
         cell(c, "cores_channel_bitwake"),
         cell(c, "cores_channel_tokio"),
+        cell(c, "cores_channel_tokio_mt"),
+        share(c, "cores_channel_tokio_mt_same_worker"),
         cell(c, "cores_channel_crossbeam")
+    );
+    let _ = writeln!(
+        s,
+        "\nbitwake's channel run, per message (median): the receiver waited {}, the sender \
+         waited {}; eventfd writes to core 1 {}, to core 0 {}.",
+        count(c, "cores_channel_recv_waits_per_msg_bitwake"),
+        count(c, "cores_channel_send_waits_per_msg_bitwake"),
+        count(c, "cores_channel_eventfd_writes_core1_per_msg_bitwake"),
+        count(c, "cores_channel_eventfd_writes_core0_per_msg_bitwake")
     );
     let _ = writeln!(
         s,
