@@ -5,7 +5,7 @@
 //! ```text
 //! crosscore_peers pingpong PEER rounds=N reps=R   ns per round trip
 //! crosscore_peers channel PEER msgs=N reps=R      ns per message, capacity 64
-//! crosscore_peers yield cores=K tasks=T yields=Y  tokio multi_thread: ns per yield (wall)
+//! crosscore_peers yield tasks=T yields=Y          tokio multi_thread: ns per yield (wall), 1 then 2 workers
 //! ```
 //! PEER:
 //! * `tokio` — really cross-core: two `current_thread` runtimes, each
@@ -69,7 +69,7 @@ const SAMPLE: u64 = 64;
 
 impl Where {
     fn note(&mut self, i: u64) {
-        if i % SAMPLE == 0 {
+        if i.is_multiple_of(SAMPLE) {
             let w = WORKER.get();
             if w < 2 {
                 self.0[w] += 1;
@@ -305,8 +305,20 @@ fn channel(peer: &str, msgs: u64) -> f64 {
     }
 }
 
-fn yields(cores: usize, tasks: u64, y: u64) -> f64 {
+/// CPU time of the whole process, in ns.
+fn process_cpu_ns() -> f64 {
+    // SAFETY: a zeroed timespec is valid; the kernel writes into it.
+    unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts);
+        ts.tv_sec as f64 * 1e9 + ts.tv_nsec as f64
+    }
+}
+
+/// ns per yield (wall) and the CPUs the process got meanwhile.
+fn yields(cores: usize, tasks: u64, y: u64) -> (f64, f64) {
     let rt = tokio_rt(cores);
+    let cpu = process_cpu_ns();
     let t = Instant::now();
     rt.block_on(async {
         let hs: Vec<_> = (0..tasks)
@@ -322,7 +334,36 @@ fn yields(cores: usize, tasks: u64, y: u64) -> f64 {
             h.await.unwrap();
         }
     });
-    t.elapsed().as_nanos() as f64 / (tasks * y) as f64
+    let wall = t.elapsed().as_nanos() as f64;
+    let cpus = (process_cpu_ns() - cpu) / wall;
+    (wall / (tasks * y) as f64, cpus)
+}
+
+/// As bitwake's scaling pairs: 1 and 2 workers back to back, the order
+/// alternating with `rep`; prints both, the speed-up, the CPUs and the
+/// CPU-time-per-yield ratio when `report`.
+fn yield_pair(rep: u64, report: bool, tasks: u64, y: u64) {
+    let mut r = [(0.0, 0.0); 2];
+    let order = if rep.is_multiple_of(2) {
+        [1, 2]
+    } else {
+        [2, 1]
+    };
+    for k in order {
+        r[k - 1] = yields(k, tasks, y);
+    }
+    if report {
+        let [(ns1, c1), (ns2, c2)] = r;
+        println!("RESULT cores_yield_1core_tokio {ns1:.3} ns");
+        println!("RESULT cores_yield_2cores_tokio {ns2:.3} ns");
+        println!("RESULT cores_yield_speedup_tokio {:.3} x", ns1 / ns2);
+        println!("RESULT cores_yield_1core_cpus_tokio {c1:.3} cpus");
+        println!("RESULT cores_yield_2cores_cpus_tokio {c2:.3} cpus");
+        println!(
+            "RESULT cores_yield_cpu_cost_ratio_tokio {:.3} x",
+            (ns2 * c2) / (ns1 * c1)
+        );
+    }
 }
 
 fn main() {
@@ -341,14 +382,8 @@ fn main() {
                 channel(peer, arg("msgs", 1_000_000)),
             ),
             "yield" => {
-                let k = arg("cores", 2) as usize;
-                (
-                    format!(
-                        "cores_yield_{}_tokio",
-                        if k == 1 { "1core" } else { "2cores" }
-                    ),
-                    yields(k, arg("tasks", 64), arg("yields", 100_000)),
-                )
+                yield_pair(rep, rep > 0, arg("tasks", 64), arg("yields", 20_000));
+                continue;
             }
             _ => {
                 eprintln!("usage: crosscore_peers pingpong|channel|yield PEER key=value...");

@@ -267,7 +267,7 @@ fn spawns(k: usize, n: u32) -> Option<Sample> {
 /// both and their ratio when `report`.
 fn scaling(name: &str, rep: u64, report: bool, run: impl Fn(usize) -> Option<Sample>) -> bool {
     let mut s = [const { None }; 2];
-    let order: [usize; 2] = if rep % 2 == 0 { [1, 2] } else { [2, 1] };
+    let order: [usize; 2] = if rep.is_multiple_of(2) { [1, 2] } else { [2, 1] };
     for k in order {
         match run(k) {
             Some(v) => s[k - 1] = Some(v),
