@@ -132,6 +132,20 @@ macro_rules! per_core {
 }
 per_core!(yielder0 empty0 ydriver0 sdriver0, yielder1 empty1 ydriver1 sdriver1);
 
+bitwake::task! {
+    pool_size = 1;
+    async fn started() {}
+}
+
+/// Waits until core 1 (if any) runs tasks, so a timed scaling sample does
+/// not include the start of its thread.
+async fn others_started(k: usize) -> Option<()> {
+    if k > 1 {
+        cores::spawn_on(1, started()).ok()?.await.ok()?;
+    }
+    Some(())
+}
+
 fn pingpong(rounds: u32) -> Option<u64> {
     Cores::new(2)
         .run(async move {
@@ -223,6 +237,7 @@ fn yields(k: usize, tasks: u32, y: u32) -> Option<Sample> {
     let per = tasks / k as u32;
     Cores::new(k)
         .run(async move {
+            others_started(k).await?;
             let cpu = process_cpu_ns();
             let t = Instant::now();
             let h0 = cores::spawn_on(0, ydriver0(0, per, y)).ok()?;
@@ -244,6 +259,7 @@ fn spawns(k: usize, n: u32) -> Option<Sample> {
     let per = n / k as u32;
     Cores::new(k)
         .run(async move {
+            others_started(k).await?;
             let cpu = process_cpu_ns();
             let t = Instant::now();
             let h0 = cores::spawn_on(0, sdriver0(0, per)).ok()?;
