@@ -146,8 +146,12 @@ async fn others_started(k: usize) -> Option<()> {
     Some(())
 }
 
-fn pingpong(rounds: u32) -> Option<u64> {
-    Cores::new(2)
+/// `report`: also print how often a wake found the other core asleep
+/// (eventfd writes per round trip, each way).
+fn pingpong(rounds: u32, report: bool) -> Option<u64> {
+    let fd0 = cores::eventfd_wakes(0);
+    let fd1 = cores::eventfd_wakes(1);
+    let r = Cores::new(2)
         .run(async move {
             let h = cores::spawn_on(1, ponger(rounds)).ok()?;
             let t = Instant::now();
@@ -161,7 +165,19 @@ fn pingpong(rounds: u32) -> Option<u64> {
             h.await.ok()?;
             Some(ns / u64::from(rounds))
         })
-        .ok()?
+        .ok()?;
+    if report && r.is_some() {
+        for (name, n) in [
+            ("core1", cores::eventfd_wakes(1).wrapping_sub(fd1)),
+            ("core0", cores::eventfd_wakes(0).wrapping_sub(fd0)),
+        ] {
+            println!(
+                "RESULT cores_pingpong_eventfd_writes_{name}_per_round_bitwake {:.4} count",
+                f64::from(n) / f64::from(rounds.max(1))
+            );
+        }
+    }
+    r
 }
 
 /// CPU time of the whole process (every core's thread), in ns.
@@ -283,7 +299,11 @@ fn spawns(k: usize, n: u32) -> Option<Sample> {
 /// both and their ratio when `report`.
 fn scaling(name: &str, rep: u64, report: bool, run: impl Fn(usize) -> Option<Sample>) -> bool {
     let mut s = [const { None }; 2];
-    let order: [usize; 2] = if rep.is_multiple_of(2) { [1, 2] } else { [2, 1] };
+    let order: [usize; 2] = if rep.is_multiple_of(2) {
+        [1, 2]
+    } else {
+        [2, 1]
+    };
     for k in order {
         match run(k) {
             Some(v) => s[k - 1] = Some(v),
@@ -340,7 +360,7 @@ fn main() -> i32 {
     for rep in 0..=reps {
         let report = rep > 0;
         let ok = match scenario {
-            "pingpong" => match pingpong(arg("rounds", 100_000) as u32) {
+            "pingpong" => match pingpong(arg("rounds", 100_000) as u32, report) {
                 Some(v) if report => {
                     println!("RESULT cores_pingpong_bitwake {v} ns");
                     true

@@ -184,7 +184,14 @@ pub fn render(s: &mut String, c: &Crosscore) {
     );
     let _ = writeln!(
         s,
-        "\nbitwake's channel run, per message (median): the receiver waited {}, the sender \
+        "\nbitwake's ping-pong, per round trip (median): eventfd writes (a wake that found the \
+         other core asleep, past its spin) to core 1 {}, to core 0 {}.",
+        count(c, "cores_pingpong_eventfd_writes_core1_per_round_bitwake"),
+        count(c, "cores_pingpong_eventfd_writes_core0_per_round_bitwake")
+    );
+    let _ = writeln!(
+        s,
+        "bitwake's channel run, per message (median): the receiver waited {}, the sender \
          waited {}; eventfd writes to core 1 {}, to core 0 {}.",
         count(c, "cores_channel_recv_waits_per_msg_bitwake"),
         count(c, "cores_channel_send_waits_per_msg_bitwake"),
