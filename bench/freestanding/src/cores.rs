@@ -7,6 +7,7 @@
 //! cores_bitwake channel msgs=N reps=R            ns per message, core 0 -> core 1, capacity 64
 //! cores_bitwake yield tasks=T yields=Y           ns per yield (wall), T tasks split over 1, then 2 cores
 //! cores_bitwake spawn n=N                        ns per spawn+join (wall), N split over 1, then 2 cores
+//! cores_bitwake solo tasks=T yields=Y            the yield work on 1 core only (see `main`)
 //! ```
 //! The scaling scenarios run 1 and 2 executors back to back in each
 //! repetition and also print the pair's speed-up (1 core ÷ 2 cores).
@@ -383,6 +384,17 @@ fn main() -> i32 {
                 let n = arg("n", 2_000_000) as u32;
                 scaling("spawn", rep, report, |k| spawns(k, n))
             }
+            // One executor only, for the machine's own ceiling: run two of
+            // these at once (`taskset -c 0` and `taskset -c 1`) and compare
+            // with one alone.
+            "solo" => match yields(1, arg("tasks", 64) as u32, arg("yields", 500_000) as u32) {
+                Some(v) if report => {
+                    let ns = v.ps_per_op as f64 / 1000.0;
+                    println!("RESULT cores_yield_solo_bitwake {ns:.3} ns");
+                    true
+                }
+                v => v.is_some(),
+            },
             _ => {
                 println!("unknown scenario {scenario}");
                 return 2;

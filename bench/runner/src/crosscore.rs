@@ -64,6 +64,38 @@ fn jobs(cfg: &Config, bitwake: &std::path::Path) -> Vec<Job> {
     v
 }
 
+/// The machine's own ceiling for the scaling rows: the 1-executor yield
+/// work alone on CPU 0, then twice at once (CPU 0 and CPU 1, separate
+/// processes sharing nothing); pushes 2 × alone ÷ at-once, the work two
+/// CPUs do in the time one does it (2.00: two independent CPUs).
+fn ceiling(c: &mut Crosscore, bitwake: &std::path::Path, reps: &str) {
+    let solo = |cpu: &str| {
+        let mut cmd = Command::new("taskset");
+        cmd.args(["-c", cpu])
+            .arg(bitwake)
+            .args(["solo", &format!("reps={reps}")]);
+        run_capture(cmd, Duration::from_secs(120)).map(|out| {
+            let v: Vec<f64> = parse_results(&out).into_iter().map(|(_, v)| v).collect();
+            summary(&v).0
+        })
+    };
+    let alone = solo("0");
+    let (a, b) = std::thread::scope(|s| {
+        let other = s.spawn(|| solo("1"));
+        let here = solo("0");
+        (here, other.join().unwrap_or(Err("panicked".into())))
+    });
+    match (alone, a, b) {
+        (Ok(alone), Ok(a), Ok(b)) if a + b > 0.0 => c
+            .cells
+            .entry("cores_ceiling".into())
+            .or_default()
+            .push(2.0 * alone / ((a + b) / 2.0)),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => c.errors.push(e),
+        _ => {}
+    }
+}
+
 /// Runs every job once per round, the order rotated each round.
 pub fn run(cfg: &Config) -> Crosscore {
     let mut c = Crosscore {
@@ -91,6 +123,7 @@ pub fn run(cfg: &Config) -> Crosscore {
                 Err(e) => c.errors.push(e),
             }
         }
+        ceiling(&mut c, bitwake, "3");
     }
     c
 }
@@ -230,6 +263,13 @@ pub fn render(s: &mut String, c: &Crosscore) {
             ratio(c, &name("cpu_cost_ratio")),
         );
     }
+    let _ = writeln!(
+        s,
+        "\nThe machine's ceiling, same run: the 1-executor yield work in two processes at once \
+         (pinned to CPU 0 and CPU 1, sharing nothing) did {} the work of one alone in the same \
+         time (2.00× = two independent CPUs; below that, no runtime's 2 executors can reach it).",
+        ratio(c, "cores_ceiling")
+    );
     for e in c.errors.iter().take(5) {
         let _ = writeln!(s, "\n> failed: {e}");
     }
