@@ -391,6 +391,8 @@ fn main() -> i32 {
                 Some(v) if report => {
                     let ns = v.ps_per_op as f64 / 1000.0;
                     println!("RESULT cores_yield_solo_bitwake {ns:.3} ns");
+                    let cpus = v.milli_cpus as f64 / 1000.0;
+                    println!("RESULT cores_yield_solo_cpus_bitwake {cpus:.3} cpus");
                     true
                 }
                 v => v.is_some(),

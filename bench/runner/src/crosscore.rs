@@ -66,18 +66,28 @@ fn jobs(cfg: &Config, bitwake: &std::path::Path) -> Vec<Job> {
 
 /// The machine's own ceiling for the scaling rows: the 1-executor yield
 /// work alone on CPU 0, then twice at once (CPU 0 and CPU 1, separate
-/// processes sharing nothing); pushes 2 × alone ÷ at-once, the work two
-/// CPUs do in the time one does it (2.00: two independent CPUs).
+/// processes sharing nothing). Pushes `cores_ceiling_wall`, 2 × alone ÷ at
+/// once in wall time (what the shared machine delivered just then), and
+/// `cores_ceiling_cpu`, the same in CPU time per yield (whether a CPU does
+/// less while the other one is busy too, as hyperthreads of one core
+/// would; 2.00 = two independent CPUs).
 fn ceiling(c: &mut Crosscore, bitwake: &std::path::Path, reps: &str) {
-    let solo = |cpu: &str| {
+    let solo = |cpu: &str| -> Result<(f64, f64), String> {
         let mut cmd = Command::new("taskset");
         cmd.args(["-c", cpu])
             .arg(bitwake)
             .args(["solo", &format!("reps={reps}")]);
-        run_capture(cmd, Duration::from_secs(120)).map(|out| {
-            let v: Vec<f64> = parse_results(&out).into_iter().map(|(_, v)| v).collect();
-            summary(&v).0
-        })
+        let out = run_capture(cmd, Duration::from_secs(120))?;
+        let r = parse_results(&out);
+        let pick = |name: &str| -> Vec<f64> {
+            r.iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| *v)
+                .collect()
+        };
+        let ns = summary(&pick("cores_yield_solo_bitwake")).0;
+        let cpus = summary(&pick("cores_yield_solo_cpus_bitwake")).0;
+        Ok((ns, ns * cpus))
     };
     let alone = solo("0");
     let (a, b) = std::thread::scope(|s| {
@@ -86,13 +96,20 @@ fn ceiling(c: &mut Crosscore, bitwake: &std::path::Path, reps: &str) {
         (here, other.join().unwrap_or(Err("panicked".into())))
     });
     match (alone, a, b) {
-        (Ok(alone), Ok(a), Ok(b)) if a + b > 0.0 => c
-            .cells
-            .entry("cores_ceiling".into())
-            .or_default()
-            .push(2.0 * alone / ((a + b) / 2.0)),
+        (Ok(alone), Ok(a), Ok(b)) => {
+            for (name, one, two) in [
+                ("cores_ceiling_wall", alone.0, (a.0 + b.0) / 2.0),
+                ("cores_ceiling_cpu", alone.1, (a.1 + b.1) / 2.0),
+            ] {
+                if two > 0.0 && one.is_finite() && two.is_finite() {
+                    c.cells
+                        .entry(name.into())
+                        .or_default()
+                        .push(2.0 * one / two);
+                }
+            }
+        }
         (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => c.errors.push(e),
-        _ => {}
     }
 }
 
@@ -267,8 +284,12 @@ pub fn render(s: &mut String, c: &Crosscore) {
         s,
         "\nThe machine's ceiling, same run: the 1-executor yield work in two processes at once \
          (pinned to CPU 0 and CPU 1, sharing nothing) did {} the work of one alone in the same \
-         time (2.00× = two independent CPUs; below that, no runtime's 2 executors can reach it).",
-        ratio(c, "cores_ceiling")
+         wall time (what the shared machine delivered then), and {} per CPU-second (2.00× = two \
+         independent CPUs; below that, the CPUs slow each other down and no runtime's 2 \
+         executors can reach 2×). With full CPUs, a runtime's speed-up is about this ceiling ÷ \
+         its CPU cost.",
+        ratio(c, "cores_ceiling_wall"),
+        ratio(c, "cores_ceiling_cpu")
     );
     for e in c.errors.iter().take(5) {
         let _ = writeln!(s, "\n> failed: {e}");
