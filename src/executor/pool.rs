@@ -128,8 +128,15 @@ pub const fn words_for(n: usize) -> usize {
 ///
 /// Not meant to be named by hand: [`task!`](crate::task) computes the
 /// parameters from the task function and declares the `static`.
+///
+/// On 64-bit targets it starts on a cache line of its own: pools of tasks
+/// that run on different cores must not share a line, or one core's wakes
+/// and spawns evict the other's ready and used words (false sharing). The
+/// padding costs at most 63 bytes per pool; 32-bit microcontrollers, with
+/// one core and little RAM, keep the tight layout.
 #[doc(hidden)]
-#[repr(C)]
+#[cfg_attr(target_pointer_width = "64", repr(C, align(64)))]
+#[cfg_attr(not(target_pointer_width = "64"), repr(C))]
 pub struct RawPool<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize>
 where
     Align<ALIGN>: Alignment,
