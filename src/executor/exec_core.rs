@@ -24,7 +24,7 @@ pub(crate) struct ExecCore {
     main_ready: AtomicUsize,
     /// The `block_on` future was woken on the executor's own thread (its own
     /// `Context`, a task it awaits finished, or one of its remote wakers
-    /// while the executor runs there, see `owner.rs`). Written only by that
+    /// while the executor runs there, see `running_here.rs`). Written only by that
     /// thread and its signal handlers: stores of `true`, and the executor's
     /// clear after it has seen `true` (a wake racing the clear is covered by
     /// the poll that follows it).

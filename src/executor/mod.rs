@@ -11,7 +11,7 @@
 //!   pool's ready bitmap ([`ready`](self) protocol), and the executor polls
 //!   exactly the set bits, each at most once per pass. A task waking itself
 //!   through its `Context`, and any wake on the thread running the
-//!   executor (a cloned waker, a spawn; found by `owner.rs`), take a path
+//!   executor (a cloned waker, a spawn; found by `running_here.rs`), take a path
 //!   without locked instructions (see `waker.rs`, `plain_word.rs`).
 //! * Idle executors sleep through the [`Park`] seam (see [`park`]).
 //!
@@ -61,7 +61,7 @@
 //! | `park.rs` | the [`Park`] seam |
 //! | `error.rs` | [`SpawnError`], [`Rejected`], [`JoinError`] |
 //! | `exec_core.rs` | `ExecCore`: the part of an executor that wakers reach |
-//! | `owner.rs` | which executor runs on this thread, outside handlers (thread-local, thread pointer, `IPSR`) |
+//! | `running_here.rs` | which executor runs on this thread, outside handlers (thread-local, thread pointer, `IPSR`) |
 //! | `header.rs` | the type-erased head of every pool, `wake_slot` |
 //! | `registry.rs` | the table from a task id's pool index to the pool |
 //! | `layout.rs` | a pool's fields without its type (offsets from its word count) |
@@ -70,6 +70,8 @@
 //! | `token.rs`, `handle.rs` | [`SpawnToken`], [`JoinHandle`] |
 //! | `join_set.rs` | [`JoinSet`]: handles awaited as their tasks finish |
 //! | `pool.rs` | [`RawPool`]: slots, bitmaps, the typed poll loop |
+//! | `owners.rs` | which executor each pool of a per-core group belongs to |
+//! | `per_core.rs` | one task function's pools, one per executor (`task!` with `cores`) |
 //! | `run.rs` | [`Executor`]: `block_on`, `spawn`, the run loop, bound pools, shutdown |
 //! | `spawner.rs` | [`LocalSpawner`], [`Executor::block_on_local`] |
 //! | `futures.rs`, `macros.rs` | `yield_now`/`join`/`select` (from [`crate::future`]), [`task!`](crate::task) |
@@ -101,13 +103,15 @@ mod join_set;
 mod joiner;
 mod layout;
 mod macros;
-mod owner;
+mod owners;
 pub mod park;
+mod per_core;
 mod plain_word;
 mod pool;
 mod ready;
 mod registry;
 mod run;
+mod running_here;
 mod slot_state;
 mod spawner;
 mod task_id;
@@ -180,7 +184,9 @@ pub const fn footprint() -> Footprint {
 
 #[doc(hidden)]
 pub mod __private {
+    pub use super::per_core::PerCorePools;
     pub use super::pool::{TaskFn, slot_layout, task_layout, words_for};
+    pub use super::token::{Placed, StartOn};
 }
 
 #[cfg(test)]

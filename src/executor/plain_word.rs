@@ -3,7 +3,7 @@
 //!
 //! Only the thread running the executor, and code that interrupts it on the
 //! same thread (a signal handler, a fault handler), ever write these words;
-//! another thread never does (`owner.rs` sends it down the atomic path). So
+//! another thread never does (`running_here.rs` sends it down the atomic path). So
 //! the only concurrency to survive is *interruption*, and interruption
 //! happens at instruction boundaries. Hence the rules:
 //!

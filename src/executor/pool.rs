@@ -9,7 +9,7 @@
 //! |---------|---------------------------------------------------------|------------|
 //! | `ready` | woken since last polled                                 | wakers (atomic) |
 //! | `used`  | slot taken (from token creation until the output is gone) | spawn / release |
-//! | `local` | re-queued by the task's own `Context` waker, woken by the executor itself (joiners), or woken on the executor's thread (`owner.rs`) | executor's thread and its handlers (`plain_word.rs`) |
+//! | `local` | re-queued by the task's own `Context` waker, woken by the executor itself (joiners), or woken on the executor's thread (`running_here.rs`) | executor's thread and its handlers (`plain_word.rs`) |
 //!
 //! The per-slot metadata word holds the lifecycle flags and the joiner
 //! (`slot_state.rs`). The executor polls a ready slot only if it is
@@ -41,7 +41,7 @@ use super::ready::{self, BITS};
 use super::registry;
 use super::slot_state::{ABORT, CANCELLED, DETACHED, DONE, JOINER_SHIFT, PANICKED, SPAWNED};
 use super::task_id::{MAX_CAPACITY, TaskId};
-use super::token::SpawnToken;
+use super::token::{Placed, SpawnToken};
 use super::waker;
 use core::cell::UnsafeCell;
 use core::future::Future;
@@ -129,8 +129,15 @@ pub const fn words_for(n: usize) -> usize {
 ///
 /// Not meant to be named by hand: [`task!`](crate::task) computes the
 /// parameters from the task function and declares the `static`.
+///
+/// On 64-bit targets it starts on a cache line of its own: pools of tasks
+/// that run on different cores must not share a line, or one core's wakes
+/// and spawns evict the other's ready and used words (false sharing). The
+/// padding costs at most 63 bytes per pool; 32-bit microcontrollers, with
+/// one core and little RAM, keep the tight layout.
 #[doc(hidden)]
-#[repr(C)]
+#[cfg_attr(target_pointer_width = "64", repr(C, align(64)))]
+#[cfg_attr(not(target_pointer_width = "64"), repr(C))]
 pub struct RawPool<const SIZE: usize, const ALIGN: usize, const N: usize, const W: usize>
 where
     Align<ALIGN>: Alignment,
@@ -302,6 +309,25 @@ where
         F: Future<Output = T> + 'static,
         T: 'static,
     {
+        // SAFETY: forwarded contract.
+        SpawnToken::from(unsafe { self.create(args, make) })
+    }
+
+    /// [`spawn_token`](Self::spawn_token)'s work: the task created in a
+    /// claimed slot, or the pool's refusal with the arguments.
+    ///
+    /// # Safety
+    /// As [`spawn_token`](Self::spawn_token).
+    #[inline]
+    pub(crate) unsafe fn create<F, T, A>(
+        &'static self,
+        args: A,
+        make: impl FnOnce(A) -> F,
+    ) -> Placed<F, A>
+    where
+        F: Future<Output = T> + 'static,
+        T: 'static,
+    {
         const {
             assert!(core::mem::size_of::<Slot<F, T>>() <= SIZE);
             assert!(core::mem::align_of::<Slot<F, T>>() <= ALIGN);
@@ -326,10 +352,10 @@ where
         }
         // SAFETY: `h` is this static pool's header, with full provenance.
         if let Err(e) = unsafe { registry::register(h) } {
-            return SpawnToken::err(e, args);
+            return Placed::err(e, args);
         }
         let Some(slot) = self.claim() else {
-            return SpawnToken::err(SpawnError::Full, args);
+            return Placed::err(SpawnError::Full, args);
         };
         // SAFETY: the slot is ours (claimed), sized and aligned for `Slot<F, T>`
         // (const-asserted above).
@@ -338,7 +364,7 @@ where
                 fut: ManuallyDrop::new(make(args)),
             })
         };
-        SpawnToken::ok(h, slot)
+        Placed::ok(h, slot)
     }
 
     unsafe fn slot_ptr(h: *const Header, slot: usize) -> *mut u8 {

@@ -16,7 +16,7 @@ use super::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use super::error::SpawnError;
 use super::header::{self, Header};
 use super::layout;
-use super::owner;
+use super::running_here;
 use super::slot_state::TASK_CODES;
 use super::task_id::{MAX_CAPACITY, TaskId};
 use core::ptr;
@@ -91,7 +91,7 @@ pub(crate) fn lookup(id: TaskId) -> Option<(*const Header, usize)> {
 /// Wakes the task `id` names (from any thread); unknown ids are ignored.
 ///
 /// On the thread running the pool's executor (outside handlers where the
-/// platform can tell, see `owner.rs`) the wake sets the executor-private
+/// platform can tell, see `running_here.rs`) the wake sets the executor-private
 /// bits without a locked instruction and without the unpark check (that
 /// executor is awake: it is running here). Anywhere else: the atomic
 /// protocol of `ready.rs`.
@@ -100,7 +100,7 @@ pub(crate) fn wake(id: TaskId) {
     if let Some((h, slot)) = lookup(id) {
         // SAFETY: registered headers are static.
         let exec = unsafe { (*h).exec.load(Ordering::Relaxed) };
-        if owner::is(exec) {
+        if running_here::is(exec) {
             // SAFETY: a registered pool bound to the executor running on
             // this thread (so a task was created in it: its sizes are set),
             // `slot < capacity`.

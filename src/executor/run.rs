@@ -13,9 +13,9 @@ use super::exec_core::ExecCore;
 use super::handle::JoinHandle;
 use super::header::{self, Header};
 use super::layout;
-use super::owner;
 use super::park::Park;
 use super::ready;
+use super::running_here;
 use super::slot_state::SPAWNED;
 use super::token::SpawnToken;
 use super::waker;
@@ -50,7 +50,7 @@ pub struct Executor {
 
 // SAFETY: the executor's shared fields are atomic (the core's private ready
 // state is written only by the thread holding `running` and its handlers,
-// see `owner.rs`); `park` is `Sync`.
+// see `running_here.rs`); `park` is `Sync`.
 unsafe impl Sync for Executor {}
 
 impl Executor {
@@ -88,9 +88,9 @@ impl Executor {
         let epoch = self.next_epoch();
         let core = self.core.as_static();
         // From here until shutdown, wakes on this thread take the plain path
-        // (see `owner.rs`); a nested `block_on` of another executor saves
+        // (see `running_here.rs`); a nested `block_on` of another executor saves
         // and restores this.
-        let outer = owner::replace(core);
+        let outer = running_here::replace(core);
         let _guard = Shutdown(self, outer);
         let lw = waker::local_main(core);
         let mut cx = Context::from_waker(&lw);
@@ -159,11 +159,11 @@ impl Executor {
     /// Wakes on this thread stop taking the plain path first: a signal
     /// handler that runs from then on takes the atomic path, which unparks;
     /// one that ran before has left private bits, which the check below
-    /// sees (see `owner.rs`).
+    /// sees (see `running_here.rs`).
     #[cold]
     fn idle(&'static self) {
         let core = &self.core;
-        let me = owner::replace(ptr::null());
+        let me = running_here::replace(ptr::null());
         core.begin_park();
         let mut pending = core.main_pending();
         let mut h = self.pools.load(SeqCst);
@@ -181,7 +181,7 @@ impl Executor {
             core.park();
         }
         core.end_park();
-        owner::replace(me);
+        running_here::replace(me);
     }
 
     /// Starts a task created by a [`task!`](crate::task) function on this
@@ -193,7 +193,10 @@ impl Executor {
     ///
     /// A pool is bound to the first executor that spawns one of its tasks;
     /// spawning its tasks on another executor returns
-    /// [`SpawnError::OtherExecutor`] (and drops the task).
+    /// [`SpawnError::OtherExecutor`] (and drops the task). A task function
+    /// declared with `cores = C` ([`task!`](crate::task)) has a pool for
+    /// each of `C` executors instead, and its task is created here, in this
+    /// executor's pool.
     ///
     /// ```compile_fail
     /// use bitwake::executor::{Executor, SpinPark};
@@ -253,7 +256,7 @@ impl Executor {
         &'static self,
         token: SpawnToken<F, A>,
     ) -> Result<JoinHandle<F::Output>, Rejected<A>> {
-        let (h, slot) = token.into_parts()?;
+        let (h, slot) = token.into_parts(self.core.as_static())?;
         let me = ptr::from_ref(&self.core).cast_mut();
         // SAFETY: a token's header is a registered static pool header.
         let hdr = unsafe { &*h };
@@ -286,9 +289,9 @@ impl Executor {
             // Release: the executor's Acquire load of the metadata sees the
             // future.
             layout::meta_of(h, slot).store(SPAWNED, Release);
-            if owner::is(me) {
+            if running_here::is(me) {
                 // Spawned on the thread running this executor: its private
-                // bits, no unpark (see `owner.rs`).
+                // bits, no unpark (see `running_here.rs`).
                 layout::wake_local(h, slot);
             } else {
                 header::mark_slot(h, slot);
@@ -327,7 +330,7 @@ impl Drop for Shutdown {
         let exec = self.0;
         // First: wakes from here on (a dropped task's `Drop`, a handler)
         // take the atomic path, so the private bits cleared below stay clear.
-        owner::replace(self.1);
+        running_here::replace(self.1);
         // Local spawners of this run stop working before any task is dropped
         // (a task's `Drop` could try to start a new one).
         exec.next_epoch();

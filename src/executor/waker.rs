@@ -3,7 +3,7 @@
 //! * **Remote** wakers (every `Waker` that can outlive a poll or leave the
 //!   executor's thread) of a pool's task: data = its
 //!   [`TaskId`](super::task_id::TaskId). `wake` on the thread running the
-//!   pool's executor (see `owner.rs`) sets the executor-private bits with
+//!   pool's executor (see `running_here.rs`) sets the executor-private bits with
 //!   single-instruction updates, no locked instruction and no unpark; from
 //!   anywhere else it is one `fetch_or` on the slot's ready word (plus a
 //!   summary `fetch_or` when the word was empty and its summary bit was not
@@ -36,7 +36,7 @@
 //!   executor knows that task, so the flag needs no slot number;
 //! * anything that can run *outside* the poll (another thread later, a signal
 //!   handler, an interrupt) needs a `'static` or owned waker, i.e. a clone,
-//!   i.e. the remote path (plain only where `owner.rs` proves it safe);
+//!   i.e. the remote path (plain only where `running_here.rs` proves it safe);
 //! * code that does use `&Waker` concurrently *during* the poll (a scoped
 //!   thread; a signal handler reaching it through unsafe code) only performs an
 //!   atomic store of the constant `true`. Stores of a constant are idempotent,
@@ -62,8 +62,8 @@
 //! on one it does not recognise.
 
 use super::exec_core::ExecCore;
-use super::owner;
 use super::registry;
+use super::running_here;
 use super::task_id::TaskId;
 use core::ptr;
 use core::task::{RawWaker, RawWakerVTable, Waker};
@@ -153,8 +153,8 @@ unsafe fn m_clone(data: *const ()) -> RawWaker {
 unsafe fn m_wake(data: *const ()) {
     // SAFETY: MAIN data is always a `'static` ExecCore.
     let core = unsafe { &*data.cast::<ExecCore>() };
-    if owner::is(core) {
-        // SAFETY: `core` runs on this thread (see `owner.rs`).
+    if running_here::is(core) {
+        // SAFETY: `core` runs on this thread (see `running_here.rs`).
         unsafe { core.wake_main_local() };
     } else {
         core.wake_main();

@@ -21,6 +21,11 @@ use core::sync::atomic::{AtomicU32, Ordering::*};
 const POLL_EVERY: u32 = 64;
 
 /// Spin-then-sleep park over one reactor (see the module docs).
+///
+/// On a cache line of its own: the latch is written by its core on every
+/// park and by wakers on other cores, and must not share a line with
+/// another core's park.
+#[repr(align(64))]
 pub(crate) struct CorePark {
     latch: Latch,
     /// Rounds of `spin_loop` before sleeping (0: sleep at once).

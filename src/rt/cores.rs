@@ -28,9 +28,18 @@
 //! # Where things run
 //!
 //! * A task runs on the core it was spawned on, for its whole life.
-//! * A task pool binds to the first core that spawns one of its tasks
-//!   ([`SpawnError::OtherExecutor`] on any other): give each core its own
-//!   task functions (or pools) for work it runs.
+//! * A task function declared with `cores = C` in [`task!`](crate::task)
+//!   has one pool per core: `spawn_on(i, worker(i))` works for every core
+//!   `i` with one `worker`, and a task that starts more of them on its own
+//!   core ([`crate::spawn`]`(handle(conn))`, which on a core starts the task
+//!   on that core) fills that core's pool. Each
+//!   core's pool has the declared `pool_size` ([`SpawnError::Full`] per
+//!   core); a core beyond the `C`-th to start one gets
+//!   [`SpawnError::TooManyExecutors`]. Declare `C` as the most cores the
+//!   program runs ([`MAX_CORES`] at most is useful).
+//! * A task function without `cores` has one pool, which binds to the
+//!   first core that spawns one of its tasks
+//!   ([`SpawnError::OtherExecutor`] on any other).
 //! * Timers: one timer queue; every core's park is bounded by the earliest
 //!   deadline and fires what has expired, so a core's sleeps do not depend on
 //!   another core being idle.
@@ -81,12 +90,19 @@ fn core0_unpark() {
     CORE0_PARK.unpark()
 }
 
+/// A value on cache lines of its own: what one core writes all the time
+/// (its executor's `current` task, its park's latch) must not share a line
+/// with what another core writes, or every write of one core evicts the
+/// other's line (false sharing).
+#[repr(align(64))]
+struct OwnLine<T>(T);
+
 /// The executors of cores 1.. (core 0's is `executor::DEFAULT`).
-static EXECUTORS: [Executor; MAX_CORES - 1] = {
-    let mut e = [const { Executor::new(&PARKS[0]) }; MAX_CORES - 1];
+static EXECUTORS: [OwnLine<Executor>; MAX_CORES - 1] = {
+    let mut e = [const { OwnLine(Executor::new(&PARKS[0])) }; MAX_CORES - 1];
     let mut i = 1;
     while i < MAX_CORES - 1 {
-        e[i] = Executor::new(&PARKS[i]);
+        e[i] = OwnLine(Executor::new(&PARKS[i]));
         i += 1;
     }
     e
@@ -123,7 +139,7 @@ pub fn eventfd_wakes(index: usize) -> u32 {
 pub fn executor(index: usize) -> Option<&'static Executor> {
     match index {
         0 => Some(&executor::DEFAULT),
-        i => EXECUTORS.get(i - 1),
+        i => EXECUTORS.get(i - 1).map(|e| &e.0),
     }
 }
 
@@ -310,7 +326,7 @@ fn set_current_core(index: Option<usize>) {
 fn core_main(i: usize, cpu: Option<usize>) -> Result<(), Errno> {
     let pinned = cpu.map_or(Ok(()), thread::pin_current);
     set_current_core(Some(i));
-    EXECUTORS[i - 1].block_on(STOP[i - 1].wait());
+    EXECUTORS[i - 1].0.block_on(STOP[i - 1].wait());
     set_current_core(None);
     pinned
 }

@@ -20,7 +20,7 @@ pub(crate) struct ThreadBlock {
     core: AtomicUsize,
     /// The executor whose run loop is active on this thread and not parked
     /// (null: none). Written only by this thread; read by this thread and
-    /// its signal handlers (see `executor/owner.rs`).
+    /// its signal handlers (see `executor/running_here.rs`).
     executor: AtomicPtr<()>,
 }
 

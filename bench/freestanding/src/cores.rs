@@ -5,9 +5,12 @@
 //! ```text
 //! cores_bitwake pingpong rounds=N reps=R         ns per round trip, core 0 <-> core 1
 //! cores_bitwake channel msgs=N reps=R            ns per message, core 0 -> core 1, capacity 64
-//! cores_bitwake yield cores=K tasks=T yields=Y   ns per yield (wall), T tasks split over K cores
-//! cores_bitwake spawn cores=K n=N                ns per spawn+join (wall), N split over K cores
+//! cores_bitwake yield tasks=T yields=Y           ns per yield (wall), T tasks split over 1, then 2 cores
+//! cores_bitwake spawn n=N                        ns per spawn+join (wall), N split over 1, then 2 cores
+//! cores_bitwake solo tasks=T yields=Y            the yield work on 1 core only (see `main`)
 //! ```
+//! The scaling scenarios run 1 and 2 executors back to back in each
+//! repetition and also print the pair's speed-up (1 core ÷ 2 cores).
 #![no_std]
 #![no_main]
 
@@ -16,6 +19,8 @@ use bitwake::println;
 use bitwake::rt::cores::{self, Cores};
 use bitwake::sync::Channel;
 use bitwake::time::Instant;
+use core::future::Future;
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 bitwake::main!(main);
 
@@ -29,6 +34,24 @@ fn arg(name: &str, default: u64) -> u64 {
         .find(|(k, _)| *k == name)
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Polls that returned `Pending`, per side of the channel scenario: how
+/// often a receiver (or sender) had to wait, hence be woken.
+static RECV_WAITS: AtomicU64 = AtomicU64::new(0);
+static SEND_WAITS: AtomicU64 = AtomicU64::new(0);
+
+/// `f`, counting its `Pending` polls in `waits`.
+async fn counted<F: Future>(waits: &AtomicU64, f: F) -> F::Output {
+    let mut f = core::pin::pin!(f);
+    core::future::poll_fn(|cx| {
+        let p = f.as_mut().poll(cx);
+        if p.is_pending() {
+            waits.fetch_add(1, Relaxed);
+        }
+        p
+    })
+    .await
 }
 
 static PING: Channel<u32, 1> = Channel::new();
@@ -52,7 +75,7 @@ bitwake::task! {
     async fn sink(n: u64) -> u64 {
         let mut sum = 0;
         for _ in 0..n {
-            match DATA.recv().await {
+            match counted(&RECV_WAITS, DATA.recv()).await {
                 Ok(v) => sum += v,
                 Err(_) => break,
             }
@@ -110,8 +133,26 @@ macro_rules! per_core {
 }
 per_core!(yielder0 empty0 ydriver0 sdriver0, yielder1 empty1 ydriver1 sdriver1);
 
-fn pingpong(rounds: u32) -> Option<u64> {
-    Cores::new(2)
+bitwake::task! {
+    pool_size = 1;
+    async fn started() {}
+}
+
+/// Waits until core 1 (if any) runs tasks, so a timed scaling sample does
+/// not include the start of its thread.
+async fn others_started(k: usize) -> Option<()> {
+    if k > 1 {
+        cores::spawn_on(1, started()).ok()?.await.ok()?;
+    }
+    Some(())
+}
+
+/// `report`: also print how often a wake found the other core asleep
+/// (eventfd writes per round trip, each way).
+fn pingpong(rounds: u32, report: bool) -> Option<u64> {
+    let fd0 = cores::eventfd_wakes(0);
+    let fd1 = cores::eventfd_wakes(1);
+    let r = Cores::new(2)
         .run(async move {
             let h = cores::spawn_on(1, ponger(rounds)).ok()?;
             let t = Instant::now();
@@ -125,28 +166,96 @@ fn pingpong(rounds: u32) -> Option<u64> {
             h.await.ok()?;
             Some(ns / u64::from(rounds))
         })
-        .ok()?
+        .ok()?;
+    if report && r.is_some() {
+        for (name, n) in [
+            ("core1", cores::eventfd_wakes(1).wrapping_sub(fd1)),
+            ("core0", cores::eventfd_wakes(0).wrapping_sub(fd0)),
+        ] {
+            println!(
+                "RESULT cores_pingpong_eventfd_writes_{name}_per_round_bitwake {:.4} count",
+                f64::from(n) / f64::from(rounds.max(1))
+            );
+        }
+    }
+    r
 }
 
-fn channel(msgs: u64) -> Option<u64> {
-    Cores::new(2)
+/// CPU time of the whole process (every core's thread), in ns.
+fn process_cpu_ns() -> u64 {
+    /// `CLOCK_PROCESS_CPUTIME_ID`.
+    const PROCESS_CPU: u32 = 2;
+    bitwake::sys::clock_gettime(PROCESS_CPU).map_or(0, |t| {
+        (t.sec as u64).saturating_mul(1_000_000_000) + t.nsec as u64
+    })
+}
+
+/// A scaling sample: picoseconds per operation (wall) and the CPUs the
+/// process got meanwhile, in thousandths (CPU time ÷ wall time; 2000 means
+/// both CPUs all the time).
+struct Sample {
+    ps_per_op: u64,
+    milli_cpus: u64,
+}
+
+impl Sample {
+    fn new(started: Instant, cpu_before: u64, ops: u64) -> Self {
+        let wall = (started.elapsed().as_nanos() as u64).max(1);
+        let cpu = process_cpu_ns().saturating_sub(cpu_before);
+        Sample {
+            ps_per_op: wall * 1000 / ops.max(1),
+            milli_cpus: cpu * 1000 / wall,
+        }
+    }
+}
+
+/// `report`: also print the counts per message (waits, eventfd writes).
+fn channel(msgs: u64, report: bool) -> Option<u64> {
+    RECV_WAITS.store(0, Relaxed);
+    SEND_WAITS.store(0, Relaxed);
+    let fd0 = cores::eventfd_wakes(0);
+    let fd1 = cores::eventfd_wakes(1);
+    let r = Cores::new(2)
         .run(async move {
             let h = cores::spawn_on(1, sink(msgs)).ok()?;
             let t = Instant::now();
             for i in 0..msgs {
-                DATA.send(i).await.ok()?;
+                counted(&SEND_WAITS, DATA.send(i)).await.ok()?;
             }
             let sum = h.await.ok()?;
             let ns = t.elapsed().as_nanos() as u64;
             (sum == msgs * (msgs - 1) / 2).then_some(ns * 1000 / msgs)
         })
-        .ok()?
+        .ok()?;
+    if report && r.is_some() {
+        let per = |n: u64| n as f64 / msgs as f64;
+        for (name, n) in [
+            ("recv_waits", RECV_WAITS.load(Relaxed)),
+            ("send_waits", SEND_WAITS.load(Relaxed)),
+            (
+                "eventfd_writes_core1",
+                u64::from(cores::eventfd_wakes(1).wrapping_sub(fd1)),
+            ),
+            (
+                "eventfd_writes_core0",
+                u64::from(cores::eventfd_wakes(0).wrapping_sub(fd0)),
+            ),
+        ] {
+            println!(
+                "RESULT cores_channel_{name}_per_msg_bitwake {:.4} count",
+                per(n)
+            );
+        }
+    }
+    r
 }
 
-fn yields(k: usize, tasks: u32, y: u32) -> Option<u64> {
+fn yields(k: usize, tasks: u32, y: u32) -> Option<Sample> {
     let per = tasks / k as u32;
     Cores::new(k)
         .run(async move {
+            others_started(k).await?;
+            let cpu = process_cpu_ns();
             let t = Instant::now();
             let h0 = cores::spawn_on(0, ydriver0(0, per, y)).ok()?;
             let h1 = if k > 1 {
@@ -158,16 +267,17 @@ fn yields(k: usize, tasks: u32, y: u32) -> Option<u64> {
             if let Some(h) = h1 {
                 n += h.await.ok()?;
             }
-            let ns = t.elapsed().as_nanos() as u64;
-            Some(ns * 1000 / (u64::from(n) * u64::from(y)).max(1))
+            Some(Sample::new(t, cpu, u64::from(n) * u64::from(y)))
         })
         .ok()?
 }
 
-fn spawns(k: usize, n: u32) -> Option<u64> {
+fn spawns(k: usize, n: u32) -> Option<Sample> {
     let per = n / k as u32;
     Cores::new(k)
         .run(async move {
+            others_started(k).await?;
+            let cpu = process_cpu_ns();
             let t = Instant::now();
             let h0 = cores::spawn_on(0, sdriver0(0, per)).ok()?;
             let h1 = if k > 1 {
@@ -179,10 +289,64 @@ fn spawns(k: usize, n: u32) -> Option<u64> {
             if let Some(h) = h1 {
                 done += h.await.ok()?;
             }
-            let ns = t.elapsed().as_nanos() as u64;
-            Some(ns * 1000 / u64::from(done).max(1))
+            Some(Sample::new(t, cpu, u64::from(done)))
         })
         .ok()?
+}
+
+/// One pair of the scaling scenarios: the same work with 1 and with 2
+/// executors, back to back (the order alternates between pairs, so a slow
+/// spell of the shared machine does not always hit the same side). Prints
+/// both and their ratio when `report`.
+fn scaling(name: &str, rep: u64, report: bool, run: impl Fn(usize) -> Option<Sample>) -> bool {
+    let mut s = [const { None }; 2];
+    let order: [usize; 2] = if rep.is_multiple_of(2) {
+        [1, 2]
+    } else {
+        [2, 1]
+    };
+    for k in order {
+        match run(k) {
+            Some(v) => s[k - 1] = Some(v),
+            None => return false,
+        }
+    }
+    let [Some(one), Some(two)] = s else {
+        return false;
+    };
+    if report {
+        let ns = |ps: u64| ps as f64 / 1000.0;
+        let cpus = |m: u64| m as f64 / 1000.0;
+        println!(
+            "RESULT cores_{name}_1core_bitwake {:.3} ns",
+            ns(one.ps_per_op)
+        );
+        println!(
+            "RESULT cores_{name}_2cores_bitwake {:.3} ns",
+            ns(two.ps_per_op)
+        );
+        println!(
+            "RESULT cores_{name}_speedup_bitwake {:.3} x",
+            one.ps_per_op as f64 / two.ps_per_op.max(1) as f64
+        );
+        println!(
+            "RESULT cores_{name}_1core_cpus_bitwake {:.3} cpus",
+            cpus(one.milli_cpus)
+        );
+        println!(
+            "RESULT cores_{name}_2cores_cpus_bitwake {:.3} cpus",
+            cpus(two.milli_cpus)
+        );
+        // CPU time per operation, 2 cores ÷ 1 core: 1.0 means the second
+        // core adds no cost (cache lines bouncing, wakes, spinning), so
+        // the speed-up is bounded only by the CPUs the machine gives.
+        let cpu_per_op = |s: &Sample| s.ps_per_op as f64 * s.milli_cpus as f64;
+        println!(
+            "RESULT cores_{name}_cpu_cost_ratio_bitwake {:.3} x",
+            cpu_per_op(&two) / cpu_per_op(&one).max(1.0)
+        );
+    }
+    true
 }
 
 fn main() -> i32 {
@@ -194,38 +358,53 @@ fn main() -> i32 {
         return 2;
     };
     let reps = arg("reps", 3);
-    let k = (arg("cores", 2) as usize).clamp(1, MAX);
     for rep in 0..=reps {
-        // Values in picoseconds where a nanosecond is too coarse.
-        let (name, v, scale) = match scenario {
-            "pingpong" => (
-                "cores_pingpong",
-                pingpong(arg("rounds", 100_000) as u32),
-                1.0,
-            ),
-            "channel" => ("cores_channel", channel(arg("msgs", 1_000_000)), 1000.0),
-            "yield" => (
-                "cores_yield",
-                yields(k, arg("tasks", 64) as u32, arg("yields", 100_000) as u32),
-                1000.0,
-            ),
-            "spawn" => ("cores_spawn", spawns(k, arg("n", 200_000) as u32), 1000.0),
+        let report = rep > 0;
+        let ok = match scenario {
+            "pingpong" => match pingpong(arg("rounds", 100_000) as u32, report) {
+                Some(v) if report => {
+                    println!("RESULT cores_pingpong_bitwake {v} ns");
+                    true
+                }
+                v => v.is_some(),
+            },
+            "channel" => match channel(arg("msgs", 1_000_000), report) {
+                // Picoseconds: a nanosecond is too coarse.
+                Some(v) if report => {
+                    println!("RESULT cores_channel_bitwake {:.3} ns", v as f64 / 1000.0);
+                    true
+                }
+                v => v.is_some(),
+            },
+            "yield" => {
+                let (tasks, y) = (arg("tasks", 64) as u32, arg("yields", 500_000) as u32);
+                scaling("yield", rep, report, |k| yields(k, tasks, y))
+            }
+            "spawn" => {
+                let n = arg("n", 2_000_000) as u32;
+                scaling("spawn", rep, report, |k| spawns(k, n))
+            }
+            // One executor only, for the machine's own ceiling: run two of
+            // these at once (`taskset -c 0` and `taskset -c 1`) and compare
+            // with one alone.
+            "solo" => match yields(1, arg("tasks", 64) as u32, arg("yields", 500_000) as u32) {
+                Some(v) if report => {
+                    let ns = v.ps_per_op as f64 / 1000.0;
+                    println!("RESULT cores_yield_solo_bitwake {ns:.3} ns");
+                    let cpus = v.milli_cpus as f64 / 1000.0;
+                    println!("RESULT cores_yield_solo_cpus_bitwake {cpus:.3} cpus");
+                    true
+                }
+                v => v.is_some(),
+            },
             _ => {
                 println!("unknown scenario {scenario}");
                 return 2;
             }
         };
-        let Some(v) = v else {
-            println!("{name}: failed (fewer than {k} CPUs, or a lost message)");
+        if !ok {
+            println!("cores_{scenario}: failed (fewer than {MAX} CPUs, or a lost message)");
             return 1;
-        };
-        if rep > 0 {
-            let suffix = if scenario == "yield" || scenario == "spawn" {
-                if k == 1 { "_1core" } else { "_2cores" }
-            } else {
-                ""
-            };
-            println!("RESULT {name}{suffix}_bitwake {:.3} ns", v as f64 / scale);
         }
     }
     0

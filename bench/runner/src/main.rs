@@ -53,6 +53,8 @@ pub struct Config {
     pub notes: Vec<String>,
     /// Count instructions per operation with callgrind (valgrind present).
     pub callgrind: bool,
+    /// Run and report only the cross-core section (`--only-crosscore`).
+    pub only_crosscore: bool,
 }
 
 fn parse_args() -> Result<Config, String> {
@@ -68,6 +70,7 @@ fn parse_args() -> Result<Config, String> {
     let mut sizes = Vec::new();
     let mut notes = Vec::new();
     let mut callgrind = false;
+    let mut only_crosscore = false;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let mut val = || it.next().ok_or(format!("{a} needs a value"));
@@ -83,6 +86,7 @@ fn parse_args() -> Result<Config, String> {
             "--bitwake-cores" => bitwake_cores = Some(PathBuf::from(val()?)),
             "--note" => notes.push(val()?),
             "--callgrind" => callgrind = true,
+            "--only-crosscore" => only_crosscore = true,
             "--size" => {
                 let v = val()?;
                 let (k, p) = v.split_once('=').ok_or("--size wants NAME=PATH")?;
@@ -120,6 +124,7 @@ fn parse_args() -> Result<Config, String> {
         sizes,
         notes,
         callgrind,
+        only_crosscore,
     })
 }
 
@@ -400,6 +405,12 @@ fn main() {
     };
     let load_before = report::loadavg();
     let started = Instant::now();
+    if cfg.only_crosscore {
+        let mut text = String::new();
+        crosscore::render(&mut text, &crosscore::run(&cfg));
+        println!("{text}");
+        return;
+    }
     let micro = run_micro(&cfg);
     eprintln!("runner: micro done in {:.0?}", started.elapsed());
     let channels = channel::run(&cfg);
