@@ -13,48 +13,15 @@
 fn main() {}
 
 #[cfg(target_os = "none")]
+mod common;
+
+#[cfg(target_os = "none")]
 mod support {
     use core::cell::{Cell, UnsafeCell};
     use core::future::Future;
     use core::pin::Pin;
     use core::task::{Context, Poll, Waker};
     use critical_section::Mutex;
-
-    #[cfg(target_arch = "arm")]
-    use cortex_m_rt as _;
-    #[cfg(target_arch = "riscv32")]
-    use riscv_rt as _;
-
-    struct SemihostingLogger;
-
-    impl log::Log for SemihostingLogger {
-        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-            true
-        }
-        fn log(&self, record: &log::Record<'_>) {
-            semihosting::eprintln!("[{}] {}", record.level(), record.args());
-        }
-        fn flush(&self) {}
-    }
-
-    static LOGGER: SemihostingLogger = SemihostingLogger;
-
-    #[embedded_test::setup]
-    fn setup() {
-        // SAFETY: first thing on every boot, single-threaded, before any
-        // logging; the racy variants suit cores without compare-and-swap.
-        unsafe {
-            let _ = log::set_logger_racy(&LOGGER);
-            log::set_max_level_racy(log::LevelFilter::Info);
-        }
-    }
-
-    #[cfg(target_arch = "arm")]
-    #[cortex_m_rt::exception]
-    unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-        semihosting::eprintln!("HardFault at pc={:#x}", frame.pc());
-        semihosting::process::abort()
-    }
 
     /// Tasks: 40 slots are two bitmap words on these 32-bit cores, so the
     /// summary path runs too.
@@ -179,13 +146,14 @@ mod support {
 #[cfg(target_os = "none")]
 #[embedded_test::tests(default_timeout = 20)]
 mod tests {
+    use crate::common::swi_waker;
     use crate::support::*;
     use bitwake::executor::yield_now;
     use bitwake::time::{self, Duration};
     use bitwake::{block_on, spawn};
     use core::future::Future;
     use core::pin::pin;
-    use core::task::{Context, RawWaker, RawWakerVTable, Waker};
+    use core::task::Context;
 
     #[init]
     fn init() {
@@ -204,20 +172,6 @@ mod tests {
         request(k % TASKS, true);
         request((k * 13 + 5) % TASKS, true);
         TICK.signal();
-    }
-
-    /// A waker whose `wake` pends the software interrupt (from the timer
-    /// interrupt, so the handler runs at an arbitrary point of thread mode).
-    fn swi_waker() -> Waker {
-        const VTABLE: RawWakerVTable = RawWakerVTable::new(
-            |_| RawWaker::new(core::ptr::null(), &VTABLE),
-            |_| bitwake_mcu::swi::pend(),
-            |_| bitwake_mcu::swi::pend(),
-            |_| {},
-        );
-        // SAFETY: the functions ignore the data pointer and only write the
-        // interrupt-pending register.
-        unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
     }
 
     /// One interrupt: a 1 ms timer whose expiry pends the software
