@@ -63,7 +63,7 @@ bitwake::task! {
 #[test]
 fn zero_allocations() {
     EXEC.block_on(async {});
-    let before = alloc_common::allocations();
+    let before = alloc_common::allocations_on_this_thread();
     let (total, last, combined) = EXEC.block_on(async {
         let mut set: JoinSet<(u64, u64), 3> = JoinSet::new();
         set.push(EXEC.spawn(reader(false)).unwrap()).unwrap();
@@ -100,7 +100,7 @@ fn zero_allocations() {
         };
         (total, last, (joined.0, joined.1, arr, first, sel))
     });
-    let after = alloc_common::allocations();
+    let after = alloc_common::allocations_on_this_thread();
     assert_eq!(total, 400);
     assert_eq!(last, 200);
     let (one, two, arr, first, sel) = combined;
@@ -109,6 +109,6 @@ fn zero_allocations() {
     assert!(sel == 7 || sel == 8);
     assert_eq!(after - before, 0, "something allocated");
     let v = vec![1u8; 16];
-    assert!(alloc_common::allocations() > after);
+    assert!(alloc_common::allocations_on_this_thread() > after);
     drop(v);
 }

@@ -49,7 +49,7 @@ bitwake::task! {
 #[test]
 fn zero_allocations() {
     EXEC.block_on(async {});
-    let before = alloc_common::allocations();
+    let before = alloc_common::allocations_on_this_thread();
     let (sum, echoed, closed) = EXEC.block_on(async {
         let e = EXEC.spawn(echo()).unwrap();
         let mut sum = 0;
@@ -94,12 +94,12 @@ fn zero_allocations() {
         assert_eq!(*M.lock().await, 30);
         (sum, echoed, closed)
     });
-    let after = alloc_common::allocations();
+    let after = alloc_common::allocations_on_this_thread();
     assert_eq!(echoed, 100);
     assert_eq!(closed, Err(RecvError::Closed));
     assert_eq!(sum, (1..=100).sum::<u32>());
     assert_eq!(after - before, 0, "the channel allocated");
     let v = vec![1u8; 16];
-    assert!(alloc_common::allocations() > after);
+    assert!(alloc_common::allocations_on_this_thread() > after);
     drop(v);
 }

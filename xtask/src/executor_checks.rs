@@ -9,7 +9,7 @@
 //! cargo build -p bitwake --target thumbv7em-none-eabihf
 //! cargo build -p bitwake --target riscv32imac-unknown-none-elf
 //! cargo build -p bitwake --target thumbv6m-none-eabi --features critical-section
-//! cargo +nightly miri test -p bitwake --test 'executor_*' --test 'sync_*' --test 'future_*' --test fanout_alloc --test 'actor_*'
+//! cargo +nightly miri test -p bitwake --features std --test 'executor_*' --test 'sync_*' --test 'future_*' --test fanout_alloc --test 'actor_*'
 //! cargo +nightly miri test -p bitwake --lib -- executor:: time:: waitlist::
 //! cargo +nightly miri test -p bitwake-http --lib
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
@@ -170,6 +170,11 @@ pub fn run(root: &Path, summary: &mut Summary) {
         let mut c = Command::new("cargo");
         c.current_dir(root)
             .args(["+nightly", "miri", "test", "-p", "bitwake"])
+            // With `std` the owner test (a `thread_local!`) says which
+            // executor runs on this thread, so same-thread wakes take the
+            // plain path and other threads' wakes the atomic one: Miri
+            // checks both.
+            .args(["--features", "std"])
             .arg("--target-dir")
             .arg(target_dir.join("miri"));
         for t in TESTS {
