@@ -75,6 +75,33 @@ pub fn core_reactor(index: usize) -> Option<&'static GlobalReactor> {
     CORE_REACTORS.get(index.checked_sub(1)?)
 }
 
+/// The reactor of core `index`: [`reactor`] for core 0, and for an index
+/// that names no core reactor (so a stale or foreign index can never reach
+/// a reactor that does not exist).
+pub fn of_core(index: usize) -> &'static GlobalReactor {
+    core_reactor(index).unwrap_or(&REACTOR)
+}
+
+/// The index of the core this code runs on, for registering fds there: `i`
+/// on core `i` of a running thread-per-core runtime (`rt::cores`), 0
+/// (the process-wide reactor) on any other thread.
+#[inline]
+pub fn current_core_index() -> usize {
+    #[cfg(feature = "rt")]
+    let index = crate::thread::current_core().filter(|&i| i <= MAX_CORE_REACTORS);
+    #[cfg(not(feature = "rt"))]
+    let index = None;
+    index.unwrap_or(0)
+}
+
+/// The reactor of the core this code runs on ([`of_core`] of
+/// [`current_core_index`]): where an fd registered here is watched, so its
+/// readiness is dispatched by the core whose tasks use it.
+#[inline]
+pub fn local() -> &'static GlobalReactor {
+    of_core(current_core_index())
+}
+
 /// The thread-per-core runtime has started cores `1..=n` (their reactors now
 /// take alarms).
 pub fn set_core_reactors_live(n: usize) {
