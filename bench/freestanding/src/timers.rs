@@ -9,8 +9,8 @@
 
 use bitwake::executor::JoinHandle;
 use bitwake::println;
-use bitwake::time::{Duration, Instant, sleep_until};
 use bitwake::{block_on, spawn};
+use bitwake::time::{Duration, Instant, sleep_until};
 
 bitwake::main!(main);
 
