@@ -161,7 +161,7 @@ fn parse_args() -> Option<Options> {
                 eprintln!(
                     "delayserver: bad argument {:?}: expected IP:PORT, e.g. 127.0.0.1:8080, \
                      or a flag ({USAGE})",
-                    core::str::from_utf8(arg)
+                    core::str::from_utf8(arg).unwrap_or("(not UTF-8)")
                 );
                 return None;
             }
