@@ -152,14 +152,25 @@ fn parse_args() -> Option<Options> {
             MAX_CONNECTIONS.store(n, Ordering::Relaxed);
             continue;
         }
+        if arg.starts_with(b"--") {
+            eprintln!(
+                "delayserver: unknown flag {:?} ({USAGE})",
+                core::str::from_utf8(arg).unwrap_or("(not UTF-8)")
+            );
+            return None;
+        }
         let parsed = core::str::from_utf8(arg)
             .ok()
             .and_then(|s| bitwake::net::parse_addr(s).ok());
         match parsed {
             Some(a) if addr.is_none() => addr = Some(a),
-            _ => {
+            Some(_) => {
+                eprintln!("delayserver: one address only ({USAGE})");
+                return None;
+            }
+            None => {
                 eprintln!(
-                    "delayserver: bad argument {:?}: expected IP:PORT, e.g. 127.0.0.1:8080, \
+                    "delayserver: bad address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080, \
                      or a flag ({USAGE})",
                     core::str::from_utf8(arg).unwrap_or("(not UTF-8)")
                 );
