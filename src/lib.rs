@@ -97,30 +97,30 @@ pub mod executor;
 ))]
 pub mod fiber;
 pub mod future;
-#[cfg(any(
-    all(
-        target_os = "none",
-        not(any(target_arch = "x86_64", target_arch = "aarch64"))
-    ),
-    feature = "std",
-    all(
-        any(feature = "linux", all(any(test, doc), target_os = "linux")),
-        any(target_arch = "x86_64", target_arch = "aarch64")
-    )
-))]
-mod platform;
 pub mod sync;
 pub mod time;
 
-#[cfg(any(
-    all(
-        target_os = "none",
-        not(any(target_arch = "x86_64", target_arch = "aarch64"))
-    ),
-    feature = "std",
-    all(
-        any(feature = "linux", all(any(test, doc), target_os = "linux")),
-        any(target_arch = "x86_64", target_arch = "aarch64")
-    )
-))]
-pub use platform::{block_on, block_on_local, spawn, try_spawn};
+/// Gives each item the condition under which the crate has a platform layer
+/// to run on: a microcontroller's (through `bitwake-mcu`), Linux's on the
+/// architectures with a syscall layer (feature `linux`), or std's.
+macro_rules! with_platform {
+    ($($item:item)*) => {$(
+        #[cfg(any(
+            all(
+                target_os = "none",
+                not(any(target_arch = "x86_64", target_arch = "aarch64"))
+            ),
+            feature = "std",
+            all(
+                any(feature = "linux", all(any(test, doc), target_os = "linux")),
+                any(target_arch = "x86_64", target_arch = "aarch64")
+            )
+        ))]
+        $item
+    )*};
+}
+
+with_platform! {
+    mod platform;
+    pub use platform::{block_on, block_on_local, spawn, try_spawn};
+}

@@ -156,8 +156,11 @@ pub fn block_on_local<F: Future>(make: impl FnOnce(LocalSpawner) -> F) -> F::Out
 }
 
 /// Starts a task (made by a [`task!`](crate::task) function) on the default
-/// executor; callable before or during [`block_on`], from any thread. A task
-/// whose future is not `Send` goes through [`block_on_local`]'s spawner.
+/// executor; callable before or during [`block_on`], from any thread. On a
+/// core of a running thread-per-core runtime ([`rt::cores`](crate::rt::cores))
+/// it starts the task on *that* core's executor instead, so a server's
+/// per-connection spawns stay on the core that accepted. A task whose future
+/// is not `Send` goes through [`block_on_local`]'s spawner.
 ///
 /// A full pool is `Err(SpawnError::Full)`; the task's arguments are dropped
 /// with it ([`try_spawn`] hands them back).
@@ -170,10 +173,10 @@ where
     F::Output: Send + 'static,
 {
     imp::init();
-    executor::DEFAULT.spawn(token)
+    here().spawn(token)
 }
 
-/// [`spawn`] that hands back what it could not take: the error and, when
+/// [`spawn`] (on the same executor) that hands back what it could not take: the error and, when
 /// the task's pool was full, the task function's arguments unchanged, so a
 /// server can still answer on the stream it meant to hand over.
 ///
@@ -195,5 +198,16 @@ where
     F::Output: Send + 'static,
 {
     imp::init();
-    executor::DEFAULT.try_spawn(token)
+    here().try_spawn(token)
+}
+
+/// The executor [`spawn`] starts tasks on: the running core's under a
+/// thread-per-core runtime, else the default one.
+#[inline]
+fn here() -> &'static executor::Executor {
+    #[cfg(feature = "rt")]
+    if let Some(e) = crate::rt::cores::current().and_then(crate::rt::cores::executor) {
+        return e;
+    }
+    &executor::DEFAULT
 }

@@ -2,46 +2,17 @@
 //! mailbox, ask, a dropped ask, a failure and its restart under a
 //! supervisor, a monitor, and the stop of everything.
 //!
-//! A counting global allocator that counts only the test's own thread (the
-//! harness's main thread may allocate meanwhile); one test in this binary.
+//! The counting global allocator of `alloc_common`, read for the test's own
+//! thread only (the harness's main thread may allocate meanwhile); one test
+//! in this binary.
 mod actor_common;
+mod alloc_common;
 use bitwake::actor::{
     Actor, AskError, Ctx, Down, Intensity, Mailbox, ReplyTo, Restart, Strategy, Supervisor,
 };
 use bitwake::executor::{Either, Executor, SpinPark, join, select, yield_now};
 use bitwake::time::Duration;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::SeqCst};
-
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-thread_local! {
-    static COUNTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-fn count() {
-    if COUNTED.try_with(|c| c.get()).unwrap_or(false) {
-        ALLOCS.fetch_add(1, SeqCst);
-    }
-}
-// SAFETY: forwards to the system allocator, only counting.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        count();
-        // SAFETY: forwarded.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: forwarded.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        count();
-        // SAFETY: forwarded.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+use std::sync::atomic::{AtomicU32, Ordering::SeqCst};
 
 static STARTS: AtomicU32 = AtomicU32::new(0);
 static DOWNS: AtomicU32 = AtomicU32::new(0);
@@ -111,8 +82,7 @@ async fn settle() {
 
 #[test]
 fn actors_never_allocate() {
-    COUNTED.with(|c| c.set(true));
-    let before = ALLOCS.load(SeqCst);
+    let before = alloc_common::allocations_on_this_thread();
     EXEC.block_on(async {
         let w = POOL
             .spawn_under_on(&EXEC, &SUP, Restart::Permanent, ())
@@ -151,14 +121,14 @@ fn actors_never_allocate() {
             yield_now().await;
         }
     });
-    let allocs = ALLOCS.load(SeqCst) - before;
-    COUNTED.with(|c| c.set(false));
+    let allocs = alloc_common::allocations_on_this_thread() - before;
     // The counter works: this allocates.
-    COUNTED.with(|c| c.set(true));
     let probe = std::hint::black_box(Box::new(1u8));
-    COUNTED.with(|c| c.set(false));
     drop(probe);
-    assert!(ALLOCS.load(SeqCst) > before + allocs, "the counter counts");
+    assert!(
+        alloc_common::allocations_on_this_thread() > before + allocs,
+        "the counter counts"
+    );
     assert_eq!(allocs, 0, "heap allocations");
     assert_eq!(STARTS.load(SeqCst), 4, "w twice, watcher, plain");
     assert_eq!(DOWNS.load(SeqCst), 1);

@@ -1,34 +1,11 @@
 //! Zero heap allocations through spawn, wake, poll, join and abort.
 //!
-//! A counting global allocator; the whole measured section runs on one
-//! thread with a spinning park, and this binary has a single test, so nothing
-//! else allocates meanwhile.
+//! The counting allocator of `alloc_common`; the whole measured section
+//! runs on one thread with a spinning park, and this binary has a single
+//! test, so nothing else allocates meanwhile.
+mod alloc_common;
 use bitwake::executor::{Executor, JoinError, SpawnError, SpinPark, join, select, yield_now};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Poll, Waker};
-
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-// SAFETY: forwards to the system allocator, only counting.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, SeqCst);
-        // SAFETY: forwarded.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: forwarded.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, SeqCst);
-        // SAFETY: forwarded.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 static PARK: SpinPark = SpinPark;
 static EXEC: Executor = Executor::new(&PARK);
@@ -67,7 +44,7 @@ bitwake::task! {
 fn zero_allocations() {
     // Warm up anything lazy in std (thread handle, etc.) outside the window.
     EXEC.block_on(async {});
-    let before = ALLOCS.load(SeqCst);
+    let before = alloc_common::allocations();
     let result = EXEC.block_on(async {
         let a = EXEC.spawn(worker(3)).unwrap();
         let b = EXEC.spawn(worker(10)).unwrap();
@@ -90,7 +67,7 @@ fn zero_allocations() {
         s.await.unwrap();
         (ra, rb, rc, full, rd.is_ok())
     });
-    let after = ALLOCS.load(SeqCst);
+    let after = alloc_common::allocations();
     assert_eq!(result.0, Ok([3; 4]));
     assert_eq!(result.1, Ok([10; 4]));
     assert_eq!(result.2, Err(JoinError::Cancelled));
@@ -98,6 +75,6 @@ fn zero_allocations() {
     assert_eq!(after - before, 0, "the executor allocated");
     // The counter works (so the assertion above can fail).
     let v = vec![1u8; 16];
-    assert!(ALLOCS.load(SeqCst) > after);
+    assert!(alloc_common::allocations() > after);
     drop(v);
 }

@@ -2,36 +2,13 @@
 //! `JoinSet`, and a broadcast and a watch with waiting, lagging,
 //! cancelled and closing receivers, on bitwake's executor.
 //!
-//! A counting global allocator; the measured section runs on one thread with
-//! a spinning park, and this binary has a single test.
+//! The counting allocator of `alloc_common`; the measured section runs on
+//! one thread with a spinning park, and this binary has a single test.
+mod alloc_common;
 use bitwake::executor::{Executor, JoinSet, SpinPark, yield_now};
 use bitwake::future::{join_array, select_array};
 use bitwake::sync::broadcast::{Broadcast, RecvError};
 use bitwake::sync::watch::Watch;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-// SAFETY: forwards to the system allocator, only counting.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, SeqCst);
-        // SAFETY: forwarded.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: forwarded.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, SeqCst);
-        // SAFETY: forwarded.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 static PARK: SpinPark = SpinPark;
 static EXEC: Executor = Executor::new(&PARK);
@@ -86,7 +63,7 @@ bitwake::task! {
 #[test]
 fn zero_allocations() {
     EXEC.block_on(async {});
-    let before = ALLOCS.load(SeqCst);
+    let before = alloc_common::allocations();
     let (total, last, combined) = EXEC.block_on(async {
         let mut set: JoinSet<(u64, u64), 3> = JoinSet::new();
         set.push(EXEC.spawn(reader(false)).unwrap()).unwrap();
@@ -123,7 +100,7 @@ fn zero_allocations() {
         };
         (total, last, (joined.0, joined.1, arr, first, sel))
     });
-    let after = ALLOCS.load(SeqCst);
+    let after = alloc_common::allocations();
     assert_eq!(total, 400);
     assert_eq!(last, 200);
     let (one, two, arr, first, sel) = combined;
@@ -132,6 +109,6 @@ fn zero_allocations() {
     assert!(sel == 7 || sel == 8);
     assert_eq!(after - before, 0, "something allocated");
     let v = vec![1u8; 16];
-    assert!(ALLOCS.load(SeqCst) > after);
+    assert!(alloc_common::allocations() > after);
     drop(v);
 }

@@ -42,6 +42,34 @@ impl Frame {
         }
         self.releases.fetch_add(1, SeqCst);
     }
+
+    /// The fiber side on a loom thread: stores its result when it
+    /// `finished`, then lets go of the frame.
+    fn fiber_side(this: &Arc<Self>, finished: bool) -> thread::JoinHandle<()> {
+        let f = this.clone();
+        thread::spawn(move || {
+            if finished {
+                // SAFETY: loom's cell checks that no other access is
+                // concurrent.
+                f.result.with_mut(|p| unsafe { *p = Some(7) });
+            }
+            if let Some(l) = f.state.fiber_off(finished) {
+                f.last(l);
+            }
+        })
+    }
+
+    /// The handle side lets go of the frame, having `took` the result or not.
+    fn handle_side(&self, took: bool) {
+        if let Some(l) = self.state.handle_off(took) {
+            self.last(l);
+        }
+    }
+
+    /// `(releases, result drops)` so far.
+    fn counts(&self) -> (u32, u32) {
+        (self.releases.load(SeqCst), self.result_drops.load(SeqCst))
+    }
 }
 
 fn frame() -> Arc<Frame> {
@@ -57,23 +85,10 @@ fn frame() -> Arc<Frame> {
 fn finishing_races_a_dropped_handle() {
     loom::model(|| {
         let f = frame();
-        let fiber = {
-            let f = f.clone();
-            thread::spawn(move || {
-                // SAFETY: loom's cell checks that no other access is
-                // concurrent.
-                f.result.with_mut(|p| unsafe { *p = Some(7) });
-                if let Some(l) = f.state.fiber_off(true) {
-                    f.last(l);
-                }
-            })
-        };
-        if let Some(l) = f.state.handle_off(false) {
-            f.last(l);
-        }
+        let fiber = Frame::fiber_side(&f, true);
+        f.handle_side(false);
         fiber.join().unwrap();
-        assert_eq!(f.releases.load(SeqCst), 1);
-        assert_eq!(f.result_drops.load(SeqCst), 1);
+        assert_eq!(f.counts(), (1, 1));
     });
 }
 
@@ -81,20 +96,10 @@ fn finishing_races_a_dropped_handle() {
 fn an_unstarted_fiber_races_a_dropped_handle() {
     loom::model(|| {
         let f = frame();
-        let fiber = {
-            let f = f.clone();
-            thread::spawn(move || {
-                if let Some(l) = f.state.fiber_off(false) {
-                    f.last(l);
-                }
-            })
-        };
-        if let Some(l) = f.state.handle_off(false) {
-            f.last(l);
-        }
+        let fiber = Frame::fiber_side(&f, false);
+        f.handle_side(false);
         fiber.join().unwrap();
-        assert_eq!(f.releases.load(SeqCst), 1);
-        assert_eq!(f.result_drops.load(SeqCst), 0);
+        assert_eq!(f.counts(), (1, 0));
     });
 }
 
@@ -102,27 +107,14 @@ fn an_unstarted_fiber_races_a_dropped_handle() {
 fn a_taken_result_is_not_dropped_again() {
     loom::model(|| {
         let f = frame();
-        let fiber = {
-            let f = f.clone();
-            thread::spawn(move || {
-                // SAFETY: loom's cell checks that no other access is
-                // concurrent.
-                f.result.with_mut(|p| unsafe { *p = Some(7) });
-                if let Some(l) = f.state.fiber_off(true) {
-                    f.last(l);
-                }
-            })
-        };
+        let fiber = Frame::fiber_side(&f, true);
         // The handle takes the result only after the task completed, which
         // the join models.
         fiber.join().unwrap();
         // SAFETY: loom's cell checks that no other access is concurrent.
         let v = f.result.with_mut(|p| unsafe { (*p).take() });
         assert_eq!(v, Some(7));
-        if let Some(l) = f.state.handle_off(true) {
-            f.last(l);
-        }
-        assert_eq!(f.releases.load(SeqCst), 1);
-        assert_eq!(f.result_drops.load(SeqCst), 0);
+        f.handle_side(true);
+        assert_eq!(f.counts(), (1, 0));
     });
 }

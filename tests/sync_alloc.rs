@@ -1,34 +1,11 @@
 //! Zero heap allocations through channel sends, receives, waits, wake-ups,
 //! cancellations and close, on bitwake's executor.
 //!
-//! A counting global allocator; the measured section runs on one thread with
-//! a spinning park, and this binary has a single test.
+//! The counting allocator of `alloc_common`; the measured section runs on
+//! one thread with a spinning park, and this binary has a single test.
+mod alloc_common;
 use bitwake::executor::{Executor, SpinPark, select, yield_now};
 use bitwake::sync::{Channel, Mutex, Notify, OneShot, RecvError, Semaphore, Signal};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-
-struct Counting;
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
-// SAFETY: forwards to the system allocator, only counting.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, SeqCst);
-        // SAFETY: forwarded.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: forwarded.
-        unsafe { System.dealloc(p, l) }
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, SeqCst);
-        // SAFETY: forwarded.
-        unsafe { System.realloc(p, l, n) }
-    }
-}
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 static PARK: SpinPark = SpinPark;
 static EXEC: Executor = Executor::new(&PARK);
@@ -72,7 +49,7 @@ bitwake::task! {
 #[test]
 fn zero_allocations() {
     EXEC.block_on(async {});
-    let before = ALLOCS.load(SeqCst);
+    let before = alloc_common::allocations();
     let (sum, echoed, closed) = EXEC.block_on(async {
         let e = EXEC.spawn(echo()).unwrap();
         let mut sum = 0;
@@ -117,12 +94,12 @@ fn zero_allocations() {
         assert_eq!(*M.lock().await, 30);
         (sum, echoed, closed)
     });
-    let after = ALLOCS.load(SeqCst);
+    let after = alloc_common::allocations();
     assert_eq!(echoed, 100);
     assert_eq!(closed, Err(RecvError::Closed));
     assert_eq!(sum, (1..=100).sum::<u32>());
     assert_eq!(after - before, 0, "the channel allocated");
     let v = vec![1u8; 16];
-    assert!(ALLOCS.load(SeqCst) > after);
+    assert!(alloc_common::allocations() > after);
     drop(v);
 }

@@ -9,34 +9,14 @@
 //! critical sections, and of the wake-ups between them.
 #![cfg(loom)]
 
+mod sync_loom_common;
+
+pub(crate) use sync_loom_common::Lock;
+use sync_loom_common::{block_on, waker};
+
 #[allow(dead_code)]
 #[path = "../src/waitlist.rs"]
 mod waitlist;
-
-use core::cell::UnsafeCell;
-
-loom::lazy_static! {
-    static ref BIG: loom::sync::Mutex<()> = loom::sync::Mutex::new(());
-}
-
-/// The crate's `Lock` (which the sync files reach as `super::Lock`), with a
-/// loom mutex for the exclusion.
-pub(crate) struct Lock<T>(UnsafeCell<T>);
-
-// SAFETY: `with` reaches the value only while holding `BIG`.
-unsafe impl<T: Send> Sync for Lock<T> {}
-
-impl<T> Lock<T> {
-    pub(crate) const fn new(value: T) -> Self {
-        Lock(UnsafeCell::new(value))
-    }
-
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let _g = BIG.lock().unwrap();
-        // SAFETY: `BIG` is held, so this is the only access.
-        f(unsafe { &mut *self.0.get() })
-    }
-}
 
 #[allow(dead_code)]
 #[path = "../src/sync/channel.rs"]
@@ -54,32 +34,7 @@ use mutex::Mutex;
 use send_error::SendError;
 use std::future::Future;
 use std::pin::pin;
-use std::task::{Context, Poll, Wake, Waker};
-
-/// A waker that unparks a loom thread.
-struct Unpark(thread::Thread);
-impl Wake for Unpark {
-    fn wake(self: std::sync::Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-fn waker() -> Waker {
-    Waker::from(std::sync::Arc::new(Unpark(thread::current())))
-}
-
-/// Polls `f` to completion, parking in between: a lost wake-up leaves every
-/// thread parked, which loom reports as a deadlock.
-fn block_on<F: Future>(f: F) -> F::Output {
-    let waker = waker();
-    let mut f = pin!(f);
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(&waker)) {
-            return v;
-        }
-        thread::park();
-    }
-}
+use std::task::{Context, Poll};
 
 #[test]
 fn channel_send_and_recv_race_close() {

@@ -10,34 +10,14 @@
 //! leaves a thread parked forever, which loom reports as a deadlock.
 #![cfg(loom)]
 
+mod sync_loom_common;
+
+pub(crate) use sync_loom_common::Lock;
+use sync_loom_common::{block_on, waker};
+
 #[allow(dead_code)]
 #[path = "../src/waitlist.rs"]
 mod waitlist;
-
-use core::cell::UnsafeCell;
-
-loom::lazy_static! {
-    static ref BIG: loom::sync::Mutex<()> = loom::sync::Mutex::new(());
-}
-
-/// The crate's `Lock` (which the sync files reach as `super::Lock`), with a
-/// loom mutex for the exclusion.
-pub(crate) struct Lock<T>(UnsafeCell<T>);
-
-// SAFETY: `with` reaches the value only while holding `BIG`.
-unsafe impl<T: Send> Sync for Lock<T> {}
-
-impl<T> Lock<T> {
-    pub(crate) const fn new(value: T) -> Self {
-        Lock(UnsafeCell::new(value))
-    }
-
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let _g = BIG.lock().unwrap();
-        // SAFETY: `BIG` is held, so this is the only access.
-        f(unsafe { &mut *self.0.get() })
-    }
-}
 
 #[allow(dead_code)]
 #[path = "../src/sync/wake_all.rs"]
@@ -57,31 +37,7 @@ use broadcast::{Broadcast, RecvError};
 use loom::thread;
 use std::future::Future;
 use std::pin::pin;
-use std::task::{Context, Poll, Wake, Waker};
-
-/// A waker that unparks a loom thread.
-struct Unpark(thread::Thread);
-impl Wake for Unpark {
-    fn wake(self: std::sync::Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-fn waker() -> Waker {
-    Waker::from(std::sync::Arc::new(Unpark(thread::current())))
-}
-
-/// Polls `f` to completion, parking in between.
-fn block_on<F: Future>(f: F) -> F::Output {
-    let waker = waker();
-    let mut f = pin!(f);
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(&waker)) {
-            return v;
-        }
-        thread::park();
-    }
-}
+use std::task::{Context, Poll};
 
 /// Subscribers and receivers borrow their broadcast or watch, and loom's
 /// threads want `'static`: one small leak per explored execution.

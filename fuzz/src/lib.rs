@@ -26,9 +26,11 @@ use bitwake::sys::fault::{MAX_RULES, Rule, SpecError, parse_rule, parse_spec};
 use bitwake_http::{HttpError, RequestParser, ResponseParser, format_ok, percent_decode_in_place};
 
 mod chunks;
+mod feed;
 mod reference;
 
 use chunks::Chunks;
+use feed::feed_chunks;
 
 // ---------------------------------------------------------------- request
 
@@ -54,32 +56,7 @@ fn feed_request<const L: usize, const H: usize>(
     chunks: Chunks,
     finish: bool,
 ) -> ReqOutcome {
-    let mut consumed = 0;
-    let mut error = None;
-    for chunk in chunks.split(input) {
-        match p.feed(chunk) {
-            Ok(n) => {
-                assert!(error.is_none(), "feed succeeded after an error");
-                assert!(
-                    n <= chunk.len(),
-                    "feed claimed {n} of {} bytes",
-                    chunk.len()
-                );
-                if n < chunk.len() {
-                    assert!(p.is_done(), "feed stopped early without a complete head");
-                }
-                consumed += n;
-            }
-            Err(e) => {
-                if let Some(first) = error {
-                    assert_eq!(e, first, "errors must be sticky");
-                }
-                error = Some(e);
-                assert_eq!(p.error(), Some(e));
-                assert!(!p.is_done() && p.request().is_none());
-            }
-        }
-    }
+    let (consumed, mut error) = feed_chunks(p, input, chunks);
     if finish && error.is_none() && !p.is_done() {
         let e = p.finish().expect_err("finish before the end of the head");
         assert_eq!(e, HttpError::Truncated);
@@ -220,35 +197,7 @@ fn feed_response<const H: usize, const B: usize, const N: usize>(
     chunks: Chunks,
     finish: bool,
 ) -> RespOutcome {
-    let mut consumed = 0;
-    let mut error = None;
-    for chunk in chunks.split(input) {
-        match p.feed(chunk) {
-            Ok(n) => {
-                assert!(error.is_none(), "feed succeeded after an error");
-                assert!(
-                    n <= chunk.len(),
-                    "feed claimed {n} of {} bytes",
-                    chunk.len()
-                );
-                if n < chunk.len() {
-                    assert!(
-                        p.is_done(),
-                        "feed stopped early without a complete response"
-                    );
-                }
-                consumed += n;
-            }
-            Err(e) => {
-                if let Some(first) = error {
-                    assert_eq!(e, first, "errors must be sticky");
-                }
-                error = Some(e);
-                assert_eq!(p.error(), Some(e));
-                assert!(p.response().is_none() && p.parts().is_none());
-            }
-        }
-    }
+    let (consumed, mut error) = feed_chunks(p, input, chunks);
     if finish && error.is_none() && !p.is_done() {
         if let Err(e) = p.finish() {
             error = Some(e);

@@ -7,50 +7,13 @@
 fn main() {}
 
 #[cfg(target_os = "none")]
+mod common;
+
+#[cfg(target_os = "none")]
 mod support {
+    pub use crate::common::bump;
     use bitwake::actor::{Actor, Addr, Ctx, Mailbox, ReplyTo, Stop};
     use core::sync::atomic::{AtomicU32, Ordering};
-
-    #[cfg(target_arch = "arm")]
-    use cortex_m_rt as _;
-    #[cfg(target_arch = "riscv32")]
-    use riscv_rt as _;
-
-    struct SemihostingLogger;
-    impl log::Log for SemihostingLogger {
-        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-            true
-        }
-        fn log(&self, record: &log::Record<'_>) {
-            semihosting::eprintln!("[{}] {}", record.level(), record.args());
-        }
-        fn flush(&self) {}
-    }
-    static LOGGER: SemihostingLogger = SemihostingLogger;
-
-    #[embedded_test::setup]
-    fn setup() {
-        // SAFETY: first thing on every boot, single-threaded, before any
-        // logging (the racy setters are the ones for cores without CAS).
-        unsafe {
-            let _ = log::set_logger_racy(&LOGGER);
-            log::set_max_level_racy(log::LevelFilter::Info);
-        }
-    }
-
-    #[cfg(target_arch = "arm")]
-    #[cortex_m_rt::exception]
-    unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-        semihosting::eprintln!("HardFault at pc={:#x}", frame.pc());
-        semihosting::process::abort()
-    }
-
-    /// Load/store only: thumbv6m has no read-modify-write atomics.
-    pub fn bump(c: &AtomicU32) -> u32 {
-        let v = c.load(Ordering::Relaxed) + 1;
-        c.store(v, Ordering::Relaxed);
-        v
-    }
 
     /// A log of event codes: 10+id started, 20+id failed, 30+id killed.
     pub static LOG: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];

@@ -13,59 +13,12 @@
 fn main() {}
 
 #[cfg(target_os = "none")]
+mod common;
+
+#[cfg(target_os = "none")]
 mod support {
+    pub use crate::common::bump;
     use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-
-    // The runtime crates must be linked (vector table, reset handler) even
-    // though nothing here names them.
-    #[cfg(target_arch = "arm")]
-    use cortex_m_rt as _;
-    #[cfg(target_arch = "riscv32")]
-    use riscv_rt as _;
-
-    /// Panic messages and failed test results reach the host through
-    /// semihosting stderr.
-    struct SemihostingLogger;
-
-    impl log::Log for SemihostingLogger {
-        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-            true
-        }
-        fn log(&self, record: &log::Record<'_>) {
-            semihosting::eprintln!("[{}] {}", record.level(), record.args());
-        }
-        fn flush(&self) {}
-    }
-
-    static LOGGER: SemihostingLogger = SemihostingLogger;
-
-    #[embedded_test::setup]
-    fn setup() {
-        // SAFETY: runs first thing on every boot, single-threaded, before
-        // any logging; `set_logger_racy` is the variant for cores without
-        // compare-and-swap (thumbv6m).
-        unsafe {
-            let _ = log::set_logger_racy(&LOGGER);
-            log::set_max_level_racy(log::LevelFilter::Info);
-        }
-    }
-
-    /// A fault is a failed test, reported at once instead of a hang until
-    /// the timeout.
-    #[cfg(target_arch = "arm")]
-    #[cortex_m_rt::exception]
-    unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-        semihosting::eprintln!("HardFault at pc={:#x}", frame.pc());
-        semihosting::process::abort()
-    }
-
-    /// Counts and flags shared between tasks (load/store only: one executor
-    /// thread, and thumbv6m has no read-modify-write atomics).
-    pub fn bump(c: &AtomicU32) -> u32 {
-        let v = c.load(Ordering::Relaxed) + 1;
-        c.store(v, Ordering::Relaxed);
-        v
-    }
 
     pub static DROPPED: AtomicBool = AtomicBool::new(false);
 
@@ -162,14 +115,13 @@ mod support {
 #[cfg(target_os = "none")]
 #[embedded_test::tests(default_timeout = 10)]
 mod tests {
+    use crate::common::{arm_with, swi_waker};
     use crate::support::*;
     use bitwake::executor::{JoinError, SpawnError};
     use bitwake::time::{self, Duration, Instant};
     use bitwake::{block_on, spawn};
-    use core::future::Future;
     use core::pin::pin;
     use core::sync::atomic::{AtomicBool, Ordering};
-    use core::task::{Context, RawWaker, RawWakerVTable, Waker};
 
     #[init]
     fn init() {
@@ -402,19 +354,6 @@ mod tests {
         SIGNAL.signal();
     }
 
-    /// A foreign waker whose `wake` pends the software interrupt.
-    fn swi_waker() -> Waker {
-        const VTABLE: RawWakerVTable = RawWakerVTable::new(
-            |_| RawWaker::new(core::ptr::null(), &VTABLE),
-            |_| bitwake_mcu::swi::pend(),
-            |_| bitwake_mcu::swi::pend(),
-            |_| {},
-        );
-        // SAFETY: the vtable functions ignore the data pointer and are all
-        // callable from any context (pending an interrupt is a register write).
-        unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
-    }
-
     #[test]
     fn interrupt_wakes_a_task_while_the_executor_is_in_wfi() {
         bitwake_mcu::swi::set_handler(on_swi);
@@ -423,13 +362,7 @@ mod tests {
             // Arm a timer whose waker raises the software interrupt: in 5 ms
             // the timer handler pends it, and its handler signals the task.
             let mut alarm = pin!(time::sleep(Duration::from_millis(5)));
-            let waker = swi_waker();
-            assert!(
-                alarm
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending()
-            );
+            arm_with(alarm.as_mut(), &swi_waker());
             // Nothing else is ready: the executor parks in WFI until then.
             SIGNAL.wait().await;
         });
@@ -459,13 +392,7 @@ mod tests {
             // As above: the timer handler pends the software interrupt while
             // the executor sleeps; its handler spawns `add` and signals.
             let mut alarm = pin!(time::sleep(Duration::from_millis(3)));
-            let waker = swi_waker();
-            assert!(
-                alarm
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending()
-            );
+            arm_with(alarm.as_mut(), &swi_waker());
             HANDED_OVER.wait().await;
             let h = critical_section::with(|cs| SPAWNED.borrow(cs).borrow_mut().take());
             h.expect("spawn from the interrupt handler failed").await

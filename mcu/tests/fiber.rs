@@ -13,46 +13,12 @@ fn main() {}
 mod regs;
 
 #[cfg(target_os = "none")]
+mod common;
+
+#[cfg(target_os = "none")]
 mod support {
     use bitwake::fiber::{FiberStack, StackPool};
     use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering::Relaxed};
-
-    #[cfg(target_arch = "arm")]
-    use cortex_m_rt as _;
-    #[cfg(target_arch = "riscv32")]
-    use riscv_rt as _;
-
-    struct SemihostingLogger;
-
-    impl log::Log for SemihostingLogger {
-        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-            true
-        }
-        fn log(&self, record: &log::Record<'_>) {
-            semihosting::eprintln!("[{}] {}", record.level(), record.args());
-        }
-        fn flush(&self) {}
-    }
-
-    static LOGGER: SemihostingLogger = SemihostingLogger;
-
-    #[embedded_test::setup]
-    fn setup() {
-        // SAFETY: first thing on every boot, single-threaded, before any
-        // logging (the racy setters are the ones for cores without CAS).
-        unsafe {
-            let _ = log::set_logger_racy(&LOGGER);
-            log::set_max_level_racy(log::LevelFilter::Info);
-        }
-    }
-
-    #[cfg(target_arch = "arm")]
-    #[cortex_m_rt::exception]
-    unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-        bitwake_mcu::fault::report_fiber_overflow();
-        semihosting::eprintln!("HardFault at pc={:#x}", frame.pc());
-        semihosting::process::abort()
-    }
 
     /// The board's RAM class: the micro:bit has 16 KiB, the LM3S6965 64 KiB,
     /// the others megabytes. (The suites are debug builds, whose frames are

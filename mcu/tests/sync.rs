@@ -13,47 +13,11 @@
 fn main() {}
 
 #[cfg(target_os = "none")]
+mod common;
+
+#[cfg(target_os = "none")]
 mod support {
     use bitwake::sync::Channel;
-
-    #[cfg(target_arch = "arm")]
-    use cortex_m_rt as _;
-    #[cfg(target_arch = "riscv32")]
-    use riscv_rt as _;
-
-    /// Panic messages and failed test results reach the host through
-    /// semihosting stderr.
-    struct SemihostingLogger;
-
-    impl log::Log for SemihostingLogger {
-        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-            true
-        }
-        fn log(&self, record: &log::Record<'_>) {
-            semihosting::eprintln!("[{}] {}", record.level(), record.args());
-        }
-        fn flush(&self) {}
-    }
-
-    static LOGGER: SemihostingLogger = SemihostingLogger;
-
-    #[embedded_test::setup]
-    fn setup() {
-        // SAFETY: runs first thing on every boot, single-threaded, before
-        // any logging; the racy variants suit cores without compare-and-swap.
-        unsafe {
-            let _ = log::set_logger_racy(&LOGGER);
-            log::set_max_level_racy(log::LevelFilter::Info);
-        }
-    }
-
-    /// A fault is a failed test, reported at once instead of a hang.
-    #[cfg(target_arch = "arm")]
-    #[cortex_m_rt::exception]
-    unsafe fn HardFault(frame: &cortex_m_rt::ExceptionFrame) -> ! {
-        semihosting::eprintln!("HardFault at pc={:#x}", frame.pc());
-        semihosting::process::abort()
-    }
 
     pub static PIPE: Channel<u32, 4> = Channel::new();
 
@@ -78,26 +42,18 @@ mod support {
 #[cfg(target_os = "none")]
 #[embedded_test::tests(default_timeout = 10)]
 mod tests {
+    use crate::common::{arm_with, bump, swi_waker};
     use crate::support::*;
     use bitwake::sync::{Channel, RecvError, Signal, TryRecvError, TrySendError};
     use bitwake::time::{self, Duration};
     use bitwake::{block_on, spawn};
-    use core::future::Future;
     use core::pin::pin;
     use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-    use core::task::{Context, RawWaker, RawWakerVTable, Waker};
+    use core::task::{RawWaker, RawWakerVTable, Waker};
 
     #[init]
     fn init() {
         bitwake_mcu::init();
-    }
-
-    /// Load/store only: thumbv6m has no read-modify-write atomics, and only
-    /// one context at a time writes each counter.
-    fn bump(c: &AtomicU32) -> u32 {
-        let v = c.load(Ordering::Relaxed) + 1;
-        c.store(v, Ordering::Relaxed);
-        v
     }
 
     #[test]
@@ -153,13 +109,7 @@ mod tests {
         let parks_before = bitwake_mcu::parks();
         let got = block_on(async {
             let mut alarm = pin!(time::sleep(Duration::from_millis(4)));
-            let waker = sending_waker();
-            assert!(
-                alarm
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending()
-            );
+            arm_with(alarm.as_mut(), &sending_waker());
             // Nothing else is ready: the executor sleeps in WFI until the
             // timer handler sends, which wakes this task.
             FROM_TIMER.recv().await
@@ -256,30 +206,11 @@ mod tests {
             // Then one while the task waits (executor in WFI): a timer
             // interrupt pends the software interrupt.
             let mut alarm = pin!(time::sleep(Duration::from_millis(3)));
-            let waker = swi_waker();
-            assert!(
-                alarm
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending()
-            );
+            arm_with(alarm.as_mut(), &swi_waker());
             (first, LATEST.wait().await)
         });
         assert_eq!(first, 5);
         assert_eq!(second, 6);
         assert!(!LATEST.signaled());
-    }
-
-    /// A waker whose `wake` pends the software interrupt.
-    fn swi_waker() -> Waker {
-        const VTABLE: RawWakerVTable = RawWakerVTable::new(
-            |_| RawWaker::new(core::ptr::null(), &VTABLE),
-            |_| bitwake_mcu::swi::pend(),
-            |_| bitwake_mcu::swi::pend(),
-            |_| {},
-        );
-        // SAFETY: the vtable functions ignore the data pointer and only pend
-        // an interrupt (a register write), callable from any context.
-        unsafe { Waker::from_raw(RawWaker::new(core::ptr::null(), &VTABLE)) }
     }
 }

@@ -22,6 +22,12 @@ pub enum SpawnError {
     /// There is no such core: the thread-per-core runtime
     /// (`bitwake::rt::cores`) is not running with that many cores.
     NoSuchCore,
+    /// The task function was declared with `cores = C` in
+    /// [`task!`](crate::task), and its `C` pools already belong to `C`
+    /// other executors: this executor has none. Permanent for this
+    /// executor and task function (pools are never given back); raise
+    /// `cores`. The arguments come back unused.
+    TooManyExecutors,
 }
 
 impl fmt::Display for SpawnError {
@@ -35,6 +41,9 @@ impl fmt::Display for SpawnError {
             SpawnError::NotRunning => "local spawner used after its executor run ended",
             SpawnError::NoSuchCore => {
                 "no such core (spawn_on takes a core below rt::cores::count())"
+            }
+            SpawnError::TooManyExecutors => {
+                "every per-core pool of this task function belongs to another executor (raise its cores)"
             }
         })
     }
@@ -53,6 +62,12 @@ impl core::error::Error for SpawnError {}
 /// For the errors found later, when the task is handed to an executor
 /// ([`SpawnError::OtherExecutor`], [`SpawnError::NotRunning`]), the future
 /// already owned them and was dropped: `args` is `None`.
+///
+/// A per-core task function (`cores = C`) creates its task only when an
+/// executor starts it, so every refusal of such a task
+/// ([`SpawnError::Full`] in that executor's pool,
+/// [`SpawnError::TooManyExecutors`], [`SpawnError::NotRunning`], ...)
+/// comes with `args`.
 ///
 /// ```
 /// use bitwake::executor::{Executor, Rejected, SpawnError, SpinPark};

@@ -66,6 +66,8 @@
 //! | `token.rs`, `handle.rs` | [`SpawnToken`], [`JoinHandle`] |
 //! | `join_set.rs` | [`JoinSet`]: handles awaited as their tasks finish |
 //! | `pool.rs` | [`RawPool`]: slots, bitmaps, the typed poll loop |
+//! | `owners.rs` | which executor each pool of a per-core group belongs to |
+//! | `per_core.rs` | one task function's pools, one per executor (`task!` with `cores`) |
 //! | `run.rs` | [`Executor`]: `block_on`, `spawn`, the run loop, bound pools, shutdown |
 //! | `spawner.rs` | [`LocalSpawner`], [`Executor::block_on_local`] |
 //! | `futures.rs`, `macros.rs` | `yield_now`/`join`/`select` (from [`crate::future`]), [`task!`](crate::task) |
@@ -97,7 +99,9 @@ mod join_set;
 mod joiner;
 mod layout;
 mod macros;
+mod owners;
 pub mod park;
+mod per_core;
 mod pool;
 mod ready;
 mod registry;
@@ -174,7 +178,9 @@ pub const fn footprint() -> Footprint {
 
 #[doc(hidden)]
 pub mod __private {
+    pub use super::per_core::PerCorePools;
     pub use super::pool::{TaskFn, slot_layout, task_layout, words_for};
+    pub use super::token::{Placed, StartOn};
 }
 
 #[cfg(test)]

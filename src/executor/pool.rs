@@ -40,7 +40,7 @@ use super::ready::{self, BITS};
 use super::registry;
 use super::slot_state::{ABORT, CANCELLED, DETACHED, DONE, JOINER_SHIFT, PANICKED, SPAWNED};
 use super::task_id::{MAX_CAPACITY, TaskId};
-use super::token::SpawnToken;
+use super::token::{Placed, SpawnToken};
 use super::waker;
 use core::cell::UnsafeCell;
 use core::future::Future;
@@ -303,6 +303,25 @@ where
         F: Future<Output = T> + 'static,
         T: 'static,
     {
+        // SAFETY: forwarded contract.
+        SpawnToken::from(unsafe { self.create(args, make) })
+    }
+
+    /// [`spawn_token`](Self::spawn_token)'s work: the task created in a
+    /// claimed slot, or the pool's refusal with the arguments.
+    ///
+    /// # Safety
+    /// As [`spawn_token`](Self::spawn_token).
+    #[inline]
+    pub(crate) unsafe fn create<F, T, A>(
+        &'static self,
+        args: A,
+        make: impl FnOnce(A) -> F,
+    ) -> Placed<F, A>
+    where
+        F: Future<Output = T> + 'static,
+        T: 'static,
+    {
         const {
             assert!(core::mem::size_of::<Slot<F, T>>() <= SIZE);
             assert!(core::mem::align_of::<Slot<F, T>>() <= ALIGN);
@@ -327,10 +346,10 @@ where
         }
         // SAFETY: `h` is this static pool's header, with full provenance.
         if let Err(e) = unsafe { registry::register(h) } {
-            return SpawnToken::err(e, args);
+            return Placed::err(e, args);
         }
         let Some(slot) = self.claim() else {
-            return SpawnToken::err(SpawnError::Full, args);
+            return Placed::err(SpawnError::Full, args);
         };
         // SAFETY: the slot is ours (claimed), sized and aligned for `Slot<F, T>`
         // (const-asserted above).
@@ -339,7 +358,7 @@ where
                 fut: ManuallyDrop::new(make(args)),
             })
         };
-        SpawnToken::ok(h, slot)
+        Placed::ok(h, slot)
     }
 
     unsafe fn slot_ptr(h: *const Header, slot: usize) -> *mut u8 {

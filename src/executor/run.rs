@@ -178,7 +178,10 @@ impl Executor {
     ///
     /// A pool is bound to the first executor that spawns one of its tasks;
     /// spawning its tasks on another executor returns
-    /// [`SpawnError::OtherExecutor`] (and drops the task).
+    /// [`SpawnError::OtherExecutor`] (and drops the task). A task function
+    /// declared with `cores = C` ([`task!`](crate::task)) has a pool for
+    /// each of `C` executors instead, and its task is created here, in this
+    /// executor's pool.
     ///
     /// ```compile_fail
     /// use bitwake::executor::{Executor, SpinPark};
@@ -238,7 +241,7 @@ impl Executor {
         &'static self,
         token: SpawnToken<F, A>,
     ) -> Result<JoinHandle<F::Output>, Rejected<A>> {
-        let (h, slot) = token.into_parts()?;
+        let (h, slot) = token.into_parts(self.core.as_static())?;
         let me = ptr::from_ref(&self.core).cast_mut();
         // SAFETY: a token's header is a registered static pool header.
         let hdr = unsafe { &*h };

@@ -63,26 +63,17 @@ impl LocalSpawner {
     }
 
     /// [`spawn`](Self::spawn) that hands back what it could not take: the
-    /// error and, when the pool was full or unregistered, the task
-    /// function's arguments unchanged (see [`Rejected`]).
+    /// error and, when the pool was full or unregistered (or the task
+    /// function is per-core), the task function's arguments unchanged (see
+    /// [`Rejected`]).
     pub fn try_spawn<F: Future + 'static, A>(
         &self,
         token: SpawnToken<F, A>,
     ) -> Result<JoinHandle<F::Output>, Rejected<A>> {
         if !self.exec.is_current_run(self.epoch) {
-            return Err(match token.into_parts() {
-                Ok((h, slot)) => {
-                    // SAFETY: we own the unspawned future in `slot`; it was
-                    // created on this thread (the token is here, and a
-                    // spawner never leaves its thread).
-                    unsafe { (super::header::vt(h).drop_unspawned)(h, slot) };
-                    Rejected {
-                        error: SpawnError::NotRunning,
-                        args: None,
-                    }
-                }
-                Err(rejected) => rejected,
-            });
+            // A created task is dropped here, on the thread that created it
+            // (the token is here, and a spawner never leaves its thread).
+            return Err(token.refuse(SpawnError::NotRunning));
         }
         // SAFETY: the spawner is not `Send`, so this thread is the one that
         // received it from its run, which is still going on (epoch checked

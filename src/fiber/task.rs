@@ -145,8 +145,8 @@ pub(crate) fn token(ctl: NonNull<Control>) -> Result<SpawnToken<FiberTask>, Spaw
         if t.is_ok() {
             return Ok(t);
         }
-        if let Err(rejected) = t.into_parts() {
-            err = rejected.error;
+        if let Some(e) = t.error() {
+            err = e;
         }
     }
     Err(err)

@@ -28,9 +28,18 @@
 //! # Where things run
 //!
 //! * A task runs on the core it was spawned on, for its whole life.
-//! * A task pool binds to the first core that spawns one of its tasks
-//!   ([`SpawnError::OtherExecutor`] on any other): give each core its own
-//!   task functions (or pools) for work it runs.
+//! * A task function declared with `cores = C` in [`task!`](crate::task)
+//!   has one pool per core: `spawn_on(i, worker(i))` works for every core
+//!   `i` with one `worker`, and a task that starts more of them on its own
+//!   core ([`crate::spawn`]`(handle(conn))`, which on a core starts the task
+//!   on that core) fills that core's pool. Each
+//!   core's pool has the declared `pool_size` ([`SpawnError::Full`] per
+//!   core); a core beyond the `C`-th to start one gets
+//!   [`SpawnError::TooManyExecutors`]. Declare `C` as the most cores the
+//!   program runs ([`MAX_CORES`] at most is useful).
+//! * A task function without `cores` has one pool, which binds to the
+//!   first core that spawns one of its tasks
+//!   ([`SpawnError::OtherExecutor`] on any other).
 //! * Timers: one timer queue; every core's park is bounded by the earliest
 //!   deadline and fires what has expired, so a core's sleeps do not depend on
 //!   another core being idle.

@@ -1,7 +1,8 @@
 //! The thread-per-core runtime (`bitwake::rt::cores`): spawn_on, which core
 //! polls what, cross-core ping-pong over `sync` channels with exact counts,
-//! timers on every core, I/O served by the core that owns it; run natively and under QEMU by `cargo xtask test`
-//! (bin `test-cores`).
+//! timers on every core, one task function on every core (per-core
+//! pools), I/O served by the core that owns it; run natively and under
+//! QEMU by `cargo xtask test` (bin `test-cores`).
 #![no_std]
 #![no_main]
 #![allow(clippy::result_large_err)]
@@ -24,6 +25,8 @@ fn main() -> i32 {
         sleeps_on_core_one,
         unfinished_tasks_are_cancelled_at_the_end,
         bad_configurations_are_errors,
+        one_task_function_on_every_core,
+        per_core_pools_are_full_per_core,
         io_on_core_one_needs_no_core_zero,
         an_fd_moved_across_cores_stays_served,
     ])
@@ -224,6 +227,98 @@ fn bad_configurations_are_errors() -> Outcome {
         cores::spawn_on(1, where_am_i(0)).err(),
         Some(SpawnError::NoSuchCore)
     );
+    Ok(())
+}
+
+bitwake::task! {
+    pool_size = 4;
+    cores = 3;
+    /// Started by `conn_worker` on its own core.
+    async fn conn_handler(conn: u32) -> (u32, Option<usize>) {
+        bitwake::executor::yield_now().await;
+        (conn * 2, cores::current())
+    }
+}
+
+bitwake::task! {
+    pool_size = 2;
+    cores = 3;
+    /// The same worker on every core: starts two handlers on the core it
+    /// runs on (one with `spawn_on`, one with plain `bitwake::spawn`) and
+    /// reports where everything was polled.
+    async fn conn_worker(core: usize) -> Result<(usize, Option<usize>, [(u32, Option<usize>); 2]), SpawnError> {
+        let here = cores::current();
+        let at = here.unwrap_or(usize::MAX);
+        let a = cores::spawn_on(at, conn_handler(core as u32 * 10))?;
+        // `bitwake::spawn` on a core starts the task on that core.
+        let b = bitwake::spawn(conn_handler(core as u32 * 10 + 1))?;
+        let a = a.await.map_err(|_| SpawnError::NotRunning)?;
+        let b = b.await.map_err(|_| SpawnError::NotRunning)?;
+        Ok((core, here, [a, b]))
+    }
+}
+
+/// `spawn_on(i, worker(i))` for every core with one task function, and each
+/// core's own spawns (`handler`) land on that core; a fourth core has no
+/// pool of its own (`cores = 3`) and gets `TooManyExecutors`.
+fn one_task_function_on_every_core() -> Outcome {
+    let r = Cores::new(4).pinned(false).run(async {
+        let mut hs: heapless::Vec<_, 3> = heapless::Vec::new();
+        for i in 0..3 {
+            let h = cores::spawn_on(i, conn_worker(i)).map_err(|_| Errno::EAGAIN)?;
+            let _ = hs.push(h);
+        }
+        let fourth = cores::spawn_on(3, conn_worker(3)).err();
+        let mut out: heapless::Vec<_, 3> = heapless::Vec::new();
+        for h in hs {
+            let _ = out.push(h.await.map_err(|_| Errno::ECANCELED)?);
+        }
+        Ok::<_, Errno>((out, fourth))
+    })?;
+    let (out, fourth) = r?;
+    check_eq!(fourth, Some(SpawnError::TooManyExecutors));
+    for (i, got) in out.into_iter().enumerate() {
+        let c = i as u32;
+        check_eq!(
+            got,
+            Ok((i, Some(i), [(c * 20, Some(i)), ((c * 10 + 1) * 2, Some(i))]))
+        );
+    }
+    Ok(())
+}
+
+bitwake::task! {
+    pool_size = 1;
+    cores = 2;
+    async fn parked_until(stop: &'static Channel<(), 1>) -> Option<usize> {
+        let _ = stop.recv().await;
+        cores::current()
+    }
+}
+
+static STOP_0: Channel<(), 1> = Channel::new();
+static STOP_1: Channel<(), 1> = Channel::new();
+
+/// A pool of one per core: each core holds one task, a second task on
+/// core 0 is refused with its arguments while core 1 still takes one.
+fn per_core_pools_are_full_per_core() -> Outcome {
+    let r = Cores::new(2).pinned(false).run(async {
+        let Some(core0) = cores::executor(0) else {
+            return Err(Errno::EINVAL);
+        };
+        let a = cores::spawn_on(0, parked_until(&STOP_0)).map_err(|_| Errno::EAGAIN)?;
+        let full = match core0.try_spawn(parked_until(&STOP_1)) {
+            Err(r) => Some((r.error, r.args.map(|(c,)| core::ptr::eq(c, &STOP_1)))),
+            Ok(_) => None,
+        };
+        let b = cores::spawn_on(1, parked_until(&STOP_1)).map_err(|_| Errno::EAGAIN)?;
+        STOP_0.close();
+        STOP_1.close();
+        let a = a.await.map_err(|_| Errno::ECANCELED)?;
+        let b = b.await.map_err(|_| Errno::ECANCELED)?;
+        Ok::<_, Errno>((full, a, b))
+    })?;
+    check_eq!(r?, (Some((SpawnError::Full, Some(true))), Some(0), Some(1)));
     Ok(())
 }
 

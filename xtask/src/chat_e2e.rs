@@ -6,7 +6,7 @@
 //! the address first, so parallel runs never collide.
 
 use crate::cargo_build::run_command;
-use crate::process::run_with_timeout;
+use crate::process::{Started, run_with_timeout, start_server};
 use crate::summary::Summary;
 use crate::targets::Target;
 use std::io::{BufRead, BufReader, Write};
@@ -37,22 +37,11 @@ impl Relay {
     fn start(target: &Target, elf: &Path, native: bool, idle_secs: u32) -> Result<Relay, String> {
         let mut cmd = run_command(target, elf, native);
         cmd.args(["127.0.0.1:0", &idle_secs.to_string()]);
-        let (mut child, out, err) = crate::process::spawn_piped(&mut cmd)?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        std::thread::spawn(move || {
-            let _ = std::io::copy(&mut { err }, &mut std::io::sink());
-        });
-        let first = rx.recv_timeout(Duration::from_secs(20)).map_err(|_| {
-            let _ = child.kill();
-            "the relay printed nothing within 20 s".to_string()
-        })?;
+        let Started {
+            child,
+            first,
+            lines,
+        } = start_server(&mut cmd, "the relay")?;
         let addr = first
             .strip_prefix("chat relay listening on ")
             .and_then(|a| a.parse().ok())
@@ -60,7 +49,7 @@ impl Relay {
         Ok(Relay {
             child,
             addr,
-            log: rx,
+            log: lines,
         })
     }
 

@@ -5,11 +5,11 @@
 //! line), so parallel runs on one machine never collide.
 
 use crate::cargo_build::run_command;
-use crate::process::run_with_timeout;
+use crate::process::{Started, run_with_timeout, start_server};
 use crate::summary::Summary;
 use crate::targets::Target;
 use crate::tools::ensure_program;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command};
@@ -33,32 +33,17 @@ impl Server {
     /// pipe can fill up and stall it.
     pub fn start(mut cmd: Command) -> Result<Server, String> {
         cmd.arg("127.0.0.1:0");
-        let (mut child, out, err) = crate::process::spawn_piped(&mut cmd)?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        std::thread::spawn(move || {
-            let _ = std::io::copy(&mut { err }, &mut std::io::sink());
-        });
-        let first = rx.recv_timeout(Duration::from_secs(20)).map_err(|_| {
-            let _ = child.kill();
-            "the delay server printed nothing within 20 s".to_string()
-        })?;
+        let Started {
+            child,
+            first,
+            lines,
+        } = start_server(&mut cmd, "the delay server")?;
         let addr = first
             .rsplit(' ')
             .next()
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| format!("cannot find the address in {first:?}"))?;
-        Ok(Server {
-            child,
-            addr,
-            lines: rx,
-        })
+        Ok(Server { child, addr, lines })
     }
 
     /// Lines printed since the last call.

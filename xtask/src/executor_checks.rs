@@ -15,10 +15,10 @@
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test executor_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test critical_section_loom
-//! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test sync_loom_fanout
 //! RUSTFLAGS="--cfg loom" cargo test --release -p bitwake --test fiber_loom
 //! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test --release -p bitwake --test cores_loom
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test --release -p bitwake --test per_core_loom
 //! ```
 
 use crate::process::succeeds;
@@ -39,7 +39,6 @@ const CROSS: &[(&str, &[&str])] = &[
 /// The executor's, `sync`'s and `actor`'s integration tests (Miri runs
 /// these; `actor_timeout` needs the platform's timers, so it is not here).
 const TESTS: &[&str] = &[
-    "executor_smoke",
     "executor_spawn",
     "executor_wake",
     "executor_panic",
@@ -48,6 +47,7 @@ const TESTS: &[&str] = &[
     "executor_local",
     "executor_join_set",
     "executor_try_spawn",
+    "executor_per_core",
     "sync_channel",
     "sync_mutex",
     "sync_alloc",
@@ -67,6 +67,64 @@ const TESTS: &[&str] = &[
 ];
 
 use crate::tools::cargo;
+
+/// One loom model: an integration test built with `--cfg loom`.
+struct LoomModel {
+    /// The summary line's tag.
+    area: &'static str,
+    /// What the model explores, for the progress line.
+    what: &'static str,
+    /// The `tests/*.rs` file.
+    test: &'static str,
+    /// Extra environment: a bound on preemptions where the model's state
+    /// space is too large to explore in full.
+    env: &'static [(&'static str, &'static str)],
+}
+
+const LOOM: &[LoomModel] = &[
+    LoomModel {
+        area: "critical-section",
+        what: "loom model of the Linux implementation's owner lock",
+        test: "critical_section_loom",
+        env: &[],
+    },
+    LoomModel {
+        area: "executor",
+        what: "loom model of wake-vs-scan-vs-park",
+        test: "executor_loom",
+        env: &[],
+    },
+    LoomModel {
+        area: "cores",
+        what: "loom model of a cross-core wake against scan and a spinning park",
+        test: "cores_loom",
+        env: &[("LOOM_MAX_PREEMPTIONS", "3")],
+    },
+    LoomModel {
+        area: "executor",
+        what: "loom model of executors taking a per-core task function's pools",
+        test: "per_core_loom",
+        env: &[("LOOM_MAX_PREEMPTIONS", "3")],
+    },
+    LoomModel {
+        area: "sync",
+        what: "loom models of channel close and mutex hand-off",
+        test: "sync_loom",
+        env: &[],
+    },
+    LoomModel {
+        area: "fiber",
+        what: "loom model of the stack hand-off",
+        test: "fiber_loom",
+        env: &[],
+    },
+    LoomModel {
+        area: "sync",
+        what: "loom models of broadcast and watch fan-out",
+        test: "sync_loom_fanout",
+        env: &[],
+    },
+];
 
 /// Whether `cargo +nightly miri` works, installing nightly's Miri and
 /// rust-src first when they are missing (Miri is a check only: every build
@@ -144,82 +202,18 @@ pub fn run(root: &Path, summary: &mut Summary) {
         );
     }
 
-    say("critical-section: loom model of the Linux implementation's owner lock");
-    let mut c = cargo();
-    c.current_dir(root)
-        .env("RUSTFLAGS", "--cfg loom")
-        .args([
-            "test",
-            "--release",
-            "-p",
-            "bitwake",
-            "--test",
-            "critical_section_loom",
-        ])
-        .arg("--target-dir")
-        .arg(target_dir.join("loom"));
-    summary.record(
-        "[critical-section] loom: critical_section_loom",
-        succeeds(c),
-    );
-
-    say("executor: loom model of wake-vs-scan-vs-park");
-    let mut c = cargo();
-    c.current_dir(root)
-        .env("RUSTFLAGS", "--cfg loom")
-        .args([
-            "test",
-            "--release",
-            "-p",
-            "bitwake",
-            "--test",
-            "executor_loom",
-        ])
-        .arg("--target-dir")
-        .arg(target_dir.join("loom"));
-    summary.record("[executor] loom: executor_loom", succeeds(c));
-
-    say("cores: loom model of a cross-core wake against scan and a spinning park");
-    let mut c = cargo();
-    c.current_dir(root)
-        .env("RUSTFLAGS", "--cfg loom")
-        .env("LOOM_MAX_PREEMPTIONS", "3")
-        .args(["test", "--release", "-p", "bitwake", "--test", "cores_loom"])
-        .arg("--target-dir")
-        .arg(target_dir.join("loom"));
-    summary.record("[cores] loom: cores_loom", succeeds(c));
-
-    say("sync: loom models of channel close and mutex hand-off");
-    let mut c = cargo();
-    c.current_dir(root)
-        .env("RUSTFLAGS", "--cfg loom")
-        .args(["test", "--release", "-p", "bitwake", "--test", "sync_loom"])
-        .arg("--target-dir")
-        .arg(target_dir.join("loom"));
-    summary.record("[sync] loom: sync_loom", succeeds(c));
-
-    say("fiber: loom model of the stack hand-off");
-    let mut c = cargo();
-    c.current_dir(root)
-        .env("RUSTFLAGS", "--cfg loom")
-        .args(["test", "--release", "-p", "bitwake", "--test", "fiber_loom"])
-        .arg("--target-dir")
-        .arg(target_dir.join("loom"));
-    summary.record("[fiber] loom: fiber_loom", succeeds(c));
-
-    say("sync: loom models of broadcast and watch fan-out");
-    let mut c = cargo();
-    c.current_dir(root)
-        .env("RUSTFLAGS", "--cfg loom")
-        .args([
-            "test",
-            "--release",
-            "-p",
-            "bitwake",
-            "--test",
-            "sync_loom_fanout",
-        ])
-        .arg("--target-dir")
-        .arg(target_dir.join("loom"));
-    summary.record("[sync] loom: sync_loom_fanout", succeeds(c));
+    for model in LOOM {
+        say(format!("{}: {}", model.area, model.what));
+        let mut c = cargo();
+        c.current_dir(root)
+            .env("RUSTFLAGS", "--cfg loom")
+            .envs(model.env.iter().copied())
+            .args(["test", "--release", "-p", "bitwake", "--test", model.test])
+            .arg("--target-dir")
+            .arg(target_dir.join("loom"));
+        summary.record(
+            &format!("[{}] loom: {}", model.area, model.test),
+            succeeds(c),
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! Running programs with a deadline and capturing what they print.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub struct Output {
@@ -39,6 +40,44 @@ pub fn spawn_piped(cmd: &mut Command) -> Result<(Child, ChildStdout, ChildStderr
         return Err(format!("{cmd:?}: no pipes"));
     };
     Ok((child, out, err))
+}
+
+/// A server process started by [`start_server`].
+pub struct Started {
+    pub child: Child,
+    /// The first line it printed (where it says what it listens on).
+    pub first: String,
+    /// Its later stdout lines, as they come.
+    pub lines: mpsc::Receiver<String>,
+}
+
+/// Starts the server `cmd` and waits up to 20 s for its first stdout line.
+/// Its stdout lines keep arriving on [`Started::lines`]; its stderr is read
+/// and dropped, so neither pipe can fill up and stall it. `what` names it in
+/// the error.
+pub fn start_server(cmd: &mut Command, what: &str) -> Result<Started, String> {
+    let (mut child, out, err) = spawn_piped(cmd)?;
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut { err }, &mut std::io::sink());
+    });
+    let Ok(first) = lines.recv_timeout(Duration::from_secs(20)) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("{what} printed nothing within 20 s"));
+    };
+    Ok(Started {
+        child,
+        first,
+        lines,
+    })
 }
 
 /// Runs `cmd` to completion or until `limit`, whichever comes first.

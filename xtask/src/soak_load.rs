@@ -319,17 +319,23 @@ fn next(state: &mut u64) -> u64 {
 /// Sends random bytes (with line ends mixed in) and reads whatever comes
 /// back: a `400`, a close or a reset are all fine; a hang is not.
 fn garbage(addr: SocketAddr, until: &Until, _: usize) -> Stats {
-    let mut st = Stats::default();
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut round = 0;
-    while !until.over(round) {
-        round += 1;
+    hostile_loop(until, |_, st| {
         let len = (next(&mut state) % 600 + 1) as usize;
         let mut bytes: Vec<u8> = (0..len).map(|_| next(&mut state) as u8).collect();
         bytes.extend_from_slice(b"\r\n\r\n");
-        hostile_round(addr, &bytes, &mut st, |resp| {
-            resp.starts_with(b"HTTP/1.1 400")
-        });
+        hostile_round(addr, &bytes, st, |resp| resp.starts_with(b"HTTP/1.1 400"));
+    })
+}
+
+/// Runs `round(n, stats)` for n = 1, 2, ... until `until` says stop, with a
+/// pause after each, and returns the stats.
+fn hostile_loop(until: &Until, mut round: impl FnMut(u64, &mut Stats)) -> Stats {
+    let mut st = Stats::default();
+    let mut n = 0;
+    while !until.over(n) {
+        n += 1;
+        round(n, &mut st);
         std::thread::sleep(HOSTILE_PAUSE);
     }
     st
@@ -398,76 +404,66 @@ fn linger_zero(s: &TcpStream) -> std::io::Result<()> {
 
 /// Half a request, then a reset (`SO_LINGER` 0 and close).
 fn reset_mid(addr: SocketAddr, until: &Until, _: usize) -> Stats {
-    let mut st = Stats::default();
-    let mut round = 0;
-    while !until.over(round) {
-        round += 1;
-        match connect(addr) {
-            Ok(mut s) => {
-                let sent = s.write_all(b"GET /50/reset-in-the-mid");
-                match sent.and_then(|()| linger_zero(&s)) {
-                    Ok(()) => st.ok += 1,
-                    Err(e) => st.fail(format!("rst-mid: {e}")),
-                }
-            }
-            Err(e) => st.fail(e),
-        }
-        std::thread::sleep(HOSTILE_PAUSE);
+    hostile_loop(until, |_, st| {
+        abandon(addr, b"GET /50/reset-in-the-mid", None, true, "rst-mid", st);
+    })
+}
+
+/// Connects, writes `bytes`, waits `linger` if given, and goes away: by a
+/// reset when `reset`, else by a plain close. Counts ok when all of that
+/// worked.
+fn abandon(
+    addr: SocketAddr,
+    bytes: &[u8],
+    linger: Option<Duration>,
+    reset: bool,
+    what: &str,
+    st: &mut Stats,
+) {
+    let mut s = match connect(addr) {
+        Ok(s) => s,
+        Err(e) => return st.fail(e),
+    };
+    let mut r = s.write_all(bytes);
+    if let Some(d) = linger {
+        std::thread::sleep(d);
     }
-    st
+    if reset {
+        r = r.and_then(|()| linger_zero(&s));
+    }
+    match r {
+        Ok(()) => st.ok += 1,
+        Err(e) => st.fail(format!("{what}: {e}")),
+    }
 }
 
 /// A whole request with a long delay, then gone (half by close, half by
 /// reset) while the server waits to answer.
 fn gone_in_delay(addr: SocketAddr, until: &Until, _: usize) -> Stats {
-    let mut st = Stats::default();
-    let mut round = 0;
-    while !until.over(round) {
-        round += 1;
-        match connect(addr) {
-            Ok(mut s) => {
-                let mut r = s.write_all(b"GET /3000/gone-in-delay HTTP/1.1\r\n\r\n");
-                std::thread::sleep(Duration::from_millis(5));
-                if round % 2 == 0 {
-                    r = r.and_then(|()| linger_zero(&s));
-                }
-                match r {
-                    Ok(()) => st.ok += 1,
-                    Err(e) => st.fail(format!("gone-in-delay: {e}")),
-                }
-            }
-            Err(e) => st.fail(e),
-        }
-        std::thread::sleep(HOSTILE_PAUSE);
-    }
-    st
+    hostile_loop(until, |round, st| {
+        let request = b"GET /3000/gone-in-delay HTTP/1.1\r\n\r\n";
+        let linger = Some(Duration::from_millis(5));
+        abandon(addr, request, linger, round % 2 == 0, "gone-in-delay", st);
+    })
 }
 
 /// Two requests in one write: the server answers the first (it serves one
 /// request per connection); a reset before the answer is counted as reset.
 fn pipelined(addr: SocketAddr, until: &Until, _: usize) -> Stats {
-    let mut st = Stats::default();
-    let mut round = 0;
-    while !until.over(round) {
-        round += 1;
+    hostile_loop(until, |_, st| {
         hostile_round(
             addr,
             b"GET /1/first HTTP/1.1\r\nHost: p\r\n\r\nGET /1/second HTTP/1.1\r\nHost: p\r\n\r\n",
-            &mut st,
+            st,
             |resp| resp.starts_with(b"HTTP/1.1 200 OK\r\n") && resp.ends_with(b"\r\n\r\nfirst"),
         );
-        std::thread::sleep(HOSTILE_PAUSE);
-    }
-    st
+    })
 }
 
 /// Requests far over the server's limits: a 16 KiB request line, or 64 KiB
 /// of headers. The answer is a `400`, or a reset.
 fn oversized(addr: SocketAddr, until: &Until, _: usize) -> Stats {
-    let mut st = Stats::default();
-    let mut round = 0;
-    while !until.over(round) {
-        round += 1;
+    hostile_loop(until, |round, st| {
         let mut req = b"GET /1/".to_vec();
         if round % 2 == 0 {
             req.extend(std::iter::repeat_n(b'a', 16 * 1024));
@@ -481,10 +477,6 @@ fn oversized(addr: SocketAddr, until: &Until, _: usize) -> Stats {
             }
             req.extend_from_slice(b"\r\n");
         }
-        hostile_round(addr, &req, &mut st, |resp| {
-            resp.starts_with(b"HTTP/1.1 400")
-        });
-        std::thread::sleep(HOSTILE_PAUSE);
-    }
-    st
+        hostile_round(addr, &req, st, |resp| resp.starts_with(b"HTTP/1.1 400"));
+    })
 }

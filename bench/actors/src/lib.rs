@@ -64,11 +64,37 @@ pub fn measure(name: &str, reps: u32, mut once: impl FnMut() -> u64) {
     }
 }
 
+/// [`measure`] for the contenders whose operations are async: one untimed
+/// warm-up, then `reps` timed runs of `once`, awaited on the caller's
+/// runtime.
+pub async fn measure_async(name: &str, reps: u32, mut once: impl AsyncFnMut() -> u64) {
+    once().await;
+    for _ in 0..reps {
+        let t = Instant::now();
+        let ops = once().await;
+        report(name, t.elapsed().as_nanos() as f64 / ops as f64, "ns/op");
+    }
+}
+
 /// Reports the heap bytes and allocations `f` made per `per` units as
 /// `<name>_heap_bytes` and `<name>_heap_allocs`.
 pub fn heap_per<R>(name: &str, per: u64, f: impl FnOnce() -> R) -> R {
-    let (b0, c0) = allocated();
+    let before = allocated();
     let r = f();
+    report_heap(name, per, before);
+    r
+}
+
+/// [`heap_per`] for async work: what `work` allocates until it completes.
+pub async fn heap_per_async<R>(name: &str, per: u64, work: impl Future<Output = R>) -> R {
+    let before = allocated();
+    let r = work.await;
+    report_heap(name, per, before);
+    r
+}
+
+/// Reports the heap growth since `(b0, c0)` (bytes, allocations) per `per`.
+fn report_heap(name: &str, per: u64, (b0, c0): (usize, usize)) {
     let (b1, c1) = allocated();
     report(
         &format!("{name}_heap_bytes"),
@@ -80,7 +106,6 @@ pub fn heap_per<R>(name: &str, per: u64, f: impl FnOnce() -> R) -> R {
         (c1 - c0) as f64 / per as f64,
         "allocs",
     );
-    r
 }
 
 pub const USAGE: &str =

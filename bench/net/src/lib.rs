@@ -81,9 +81,9 @@ pub fn listen(port: u16, backlog: i32) -> io::Result<libc::c_int> {
     Ok(fd)
 }
 
-/// Starts a non-blocking connect to 127.0.0.1:port (EINPROGRESS is success).
-pub fn connect_start(port: u16) -> io::Result<libc::c_int> {
-    let fd = tcp_socket()?;
+/// Starts a non-blocking connect of our socket `fd` to 127.0.0.1:port
+/// (EINPROGRESS is success); closes `fd` on failure.
+fn start_connect(fd: libc::c_int, port: u16) -> io::Result<libc::c_int> {
     let a = loopback(port);
     // SAFETY: `a` is a valid sockaddr_in and its size is passed.
     let r = unsafe {
@@ -102,6 +102,12 @@ pub fn connect_start(port: u16) -> io::Result<libc::c_int> {
         }
     }
     Ok(fd)
+}
+
+/// Starts a non-blocking connect to 127.0.0.1:port (EINPROGRESS is success).
+pub fn connect_start(port: u16) -> io::Result<libc::c_int> {
+    let fd = tcp_socket()?;
+    start_connect(fd, port)
 }
 
 /// Starts a non-blocking connect to 127.0.0.1:port from the source address
@@ -126,24 +132,7 @@ pub fn connect_start_from(port: u16, src: u8) -> io::Result<libc::c_int> {
         unsafe { libc::close(fd) };
         return Err(e);
     }
-    let a = loopback(port);
-    // SAFETY: `a` is a valid sockaddr_in and its size is passed.
-    let r = unsafe {
-        libc::connect(
-            fd,
-            (&a as *const libc::sockaddr_in).cast(),
-            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-        )
-    };
-    if r < 0 {
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINPROGRESS) {
-            // SAFETY: we own fd.
-            unsafe { libc::close(fd) };
-            return Err(e);
-        }
-    }
-    Ok(fd)
+    start_connect(fd, port)
 }
 
 /// A new epoll instance.

@@ -5,6 +5,22 @@
 
 use bitwake_http::{HttpError, RequestParser, ResponseParser};
 
+/// Feeds `chunks` in order through `feed` (stopping at the first error),
+/// checking that it never claims more than it was given: the bytes
+/// consumed, or the error.
+fn feed_all(
+    chunks: &[&[u8]],
+    mut feed: impl FnMut(&[u8]) -> Result<usize, HttpError>,
+) -> Result<usize, HttpError> {
+    let mut consumed = 0;
+    for c in chunks {
+        let n = feed(c)?;
+        assert!(n <= c.len());
+        consumed += n;
+    }
+    Ok(consumed)
+}
+
 /// Everything observable about a parsed response.
 #[derive(Debug, PartialEq, Eq, Clone)]
 pub struct RespOutcome {
@@ -28,28 +44,17 @@ pub fn run_response<const H: usize, const B: usize, const N: usize>(
     chunks: &[&[u8]],
 ) -> RespOutcome {
     let mut p = ResponseParser::<H, B, N>::new();
-    let mut consumed = 0;
-    for c in chunks {
-        match p.feed(c) {
-            Ok(n) => {
-                assert!(n <= c.len());
-                consumed += n;
-            }
-            // How much was consumed before an error depends on the chunking; not compared.
-            Err(e) => {
-                return RespOutcome {
-                    consumed: 0,
-                    result: Err(e),
-                };
-            }
+    let fed = feed_all(chunks, |c| p.feed(c)).and_then(|n| p.finish().map(|()| n));
+    let consumed = match fed {
+        Ok(n) => n,
+        // How much was consumed before an error depends on the chunking; not compared.
+        Err(e) => {
+            return RespOutcome {
+                consumed: 0,
+                result: Err(e),
+            };
         }
-    }
-    if let Err(e) = p.finish() {
-        return RespOutcome {
-            consumed: 0,
-            result: Err(e),
-        };
-    }
+    };
     let r = p.response().expect("finish Ok implies a response");
     assert!(r.head.len() <= H && r.body.len() <= B && r.headers().count() <= N);
     RespOutcome {
@@ -79,27 +84,16 @@ pub struct ReqOutcome {
 /// Feeds `chunks` in order (stopping at the first error), then signals EOF.
 pub fn run_request<const L: usize, const H: usize>(chunks: &[&[u8]]) -> ReqOutcome {
     let mut p = RequestParser::<L, H>::new();
-    let mut consumed = 0;
-    for c in chunks {
-        match p.feed(c) {
-            Ok(n) => {
-                assert!(n <= c.len());
-                consumed += n;
-            }
-            Err(e) => {
-                return ReqOutcome {
-                    consumed: 0,
-                    result: Err(e),
-                };
-            }
+    let fed = feed_all(chunks, |c| p.feed(c)).and_then(|n| p.finish().map(|()| n));
+    let consumed = match fed {
+        Ok(n) => n,
+        Err(e) => {
+            return ReqOutcome {
+                consumed: 0,
+                result: Err(e),
+            };
         }
-    }
-    if let Err(e) = p.finish() {
-        return ReqOutcome {
-            consumed: 0,
-            result: Err(e),
-        };
-    }
+    };
     let r = p.request().expect("finish Ok implies a request");
     assert!(r.message.len() <= L && consumed <= H);
     ReqOutcome {

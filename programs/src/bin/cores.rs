@@ -3,7 +3,8 @@
 //! Starts one executor per core (up to the CPUs this process may use, at
 //! most 4), each on its own pinned thread with its own reactor, and prints
 //!
-//! * which core, on which CPU, polls the tasks started with `spawn_on`;
+//! * which core, on which CPU, polls the tasks started with `spawn_on`
+//!   (one task function for every core: `task!` with `cores`);
 //! * a cross-core ping-pong over two `sync::Channel`s between core 0 and
 //!   core 1: round trips, nanoseconds per round trip, and how many of the
 //!   wakes found the other core asleep in its reactor (eventfd writes)
@@ -20,10 +21,15 @@ use bitwake::time::Instant;
 
 bitwake::main!(main);
 
+/// The most cores this program starts.
+const MAX_CORES: usize = 4;
+
 bitwake::task! {
     pool_size = 4;
+    cores = MAX_CORES;
     /// Reports where it runs, then yields a few times (each poll on the
-    /// same core: a task never moves).
+    /// same core: a task never moves). One function for every core: each
+    /// core's executor gets a pool of its own.
     async fn hello(asked: usize) -> (usize, Option<usize>) {
         let mut seen = cores::current();
         for _ in 0..3 {
@@ -33,13 +39,6 @@ bitwake::task! {
             }
         }
         (asked, seen)
-    }
-}
-
-bitwake::task! {
-    pool_size = 1;
-    async fn hello_core0() -> (usize, Option<usize>) {
-        (0, cores::current())
     }
 }
 
@@ -73,7 +72,7 @@ fn rounds() -> u32 {
 
 fn main() -> Result<(), Errno> {
     let cpus = bitwake::thread::available_cpus()?.count();
-    let n = cpus.clamp(2, 4);
+    let n = cpus.clamp(2, MAX_CORES);
     let pinned = cpus >= n;
     let rounds = rounds();
     println!("{cpus} CPUs available: {n} cores, pinned: {pinned}");
@@ -84,13 +83,9 @@ fn main() -> Result<(), Errno> {
                 None => println!("core {i}: executor, not pinned"),
             }
         }
-        // spawn_on: one task per core; each reports the core that polled it.
-        if let Ok(h) = cores::spawn_on(0, hello_core0())
-            && let Ok((asked, got)) = h.await
-        {
-            println!("spawn_on({asked}): polled on core {got:?}");
-        }
-        for i in 1..n {
+        // spawn_on: the same task function on every core; each task
+        // reports the core that polled it.
+        for i in 0..n {
             match cores::spawn_on(i, hello(i)) {
                 Ok(h) => match h.await {
                     Ok((asked, got)) => println!("spawn_on({asked}): polled on core {got:?}"),

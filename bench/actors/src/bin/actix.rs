@@ -4,7 +4,6 @@
 use actix::prelude::*;
 use bench_actors::{self as b, CountingAlloc};
 use std::rc::Rc;
-use std::time::Instant;
 use tokio::sync::Notify;
 
 #[global_allocator]
@@ -109,50 +108,28 @@ fn main() {
     sys.block_on(async move {
         match scenario.as_str() {
             "ring" => {
-                for rep in 0..=p.reps {
-                    let t = Instant::now();
-                    let n = ring(p.nodes, p.laps).await;
-                    if rep > 0 {
-                        b::report(
-                            "actor_ring",
-                            t.elapsed().as_nanos() as f64 / n as f64,
-                            "ns/op",
-                        );
-                    }
-                }
+                b::measure_async("actor_ring", p.reps, async || ring(p.nodes, p.laps).await).await;
             }
             "ask" => {
                 let s = Server::default().start();
-                for rep in 0..=p.reps {
-                    let t = Instant::now();
+                b::measure_async("actor_ask", p.reps, async || {
                     for _ in 0..p.asks {
                         s.send(Ping).await.unwrap();
                     }
-                    if rep > 0 {
-                        b::report(
-                            "actor_ask",
-                            t.elapsed().as_nanos() as f64 / p.asks as f64,
-                            "ns/op",
-                        );
-                    }
-                }
+                    u64::from(p.asks)
+                })
+                .await;
             }
             "restart" => {
                 let s = actix::Supervisor::start(|_| Server::default());
-                for rep in 0..=p.reps {
-                    let t = Instant::now();
+                b::measure_async("actor_restart", p.reps, async || {
                     for _ in 0..p.restarts {
                         s.do_send(Fail);
                         assert_eq!(s.send(Ping).await.unwrap(), 1, "fresh state");
                     }
-                    if rep > 0 {
-                        b::report(
-                            "actor_restart",
-                            t.elapsed().as_nanos() as f64 / p.restarts as f64,
-                            "ns/op",
-                        );
-                    }
-                }
+                    u64::from(p.restarts)
+                })
+                .await;
             }
             "bytes" => {
                 let done = Rc::new(Notify::new());
@@ -169,15 +146,7 @@ fn main() {
                 });
                 drop(keep);
                 ring(100, 10).await;
-                let (b0, c0) = b::allocated();
-                ring(100, 1000).await;
-                let (b1, c1) = b::allocated();
-                b::report("ring_msg_heap_bytes", (b1 - b0) as f64 / 100_000.0, "B");
-                b::report(
-                    "ring_msg_heap_allocs",
-                    (c1 - c0) as f64 / 100_000.0,
-                    "allocs",
-                );
+                b::heap_per_async("ring_msg", 100_000, ring(100, 1000)).await;
             }
             _ => eprintln!("{}", b::USAGE),
         }

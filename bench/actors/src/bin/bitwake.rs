@@ -128,19 +128,13 @@ fn main() {
         "ask" => EXEC.block_on(async {
             // One run: the executor drops its tasks when `block_on` returns.
             let s = SERVERS.spawn_on(&EXEC, ()).unwrap();
-            for rep in 0..=p.reps {
-                let t = std::time::Instant::now();
+            b::measure_async("actor_ask", p.reps, async || {
                 for _ in 0..p.asks {
                     s.ask(ServerMsg::Ping).await.unwrap();
                 }
-                if rep > 0 {
-                    b::report(
-                        "actor_ask",
-                        t.elapsed().as_nanos() as f64 / p.asks as f64,
-                        "ns/op",
-                    );
-                }
-            }
+                u64::from(p.asks)
+            })
+            .await;
         }),
         "restart" => {
             let s = SERVERS
@@ -149,20 +143,14 @@ fn main() {
             EXEC.block_on(async {
                 let timed = async {
                     // Warm-up, then the timed rounds.
-                    for rep in 0..=p.reps {
-                        let t = std::time::Instant::now();
+                    b::measure_async("actor_restart", p.reps, async || {
                         for _ in 0..p.restarts {
                             s.tell(ServerMsg::Fail).await.unwrap();
                             s.ask(ServerMsg::Ping).await.unwrap();
                         }
-                        if rep > 0 {
-                            b::report(
-                                "actor_restart",
-                                t.elapsed().as_nanos() as f64 / p.restarts as f64,
-                                "ns/op",
-                            );
-                        }
-                    }
+                        u64::from(p.restarts)
+                    })
+                    .await;
                     SUP.shutdown();
                 };
                 let (r, ()) = join(SUP.run(), timed).await;

@@ -6,7 +6,6 @@ use kameo::Actor;
 use kameo::actor::{ActorRef, Spawn};
 use kameo::message::{Context, Message};
 use std::sync::Arc;
-use std::time::Instant;
 use tokio::sync::Notify;
 
 #[global_allocator]
@@ -106,33 +105,17 @@ fn main() {
     rt.block_on(async move {
         match scenario.as_str() {
             "ring" => {
-                for rep in 0..=p.reps {
-                    let t = Instant::now();
-                    let n = ring(p.nodes, p.laps).await;
-                    if rep > 0 {
-                        b::report(
-                            "actor_ring",
-                            t.elapsed().as_nanos() as f64 / n as f64,
-                            "ns/op",
-                        );
-                    }
-                }
+                b::measure_async("actor_ring", p.reps, async || ring(p.nodes, p.laps).await).await;
             }
             "ask" => {
                 let s = Server::spawn(Server::default());
-                for rep in 0..=p.reps {
-                    let t = Instant::now();
+                b::measure_async("actor_ask", p.reps, async || {
                     for _ in 0..p.asks {
                         s.ask(Ping).await.unwrap();
                     }
-                    if rep > 0 {
-                        b::report(
-                            "actor_ask",
-                            t.elapsed().as_nanos() as f64 / p.asks as f64,
-                            "ns/op",
-                        );
-                    }
-                }
+                    u64::from(p.asks)
+                })
+                .await;
             }
             "restart" => {
                 let sup = Sup::spawn(());
@@ -141,8 +124,7 @@ fn main() {
                     .restart_limit(u32::MAX, std::time::Duration::from_secs(3600))
                     .spawn()
                     .await;
-                for rep in 0..=p.reps {
-                    let t = Instant::now();
+                b::measure_async("actor_restart", p.reps, async || {
                     for _ in 0..p.restarts {
                         s.tell(Fail).await.unwrap();
                         // kameo refuses messages while the child restarts
@@ -155,14 +137,9 @@ fn main() {
                         };
                         assert_eq!(n, 1, "fresh state");
                     }
-                    if rep > 0 {
-                        b::report(
-                            "actor_restart",
-                            t.elapsed().as_nanos() as f64 / p.restarts as f64,
-                            "ns/op",
-                        );
-                    }
-                }
+                    u64::from(p.restarts)
+                })
+                .await;
             }
             "bytes" => {
                 let done = Arc::new(Notify::new());
@@ -174,15 +151,7 @@ fn main() {
                 }
                 drop(keep);
                 ring(100, 10).await;
-                let (b0, c0) = b::allocated();
-                ring(100, 1000).await;
-                let (b1, c1) = b::allocated();
-                b::report("ring_msg_heap_bytes", (b1 - b0) as f64 / 100_000.0, "B");
-                b::report(
-                    "ring_msg_heap_allocs",
-                    (c1 - c0) as f64 / 100_000.0,
-                    "allocs",
-                );
+                b::heap_per_async("ring_msg", 100_000, ring(100, 1000)).await;
             }
             _ => eprintln!("{}", b::USAGE),
         }

@@ -5,7 +5,6 @@
 use bench_actors::{self as b, CountingAlloc};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use std::sync::Arc;
-use std::time::Instant;
 use tokio::sync::Notify;
 
 #[global_allocator]
@@ -166,38 +165,21 @@ fn main() {
     rt.block_on(async move {
         match scenario.as_str() {
             "ring" => {
-                for rep in 0..=p.reps {
-                    let t = Instant::now();
-                    let n = ring(p.nodes, p.laps).await;
-                    if rep > 0 {
-                        b::report(
-                            "actor_ring",
-                            t.elapsed().as_nanos() as f64 / n as f64,
-                            "ns/op",
-                        );
-                    }
-                }
+                b::measure_async("actor_ring", p.reps, async || ring(p.nodes, p.laps).await).await;
             }
             "ask" => {
                 let (s, _h) = Actor::spawn(None, Server, ()).await.unwrap();
-                for rep in 0..=p.reps {
-                    let t = Instant::now();
+                b::measure_async("actor_ask", p.reps, async || {
                     for _ in 0..p.asks {
                         ractor::call!(s, ServerMsg::Ping).unwrap();
                     }
-                    if rep > 0 {
-                        b::report(
-                            "actor_ask",
-                            t.elapsed().as_nanos() as f64 / p.asks as f64,
-                            "ns/op",
-                        );
-                    }
-                }
+                    u64::from(p.asks)
+                })
+                .await;
             }
             "restart" => {
                 let (sup, _h) = Actor::spawn(None, Sup, ()).await.unwrap();
-                for rep in 0..=p.reps {
-                    let t = Instant::now();
+                b::measure_async("actor_restart", p.reps, async || {
                     for _ in 0..p.restarts {
                         let child = ractor::call!(sup, SupMsg::Child).unwrap();
                         child.cast(ServerMsg::Fail).unwrap();
@@ -211,39 +193,25 @@ fn main() {
                         };
                         assert_eq!(n, 1, "fresh state");
                     }
-                    if rep > 0 {
-                        b::report(
-                            "actor_restart",
-                            t.elapsed().as_nanos() as f64 / p.restarts as f64,
-                            "ns/op",
-                        );
-                    }
-                }
+                    u64::from(p.restarts)
+                })
+                .await;
             }
             "bytes" => {
                 let done = Arc::new(Notify::new());
                 let mut keep = Vec::new();
-                let (b0, c0) = b::allocated();
-                for _ in 0..1000 {
-                    keep.push(Actor::spawn(None, Node, done.clone()).await.unwrap());
-                }
-                let (b1, c1) = b::allocated();
-                b::report("actor_heap_bytes", (b1 - b0) as f64 / 1000.0, "B");
-                b::report("actor_heap_allocs", (c1 - c0) as f64 / 1000.0, "allocs");
+                b::heap_per_async("actor", 1000, async {
+                    for _ in 0..1000 {
+                        keep.push(Actor::spawn(None, Node, done.clone()).await.unwrap());
+                    }
+                })
+                .await;
                 for (a, h) in keep {
                     a.stop(None);
                     let _ = h.await;
                 }
                 ring(100, 10).await;
-                let (b0, c0) = b::allocated();
-                ring(100, 1000).await;
-                let (b1, c1) = b::allocated();
-                b::report("ring_msg_heap_bytes", (b1 - b0) as f64 / 100_000.0, "B");
-                b::report(
-                    "ring_msg_heap_allocs",
-                    (c1 - c0) as f64 / 100_000.0,
-                    "allocs",
-                );
+                b::heap_per_async("ring_msg", 100_000, ring(100, 1000)).await;
             }
             _ => eprintln!("{}", b::USAGE),
         }
