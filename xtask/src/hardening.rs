@@ -150,6 +150,42 @@ impl Server {
         Err(format!("still running {limit:?} after the signal"))
     }
 
+    /// Reads stdout until `n` lines satisfy `want` (at most `limit`); the
+    /// lines read. Later reads go on after them.
+    fn wait_for_lines(
+        &mut self,
+        want: fn(&str) -> bool,
+        n: usize,
+        limit: Duration,
+    ) -> Result<Vec<String>, String> {
+        let mut reader = self.stdout.take().ok_or("stdout already read to the end")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let (mut seen, mut hits, mut line) = (Vec::new(), 0, String::new());
+            while hits < n {
+                line.clear();
+                match reader.read_line(&mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        hits += usize::from(want(&line));
+                        seen.push(line.trim_end().to_owned());
+                    }
+                }
+            }
+            let _ = tx.send((seen, hits, reader));
+        });
+        let (seen, hits, reader) = rx
+            .recv_timeout(limit)
+            .map_err(|_| format!("fewer than {n} of the awaited log lines within {limit:?}"))?;
+        self.stdout = Some(reader);
+        if hits < n {
+            return Err(format!(
+                "{hits} of {n} awaited log lines before end of output: {seen:?}"
+            ));
+        }
+        Ok(seen)
+    }
+
     /// Every line left on stdout (reads until EOF, at most `limit`).
     fn rest_of_stdout(&mut self, limit: Duration) -> Vec<String> {
         let Some(reader) = self.stdout.take() else {
@@ -430,12 +466,37 @@ fn two_threads(server: &dyn Fn(&[&str]) -> Command) -> Result<(), String> {
     for i in 0..QUICK {
         expect_body(addr, &format!("/0/q{i}"), &format!("q{i}"))?;
     }
+    // A quick connection still lingering (its client's close on its way)
+    // counts against the limit for a moment: a slow client refused then
+    // tries again.
     let slow: Vec<_> = (0..SLOW)
         .map(|i| {
-            std::thread::spawn(move || expect_body(addr, &format!("/2000/s{i}"), &format!("s{i}")))
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                loop {
+                    let resp = get(addr, &format!("/2000/s{i}"))?;
+                    if !resp.starts_with("HTTP/1.1 503")
+                        || start.elapsed() > Duration::from_secs(10)
+                    {
+                        return if resp.starts_with("HTTP/1.1 200")
+                            && resp.ends_with(&format!("\r\n\r\ns{i}"))
+                        {
+                            Ok(())
+                        } else {
+                            Err(format!("slow client {i}: {resp:?}"))
+                        };
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(700));
+    // Each slow request is logged once its connection is counted.
+    s.wait_for_lines(
+        |l| l.contains(" - 2000ms: s"),
+        SLOW,
+        Duration::from_secs(20),
+    )?;
     // The limit counts the connections of both cores.
     let over = get(addr, "/0/over")?;
     if !over.starts_with("HTTP/1.1 503") {
@@ -463,10 +524,12 @@ fn two_threads(server: &dyn Fn(&[&str]) -> Command) -> Result<(), String> {
                 .collect()
         })
         .unwrap_or_default();
+    // At least every quick, slow and refused client (a slow one refused
+    // while quick ones lingered is one more).
     let total = (QUICK + SLOW + 1) as u64;
-    if per_core.len() != 2 || per_core.contains(&0) || per_core.iter().sum::<u64>() != total {
+    if per_core.len() != 2 || per_core.contains(&0) || per_core.iter().sum::<u64>() < total {
         return Err(format!(
-            "accepts per core {per_core:?}, {total} in all expected; log {log:?}"
+            "accepts per core {per_core:?}, {total} at least expected; log {log:?}"
         ));
     }
     let stopped = format!("stopped after {} requests", QUICK + SLOW);

@@ -7,15 +7,14 @@
 //! With `--threads N` (2 to 4) it runs thread-per-core (`rt::cores`, pinned
 //! when there are N CPUs): every core binds its own listener to the port
 //! with `SO_REUSEPORT`, accepts its share of the connections and serves them
-//! in its own pool, through its own reactor.
+//! in its own pool (`cores = N` task functions), through its own reactor.
 #![no_std]
 #![no_main]
 
-use bitwake::eprintln;
-use bitwake::executor::{Executor, SpawnError};
 use bitwake::net::{TcpListener, TcpStream};
 use bitwake::rt::cores::{self, Cores};
 use bitwake::time::{Duration, sleep};
+use bitwake::{eprintln, spawn};
 use core::net::{Ipv4Addr, SocketAddrV4};
 
 bitwake::main!(main);
@@ -23,29 +22,17 @@ bitwake::main!(main);
 /// The most cores `--threads` takes.
 const MAX_THREADS: usize = 4;
 
-/// Connections at once per pool (the benchmark uses at most 256); pool `p`
-/// serves core `p mod N`.
+/// Connections at once per core (the benchmark uses at most 256).
 const CONNS: usize = 512;
 
-macro_rules! connection_pools {
-    ($($index:literal => $name:ident),* $(,)?) => {
-        $(bitwake::task! {
-            pool_size = CONNS;
-            async fn $name(stream: TcpStream) {
-                echo(stream).await;
-            }
-        })*
-        /// Starts the connection's task in pool `pool` of `executor`.
-        fn offer(executor: &'static Executor, pool: usize, stream: TcpStream) -> Result<(), SpawnError> {
-            match pool {
-                // Detached: dropping the handle frees the slot when it ends.
-                $($index => executor.spawn($name(stream)).map(drop),)*
-                _ => Err(SpawnError::Full),
-            }
-        }
-    };
+bitwake::task! {
+    pool_size = CONNS;
+    // One pool per core: a core spawns into its own.
+    cores = MAX_THREADS;
+    async fn connection(stream: TcpStream) {
+        echo(stream).await;
+    }
 }
-connection_pools!(0 => conn_0, 1 => conn_1, 2 => conn_2, 3 => conn_3);
 
 async fn echo(stream: TcpStream) {
     let _ = stream.set_nodelay(true);
@@ -63,25 +50,13 @@ async fn echo(stream: TcpStream) {
     }
 }
 
-/// Accepts forever, each connection into this core's first pool with room.
+/// Accepts forever, each connection a task on this core.
 async fn serve(listener: TcpListener) {
-    let core = cores::current().unwrap_or(0);
-    let n = cores::count().max(1);
-    let Some(executor) = cores::executor(core) else {
-        return;
-    };
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => {
-                let mut stream = Some(stream);
-                for pool in (core..MAX_THREADS).step_by(n) {
-                    if let Some(s) = stream.take()
-                        && offer(executor, pool, s).is_ok()
-                    {
-                        break;
-                    }
-                }
-            }
+            // Detached: dropping the handle frees the slot when it ends.
+            // `spawn` starts it on the core running this code.
+            Ok((stream, _)) => drop(spawn(connection(stream))),
             Err(_) => {
                 let _ = sleep(Duration::from_millis(1)).await;
             }
@@ -89,26 +64,17 @@ async fn serve(listener: TcpListener) {
     }
 }
 
-macro_rules! acceptors {
-    ($($core:literal => $name:ident),* $(,)?) => {
-        $(bitwake::task! {
-            pool_size = 1;
-            async fn $name(addr: SocketAddrV4) {
-                match TcpListener::bind_reuse_port(addr) {
-                    Ok(l) => serve(l).await,
-                    Err(e) => eprintln!("bitwake_echo: core {}: cannot listen: {e}", $core),
-                }
-            }
-        })*
-        fn spawn_acceptor(core: usize, addr: SocketAddrV4) -> Result<(), SpawnError> {
-            match core {
-                $($core => cores::spawn_on(core, $name(addr)).map(drop),)*
-                _ => Err(SpawnError::NoSuchCore),
-            }
+bitwake::task! {
+    pool_size = 1;
+    // Cores 1.. run one each (core 0 serves its listener from `main`).
+    cores = MAX_THREADS - 1;
+    async fn accept_here(core: usize, addr: SocketAddrV4) {
+        match TcpListener::bind_reuse_port(addr) {
+            Ok(l) => serve(l).await,
+            Err(e) => eprintln!("bitwake_echo: core {core}: cannot listen: {e}"),
         }
-    };
+    }
 }
-acceptors!(1 => accept_1, 2 => accept_2, 3 => accept_3);
 
 /// A decimal argument.
 fn number<T: core::str::FromStr>(arg: &[u8]) -> Option<T> {
@@ -158,7 +124,7 @@ fn main() -> i32 {
     let pinned = bitwake::thread::available_cpus().is_ok_and(|c| c.count() >= threads);
     let run = Cores::new(threads).pinned(pinned).run(async move {
         for core in 1..threads {
-            if let Err(e) = spawn_acceptor(core, addr) {
+            if let Err(e) = cores::spawn_on(core, accept_here(core, addr)) {
                 eprintln!("bitwake_echo: cannot start core {core}: {e:?}");
                 return 1;
             }

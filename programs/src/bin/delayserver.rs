@@ -296,7 +296,7 @@ static ACCEPTED: [AtomicU64; MAX_CORES] = [const { AtomicU64::new(0) }; MAX_CORE
 /// its listener; on a failure, says why and gives the exit status.
 async fn start_other_cores(threads: usize, addr: SocketAddrV4) -> Result<(), i32> {
     for (core, bound) in BOUND.iter().enumerate().take(threads).skip(1) {
-        if let Err(e) = spawn_acceptor(core, addr) {
+        if let Err(e) = cores::spawn_on(core, accept_here(core, addr)) {
             eprintln!("delayserver: cannot start core {core}'s acceptor: {e:?}");
             return Err(1);
         }
@@ -319,47 +319,28 @@ async fn stop_other_cores(threads: usize) {
     }
 }
 
-/// A core's acceptor: binds its own listener (registered with this core's
-/// reactor) and serves until told to stop.
-async fn accept_here(core: usize, addr: SocketAddrV4) {
-    let listener = match TcpListener::bind_reuse_port(addr) {
-        Ok(l) => l,
-        Err(e) => return BOUND[core].signal(Err(e)),
-    };
-    BOUND[core].signal(Ok(()));
-    let _ = select(
-        delay::serve(&listener, start_connection),
-        STOP_ACCEPTING[core].wait(),
-    )
-    .await;
-    drop(listener);
-    BOUND[core].signal(Ok(()));
-}
-
-/// One acceptor task function per core (a task pool serves one core), and
-/// `spawn_acceptor(core, addr)`.
-macro_rules! acceptors {
-    ($($core:literal => $name:ident),* $(,)?) => {
-        $(bitwake::task! {
-            pool_size = 1;
-            async fn $name(addr: SocketAddrV4) {
-                accept_here($core, addr).await;
-            }
-        })*
-        /// Starts core `core`'s acceptor on that core.
-        fn spawn_acceptor(core: usize, addr: SocketAddrV4) -> Result<(), bitwake::executor::SpawnError> {
-            match core {
-                $($core => cores::spawn_on(core, $name(addr)).map(drop),)*
-                _ => Err(bitwake::executor::SpawnError::NoSuchCore),
-            }
+bitwake::task! {
+    pool_size = 1;
+    // Cores 1.. run one each (core 0 serves its listener from `run`).
+    cores = MAX_CORES - 1;
+    /// A core's acceptor: binds its own listener (registered with this
+    /// core's reactor) and serves until told to stop.
+    async fn accept_here(core: usize, addr: SocketAddrV4) {
+        let Some(bound) = BOUND.get(core) else {
+            return;
+        };
+        let listener = match TcpListener::bind_reuse_port(addr) {
+            Ok(l) => l,
+            Err(e) => return bound.signal(Err(e)),
+        };
+        bound.signal(Ok(()));
+        if let Some(stop) = STOP_ACCEPTING.get(core) {
+            let _ = select(delay::serve(&listener, start_connection), stop.wait()).await;
         }
-    };
+        drop(listener);
+        bound.signal(Ok(()));
+    }
 }
-acceptors!(
-    1 => accept_1, 2 => accept_2, 3 => accept_3, 4 => accept_4, 5 => accept_5,
-    6 => accept_6, 7 => accept_7, 8 => accept_8, 9 => accept_9, 10 => accept_10,
-    11 => accept_11, 12 => accept_12, 13 => accept_13, 14 => accept_14, 15 => accept_15,
-);
 
 /// The per-core accept counts of a run with this many cores, for the log.
 struct PerCore(usize);
