@@ -34,10 +34,11 @@ enum Mode {
 /// core, it keeps working: its readiness is still dispatched by the core it
 /// was created on and reaches the waiting task as a cross-core wake, and
 /// dropping it deregisters from the right reactor wherever the drop runs.
-/// After a runtime ends nobody waits on the reactors of cores `1..`, so an
-/// fd created there should not outlive the run: its calls still work, but a
-/// wait for readiness would only end when a later runtime's core of the
-/// same index runs.
+/// If it outlives its core (the runtime ended, or a later one has fewer
+/// cores), the process-wide reactor takes over dispatching its readiness
+/// when it parks; it cannot be woken by that fd, so it looks at least every
+/// 10 ms while such fds exist: they keep working, each wait for readiness
+/// ending up to 10 ms late.
 pub struct AsyncFd {
     fd: RawFd,
     owned: bool,

@@ -104,11 +104,56 @@ pub fn local() -> &'static GlobalReactor {
 
 /// The thread-per-core runtime has started cores `1..=n` (their reactors now
 /// take alarms).
+///
+/// Called with a smaller `n` when cores stop: if an fd registered on a
+/// stopped core outlived it (an `AsyncFd` moved to core 0 or kept in a
+/// `static`), nobody waits on that core's reactor any more, so from then on
+/// the process-wide reactor also dispatches the readiness of such orphans
+/// when it parks, until they are gone (looking at least every 10 ms).
 pub fn set_core_reactors_live(n: usize) {
-    CORE_REACTORS_LIVE.store(
-        n.min(MAX_CORE_REACTORS),
-        core::sync::atomic::Ordering::SeqCst,
-    );
+    let n = n.min(MAX_CORE_REACTORS);
+    CORE_REACTORS_LIVE.store(n, core::sync::atomic::Ordering::SeqCst);
+    let orphans = CORE_REACTORS.iter().skip(n).any(|r| r.registrations() > 0);
+    ORPHANS.store(orphans, core::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether a reactor of a stopped core may still hold registrations.
+static ORPHANS: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// How long the process-wide reactor waits at most while orphans exist:
+/// their readiness is found by looking, not by being woken.
+pub(crate) const ORPHAN_POLL_NS: u64 = 10_000_000;
+
+/// Dispatches what is ready on the reactors of stopped cores that still hold
+/// registrations (without blocking); whether any still do. One load of a
+/// flag when there are none, which is always, unless a value registered on
+/// a core outlived it.
+///
+/// Only the process-wide reactor's park calls this: it runs on the thread
+/// that starts and stops runtimes, so a stopped core's reactor is never
+/// parked by its own core at the same time.
+pub(crate) fn drive_orphans() -> bool {
+    use core::sync::atomic::Ordering::SeqCst;
+    if !ORPHANS.load(SeqCst) {
+        return false;
+    }
+    let live = CORE_REACTORS_LIVE.load(SeqCst);
+    let mut left = false;
+    for r in CORE_REACTORS.iter().skip(live) {
+        if r.registrations() > 0 {
+            let _ = r.poll_events();
+            left |= r.registrations() > 0;
+        }
+    }
+    if !left {
+        ORPHANS.store(false, SeqCst);
+    }
+    left
+}
+
+/// Whether `r` is the process-wide reactor.
+fn is_process_wide<const FDS: usize>(r: &Reactor<FDS>) -> bool {
+    core::ptr::addr_eq(r, &REACTOR)
 }
 
 /// Every reactor that drives time: the process-wide one and the live core

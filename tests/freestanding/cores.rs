@@ -29,6 +29,7 @@ fn main() -> i32 {
         per_core_pools_are_full_per_core,
         io_on_core_one_needs_no_core_zero,
         an_fd_moved_across_cores_stays_served,
+        an_fd_outliving_its_core_still_works,
     ])
 }
 
@@ -509,6 +510,57 @@ fn an_fd_moved_across_cores_stays_served() -> Outcome {
         Ok::<_, Errno>((homes, read.ok().and_then(|n| n.ok()), wrote.ok(), b[0]))
     })?;
     check_eq!(r?, ((1, 1, 2), Some(1), Some(1), b'x'));
+    check_eq!(one(), before);
+    Ok(())
+}
+
+bitwake::task! {
+    pool_size = 1;
+    /// Writes one byte after 20 ms, then drops the write end.
+    async fn write_soon(w: bitwake::io::AsyncFd) -> Result<usize, bitwake::io::Error> {
+        sleep(Duration::from_millis(20)).await;
+        w.write(b"z").await
+    }
+}
+
+bitwake::task! {
+    pool_size = 1;
+    /// Reads once, for at most 10 s: the count (if it came within 5 s), the
+    /// first byte, the fd.
+    async fn read_within(r: bitwake::io::AsyncFd) -> (Option<usize>, u8, bitwake::io::AsyncFd) {
+        let mut b = [0u8; 4];
+        let start = Instant::now();
+        let n = timeout(Duration::from_secs(10), r.read(&mut b)).await;
+        let prompt = start.elapsed() < Duration::from_secs(5);
+        (n.ok().and_then(|n| n.ok()).filter(|_| prompt), b[0], r)
+    }
+}
+
+/// A pipe made on core 1 and kept after the runtime ends: nobody parks core
+/// 1's reactor any more, so the process-wide one serves it (by looking, at
+/// least every 10 ms); a read waiting for data still ends.
+fn an_fd_outliving_its_core_still_works() -> Outcome {
+    let one = || bitwake::reactor::core_reactor(1).map_or(usize::MAX, |r| r.registrations());
+    let before = one();
+    let made = Cores::new(2).pinned(false).run(async {
+        let h = cores::spawn_on(1, pipe_on_core_one()).map_err(|_| Errno::EAGAIN)?;
+        h.await
+            .map_err(|_| Errno::ECANCELED)?
+            .map_err(|_| Errno::EIO)
+    })?;
+    let (r, w) = made?;
+    check_eq!((r.reactor_core(), one() - before), (1, 2));
+    // Reader and writer are tasks of their own: only the pipe's readiness
+    // can wake the reader.
+    let got = bitwake::block_on(async {
+        let reader = bitwake::spawn(read_within(r)).map_err(|_| Errno::EAGAIN)?;
+        let writer = bitwake::spawn(write_soon(w)).map_err(|_| Errno::EAGAIN)?;
+        let (read, byte, r) = reader.await.map_err(|_| Errno::ECANCELED)?;
+        let wrote = writer.await.map_err(|_| Errno::ECANCELED)?;
+        drop(r);
+        Ok::<_, Errno>((wrote.ok(), read, byte))
+    });
+    check_eq!(got?, (Some(1), Some(1), b'z'));
     check_eq!(one(), before);
     Ok(())
 }
