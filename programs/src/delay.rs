@@ -87,7 +87,8 @@ pub async fn serve(listener: &TcpListener, start: fn(TcpStream) -> Result<(), Tc
 }
 
 /// Answers `503` (a fresh socket's send buffer always takes it whole) and
-/// lingers in a small pool of its own; if that is full too, the stream is
+/// lingers in a small pool of its own on the core that accepted it (one per
+/// core of a thread-per-core server); if that is full too, the stream is
 /// closed at once.
 fn reject(stream: TcpStream) {
     let _ = sys::send(stream.raw_fd(), SERVICE_UNAVAILABLE, sys::MSG_NOSIGNAL);
@@ -96,6 +97,7 @@ fn reject(stream: TcpStream) {
 
 task! {
     pool_size = 64;
+    cores = bitwake::rt::cores::MAX_CORES;
     async fn rejected(stream: TcpStream) {
         linger(&stream).await;
     }

@@ -21,9 +21,30 @@ enum Mode {
 
 /// A file descriptor registered with the reactor, readable and writable
 /// asynchronously. Dropping it deregisters it, then closes it (if owned).
+///
+/// # Which reactor
+///
+/// An `AsyncFd` registers with the reactor of the core it is created on
+/// ([`reactor::local`]): on core `i` of a thread-per-core runtime
+/// ([`rt::cores`](crate::rt::cores)) that is core `i`'s own reactor, so the
+/// core that runs the task also dispatches its readiness, with no hop
+/// through another core; anywhere else it is the process-wide reactor.
+///
+/// The value remembers that reactor for its whole life. Moved to another
+/// core, it keeps working: its readiness is still dispatched by the core it
+/// was created on and reaches the waiting task as a cross-core wake, and
+/// dropping it deregisters from the right reactor wherever the drop runs.
+/// If it outlives its core (the runtime ended, or a later one has fewer
+/// cores), the process-wide reactor takes over dispatching its readiness
+/// when it parks; it cannot be woken by that fd, so it looks at least every
+/// 10 ms while such fds exist: they keep working, each wait for readiness
+/// ending up to 10 ms late.
 pub struct AsyncFd {
     fd: RawFd,
     owned: bool,
+    /// The index of the reactor holding `token` (see [`reactor::of_core`]):
+    /// a byte, so an `AsyncFd` is no larger than without it.
+    core: u8,
     token: Option<Token>,
     mode: Mode,
 }
@@ -41,10 +62,12 @@ impl AsyncFd {
     /// Takes an fd that is already non-blocking (e.g. from `SOCK_NONBLOCK`)
     /// and registers it, without the `fcntl` round trip.
     pub fn new_nonblocking(fd: OwnedFd) -> Result<Self, Error> {
-        let token = reactor::reactor().register(fd.raw(), Interest::Both)?;
+        let core = local_core();
+        let token = reactor::of_core(core.into()).register(fd.raw(), Interest::Both)?;
         Ok(AsyncFd {
             fd: fd.into_raw(),
             owned: true,
+            core,
             token: Some(token),
             mode: Mode::NonBlocking,
         })
@@ -54,10 +77,12 @@ impl AsyncFd {
     /// its flags, which other processes share.
     fn standard(fd: RawFd) -> Result<Self, Error> {
         let nonblocking = sys::fcntl_getfl(fd)? & sys::O_NONBLOCK != 0;
-        match reactor::reactor().register(fd, Interest::Both) {
+        let core = local_core();
+        match reactor::of_core(core.into()).register(fd, Interest::Both) {
             Ok(token) => Ok(AsyncFd {
                 fd,
                 owned: false,
+                core,
                 token: Some(token),
                 mode: if nonblocking {
                     Mode::NonBlocking
@@ -69,6 +94,7 @@ impl AsyncFd {
             Err(Error::Os(Errno::EPERM)) => Ok(AsyncFd {
                 fd,
                 owned: false,
+                core,
                 token: None,
                 mode: Mode::AlwaysReady,
             }),
@@ -79,6 +105,17 @@ impl AsyncFd {
     /// The raw fd (still owned by `self`).
     pub fn raw(&self) -> RawFd {
         self.fd
+    }
+
+    /// The core whose reactor watches this fd (0: the process-wide reactor;
+    /// see [Which reactor](Self#which-reactor)).
+    pub fn reactor_core(&self) -> usize {
+        self.core.into()
+    }
+
+    /// The reactor this fd is registered with.
+    fn reactor(&self) -> &'static reactor::GlobalReactor {
+        reactor::of_core(self.core.into())
     }
 
     /// Runs `op` (one system call on this fd) until it does not say
@@ -100,7 +137,7 @@ impl AsyncFd {
             }
             op(fd)
         };
-        reactor::reactor().io(self.token, dir, attempt)
+        self.reactor().io(self.token, dir, attempt)
     }
 
     /// Waits until the fd is ready in `dir` (no I/O).
@@ -148,6 +185,12 @@ impl AsyncFd {
     }
 }
 
+/// The index of this core's reactor, as stored in an [`AsyncFd`]; core
+/// indices stop at `MAX_CORE_REACTORS` (15), so the byte always fits.
+fn local_core() -> u8 {
+    u8::try_from(reactor::current_core_index()).unwrap_or(0)
+}
+
 /// Whether `fd` is ready in `dir` right now (`ppoll` with a zero timeout).
 fn probe(fd: RawFd, dir: Direction) -> Result<bool, Errno> {
     let events = match dir {
@@ -174,7 +217,7 @@ impl Drop for AsyncFd {
         if let Some(token) = self.token.take() {
             // Deregister first: closing alone would leave a dup'ed file
             // description registered in epoll.
-            let _ = reactor::reactor().deregister(token);
+            let _ = self.reactor().deregister(token);
         }
         if self.owned {
             let _ = sys::close(self.fd);

@@ -30,8 +30,36 @@ impl TcpListener {
 
     /// Like [`bind`](Self::bind) with an explicit backlog.
     pub fn bind_with_backlog(addr: SocketAddrV4, backlog: u32) -> Result<TcpListener, Error> {
+        Self::bind_inner(addr, backlog, false)
+    }
+
+    /// Like [`bind`](Self::bind), with `SO_REUSEPORT` set before binding:
+    /// every listener bound this way to the same address and port (by the
+    /// same user) gets its own accept queue, and the kernel spreads new
+    /// connections over them by a hash of the peer's address. A
+    /// thread-per-core server binds one per core, on that core, so each core
+    /// accepts and serves its own connections with no shared accept queue
+    /// and no cross-core wake.
+    ///
+    /// Binding fails with `EADDRINUSE` if the port is held by a socket
+    /// without `SO_REUSEPORT` (or by another user); a kernel without the
+    /// option gives `ENOPROTOOPT`. Closing one listener drops the
+    /// connections waiting in its own queue (their clients see a reset),
+    /// not those of the others.
+    pub fn bind_reuse_port(addr: SocketAddrV4) -> Result<TcpListener, Error> {
+        Self::bind_inner(addr, 1024, true)
+    }
+
+    fn bind_inner(
+        addr: SocketAddrV4,
+        backlog: u32,
+        reuse_port: bool,
+    ) -> Result<TcpListener, Error> {
         let fd = new_socket()?;
         sys::setsockopt_int(fd.raw(), sys::SOL_SOCKET, sys::SO_REUSEADDR, 1)?;
+        if reuse_port {
+            sys::setsockopt_int(fd.raw(), sys::SOL_SOCKET, sys::SO_REUSEPORT, 1)?;
+        }
         sys::bind(fd.raw(), &SockAddrIn::from(addr))?;
         sys::listen(fd.raw(), backlog)?;
         Ok(TcpListener {
@@ -42,6 +70,12 @@ impl TcpListener {
     /// The bound address (with the real port after binding port 0).
     pub fn local_addr(&self) -> Result<SocketAddrV4, Error> {
         Ok(sys::getsockname(self.fd.raw())?.into())
+    }
+
+    /// The core whose reactor watches this listener (0 outside a
+    /// thread-per-core runtime; see [`AsyncFd`]'s "Which reactor").
+    pub fn reactor_core(&self) -> usize {
+        self.fd.reactor_core()
     }
 
     /// Accepts one connection: the stream (non-blocking, registered) and the
@@ -228,5 +262,45 @@ impl TcpStream {
     /// The raw fd (owned by the stream).
     pub fn raw_fd(&self) -> sys::RawFd {
         self.fd.raw()
+    }
+
+    /// The core whose reactor watches this stream (0 outside a
+    /// thread-per-core runtime; see [`AsyncFd`]'s "Which reactor").
+    pub fn reactor_core(&self) -> usize {
+        self.fd.reactor_core()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loopback(port: u16) -> SocketAddrV4 {
+        SocketAddrV4::new([127, 0, 0, 1].into(), port)
+    }
+
+    #[test]
+    fn listeners_with_reuse_port_share_a_port() {
+        let a = TcpListener::bind_reuse_port(loopback(0)).unwrap();
+        let port = a.local_addr().unwrap().port();
+        let b = TcpListener::bind_reuse_port(loopback(port)).unwrap();
+        assert_eq!(b.local_addr().unwrap().port(), port);
+        // Without the option on the newcomer the port is taken.
+        assert_eq!(
+            TcpListener::bind(loopback(port)).err(),
+            Some(Error::Os(Errno::EADDRINUSE))
+        );
+        drop((a, b));
+    }
+
+    #[test]
+    fn reuse_port_cannot_join_a_plain_listener() {
+        let plain = TcpListener::bind(loopback(0)).unwrap();
+        let port = plain.local_addr().unwrap().port();
+        assert_eq!(
+            TcpListener::bind_reuse_port(loopback(port)).err(),
+            Some(Error::Os(Errno::EADDRINUSE))
+        );
+        assert_eq!(plain.reactor_core(), 0);
     }
 }

@@ -168,6 +168,13 @@ impl<const FDS: usize> Reactor<FDS> {
         awake: impl FnOnce(),
     ) -> Result<usize, Errno> {
         let ep = self.selector.epoll_fd()?;
+        // Fds left registered on stopped cores: serve them from here, and
+        // look again soon (nothing wakes this wait for them).
+        let max_wait_ns = if blocking && super::is_process_wide(self) && super::drive_orphans() {
+            Some(max_wait_ns.map_or(super::ORPHAN_POLL_NS, |m| m.min(super::ORPHAN_POLL_NS)))
+        } else {
+            max_wait_ns
+        };
         let early = self.selector.take_early_unpark();
         let blocking = blocking && !early;
         let timed = self.drives_time();

@@ -75,13 +75,85 @@ pub fn core_reactor(index: usize) -> Option<&'static GlobalReactor> {
     CORE_REACTORS.get(index.checked_sub(1)?)
 }
 
+/// The reactor of core `index`: [`reactor`] for core 0, and for an index
+/// that names no core reactor (so a stale or foreign index can never reach
+/// a reactor that does not exist).
+pub fn of_core(index: usize) -> &'static GlobalReactor {
+    core_reactor(index).unwrap_or(&REACTOR)
+}
+
+/// The index of the core this code runs on, for registering fds there: `i`
+/// on core `i` of a running thread-per-core runtime (`rt::cores`), 0
+/// (the process-wide reactor) on any other thread.
+#[inline]
+pub fn current_core_index() -> usize {
+    #[cfg(feature = "rt")]
+    let index = crate::thread::current_core().filter(|&i| i <= MAX_CORE_REACTORS);
+    #[cfg(not(feature = "rt"))]
+    let index = None;
+    index.unwrap_or(0)
+}
+
+/// The reactor of the core this code runs on ([`of_core`] of
+/// [`current_core_index`]): where an fd registered here is watched, so its
+/// readiness is dispatched by the core whose tasks use it.
+#[inline]
+pub fn local() -> &'static GlobalReactor {
+    of_core(current_core_index())
+}
+
 /// The thread-per-core runtime has started cores `1..=n` (their reactors now
 /// take alarms).
+///
+/// Called with a smaller `n` when cores stop: if an fd registered on a
+/// stopped core outlived it (an `AsyncFd` moved to core 0 or kept in a
+/// `static`), nobody waits on that core's reactor any more, so from then on
+/// the process-wide reactor also dispatches the readiness of such orphans
+/// when it parks, until they are gone (looking at least every 10 ms).
 pub fn set_core_reactors_live(n: usize) {
-    CORE_REACTORS_LIVE.store(
-        n.min(MAX_CORE_REACTORS),
-        core::sync::atomic::Ordering::SeqCst,
-    );
+    let n = n.min(MAX_CORE_REACTORS);
+    CORE_REACTORS_LIVE.store(n, core::sync::atomic::Ordering::SeqCst);
+    let orphans = CORE_REACTORS.iter().skip(n).any(|r| r.registrations() > 0);
+    ORPHANS.store(orphans, core::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether a reactor of a stopped core may still hold registrations.
+static ORPHANS: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// How long the process-wide reactor waits at most while orphans exist:
+/// their readiness is found by looking, not by being woken.
+pub(crate) const ORPHAN_POLL_NS: u64 = 10_000_000;
+
+/// Dispatches what is ready on the reactors of stopped cores that still hold
+/// registrations (without blocking); whether any still do. One load of a
+/// flag when there are none, which is always, unless a value registered on
+/// a core outlived it.
+///
+/// Only the process-wide reactor's park calls this: it runs on the thread
+/// that starts and stops runtimes, so a stopped core's reactor is never
+/// parked by its own core at the same time.
+pub(crate) fn drive_orphans() -> bool {
+    use core::sync::atomic::Ordering::SeqCst;
+    if !ORPHANS.load(SeqCst) {
+        return false;
+    }
+    let live = CORE_REACTORS_LIVE.load(SeqCst);
+    let mut left = false;
+    for r in CORE_REACTORS.iter().skip(live) {
+        if r.registrations() > 0 {
+            let _ = r.poll_events();
+            left |= r.registrations() > 0;
+        }
+    }
+    if !left {
+        ORPHANS.store(false, SeqCst);
+    }
+    left
+}
+
+/// Whether `r` is the process-wide reactor.
+fn is_process_wide<const FDS: usize>(r: &Reactor<FDS>) -> bool {
+    core::ptr::addr_eq(r, &REACTOR)
 }
 
 /// Every reactor that drives time: the process-wide one and the live core

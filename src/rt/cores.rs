@@ -44,9 +44,16 @@
 //!   deadline and fires what has expired, so a core's sleeps do not depend on
 //!   another core being idle.
 //! * File descriptors ([`io`](crate::io), [`net`](crate::net)) register with
-//!   the process-wide reactor, which core 0 waits on: I/O readiness is
-//!   dispatched by core 0 and reaches tasks on other cores as cross-core
-//!   wakes. Keep core 0 free of long computations when other cores do I/O.
+//!   the reactor of the core they are created on, so each core waits for and
+//!   dispatches the readiness of its own tasks' I/O: a core blocked in a long
+//!   computation holds up nobody else's I/O. A value moved to another core
+//!   stays with the reactor it was made on (its readiness reaches the task
+//!   as a cross-core wake; its drop deregisters there); see
+//!   [`AsyncFd`](crate::io::AsyncFd). A thread-per-core server binds one
+//!   listener per core with
+//!   [`TcpListener::bind_reuse_port`](crate::net::TcpListener::bind_reuse_port).
+//!   [`Signals`](crate::signal::Signals) is process-wide and waits on core
+//!   0's reactor.
 
 use super::core_park::CorePark;
 use crate::executor::{

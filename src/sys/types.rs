@@ -64,6 +64,9 @@ pub const SOCK_NONBLOCK: u32 = O_NONBLOCK;
 pub const SOCK_CLOEXEC: u32 = O_CLOEXEC;
 pub const SOL_SOCKET: u32 = 1;
 pub const SO_REUSEADDR: u32 = 2;
+/// Lets several sockets bind the same address and port; the kernel spreads
+/// incoming connections over them (the same value on x86-64 and aarch64).
+pub const SO_REUSEPORT: u32 = 15;
 pub const SO_ERROR: u32 = 4;
 pub const SO_SNDBUF: u32 = 7;
 pub const SO_RCVBUF: u32 = 8;

@@ -1,8 +1,8 @@
 //! The thread-per-core runtime (`bitwake::rt::cores`): spawn_on, which core
 //! polls what, cross-core ping-pong over `sync` channels with exact counts,
 //! timers on every core, one task function on every core (per-core
-//! pools); run natively and under QEMU by `cargo xtask test` (bin
-//! `test-cores`).
+//! pools), I/O served by the core that owns it; run natively and under
+//! QEMU by `cargo xtask test` (bin `test-cores`).
 #![no_std]
 #![no_main]
 #![allow(clippy::result_large_err)]
@@ -27,6 +27,9 @@ fn main() -> i32 {
         bad_configurations_are_errors,
         one_task_function_on_every_core,
         per_core_pools_are_full_per_core,
+        io_on_core_one_needs_no_core_zero,
+        an_fd_moved_across_cores_stays_served,
+        an_fd_outliving_its_core_still_works,
     ])
 }
 
@@ -317,5 +320,247 @@ fn per_core_pools_are_full_per_core() -> Outcome {
         Ok::<_, Errno>((full, a, b))
     })?;
     check_eq!(r?, (Some((SpawnError::Full, Some(true))), Some(0), Some(1)));
+    Ok(())
+}
+
+/// Bytes pumped through a pipe on core 1: 16 times the pipe's buffer, so the
+/// writer waits for writability and the reader for readability many times.
+const PUMPED: usize = 1 << 20;
+/// Bytes sent over a TCP loopback connection made on core 1.
+const SENT: usize = 256 * 1024;
+/// Set by the I/O task on core 1 when it is done (core 0 never awaits it
+/// while it spins, so only core 1's reactor can drive the task).
+static IO_DONE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// The byte at position `i` of a pumped stream.
+fn pattern(i: usize) -> u8 {
+    (i % 251) as u8
+}
+
+/// Fills `chunk` with the pattern from stream position `at`; how many bytes
+/// of `total` that is.
+fn fill(chunk: &mut [u8; 4096], at: usize, total: usize) -> usize {
+    let len = chunk.len().min(total - at);
+    for (k, b) in chunk.iter_mut().enumerate().take(len) {
+        *b = pattern(at + k);
+    }
+    len
+}
+
+/// How many of `bytes`, found at stream position `at`, match the pattern.
+fn matching(bytes: &[u8], at: usize) -> usize {
+    (at..).zip(bytes).filter(|&(i, &b)| b == pattern(i)).count()
+}
+
+/// Writes `total` pattern bytes to `w` in 4 KiB calls, then drops it.
+async fn pipe_out(w: bitwake::io::AsyncFd, total: usize) -> Result<usize, bitwake::io::Error> {
+    let (mut sent, mut chunk) = (0, [0u8; 4096]);
+    while sent < total {
+        let len = fill(&mut chunk, sent, total);
+        sent += w.write(&chunk[..len]).await?;
+    }
+    Ok(sent)
+}
+
+/// Reads `r` to end of file: how many bytes matched the pattern.
+async fn pipe_in(r: &bitwake::io::AsyncFd) -> Result<usize, bitwake::io::Error> {
+    let (mut got, mut good, mut buf) = (0, 0, [0u8; 4096]);
+    loop {
+        match r.read(&mut buf).await? {
+            0 => return Ok(good),
+            n => {
+                good += matching(&buf[..n], got);
+                got += n;
+            }
+        }
+    }
+}
+
+/// [`pipe_out`] over TCP.
+async fn tcp_out(w: bitwake::net::TcpStream, total: usize) -> Result<usize, bitwake::io::Error> {
+    let (mut sent, mut chunk) = (0, [0u8; 4096]);
+    while sent < total {
+        let len = fill(&mut chunk, sent, total);
+        sent += w.write(&chunk[..len]).await?;
+    }
+    Ok(sent)
+}
+
+/// [`pipe_in`] over TCP.
+async fn tcp_in(r: &bitwake::net::TcpStream) -> Result<usize, bitwake::io::Error> {
+    let (mut got, mut good, mut buf) = (0, 0, [0u8; 4096]);
+    loop {
+        match r.read(&mut buf).await? {
+            0 => return Ok(good),
+            n => {
+                good += matching(&buf[..n], got);
+                got += n;
+            }
+        }
+    }
+}
+
+bitwake::task! {
+    pool_size = 1;
+    async fn io_on_core_one() -> Result<(usize, usize, [usize; 4]), bitwake::io::Error> {
+        use bitwake::net::{SocketAddrV4, TcpListener, TcpStream};
+        let (r, w) = bitwake::io::pipe()?;
+        let piped = bitwake::future::join(pipe_out(w, PUMPED), pipe_in(&r)).await;
+        let listener = TcpListener::bind(SocketAddrV4::new([127, 0, 0, 1].into(), 0))?;
+        let addr = listener.local_addr()?;
+        let (accepted, connected) =
+            bitwake::future::join(listener.accept(), TcpStream::connect(addr)).await;
+        let ((server, _), client) = (accepted?, connected?);
+        let cores = [
+            r_core(&listener),
+            server.reactor_core(),
+            client.reactor_core(),
+            bitwake::rt::cores::current().unwrap_or(usize::MAX),
+        ];
+        // The writer owns its end: dropping it is the reader's end of stream.
+        let sent = bitwake::future::join(tcp_out(client, SENT), tcp_in(&server)).await;
+        IO_DONE.store(true, core::sync::atomic::Ordering::Release);
+        let (piped_out, piped_in) = piped;
+        check_io(piped_out?, piped_in?, sent.0?, sent.1?, cores)
+    }
+}
+
+fn r_core(l: &bitwake::net::TcpListener) -> usize {
+    l.reactor_core()
+}
+
+/// `(bytes piped, bytes over TCP, [listener, server, client, task] cores)`
+/// when both directions agree, else `EIO`.
+fn check_io(
+    piped_out: usize,
+    piped_in: usize,
+    tcp_out: usize,
+    tcp_in: usize,
+    cores: [usize; 4],
+) -> Result<(usize, usize, [usize; 4]), bitwake::io::Error> {
+    if piped_out != piped_in || tcp_out != tcp_in {
+        return Err(bitwake::io::Error::Os(Errno::EIO));
+    }
+    Ok((piped_in, tcp_in, cores))
+}
+
+/// Core 1 pipes 1 MiB and sends 256 KiB over TCP, every wait for readiness
+/// through its own reactor, while core 0 computes without ever parking: with
+/// fds on core 0's reactor, core 1 would wait forever.
+fn io_on_core_one_needs_no_core_zero() -> Outcome {
+    use core::sync::atomic::Ordering;
+    IO_DONE.store(false, Ordering::Relaxed);
+    let r = Cores::new(2).pinned(false).run(async {
+        let h = cores::spawn_on(1, io_on_core_one()).map_err(|_| Errno::EAGAIN)?;
+        // Blocked in a computation: no await, so core 0 never parks in (or
+        // dispatches) its reactor until core 1 is done or 60 s have passed.
+        let start = Instant::now();
+        let mut spins = 0u64;
+        while !IO_DONE.load(Ordering::Acquire) && start.elapsed() < Duration::from_secs(60) {
+            spins = core::hint::black_box(spins + 1);
+        }
+        let done_while_blocked = IO_DONE.load(Ordering::Acquire);
+        let out = h.await.map_err(|_| Errno::ECANCELED)?;
+        Ok::<_, Errno>((done_while_blocked, out))
+    })?;
+    let (done_while_blocked, out) = r?;
+    check!(
+        done_while_blocked,
+        "core 1's I/O stalled while core 0 computed"
+    );
+    let (piped, sent, where_) = out.map_err(|_| Errno::EIO)?;
+    check_eq!((piped, sent), (PUMPED, SENT));
+    check_eq!(where_, [1, 1, 1, 1]);
+    Ok(())
+}
+
+bitwake::task! {
+    pool_size = 1;
+    async fn pipe_on_core_one() -> Result<(bitwake::io::AsyncFd, bitwake::io::AsyncFd), bitwake::io::Error> {
+        bitwake::io::pipe()
+    }
+}
+
+bitwake::task! {
+    pool_size = 1;
+    async fn write_later(w: bitwake::io::AsyncFd) -> Result<usize, bitwake::io::Error> {
+        sleep(Duration::from_millis(20)).await;
+        w.write(b"x").await
+    }
+}
+
+/// A pipe made on core 1 and read on core 0: core 1's reactor dispatches the
+/// edge, the reader on core 0 gets it as a cross-core wake, and dropping the
+/// ends on core 0 deregisters them from core 1's reactor (no leaked slot).
+fn an_fd_moved_across_cores_stays_served() -> Outcome {
+    let one = || bitwake::reactor::core_reactor(1).map_or(usize::MAX, |r| r.registrations());
+    let before = one();
+    let r = Cores::new(2).pinned(false).run(async move {
+        let made = cores::spawn_on(1, pipe_on_core_one()).map_err(|_| Errno::EAGAIN)?;
+        let (r, w) = made
+            .await
+            .map_err(|_| Errno::ECANCELED)?
+            .map_err(|_| Errno::EIO)?;
+        let homes = (r.reactor_core(), w.reactor_core(), one() - before);
+        let wrote = cores::spawn_on(1, write_later(w)).map_err(|_| Errno::EAGAIN)?;
+        let mut b = [0u8; 4];
+        let read = timeout(Duration::from_secs(20), r.read(&mut b)).await;
+        let wrote = wrote.await.map_err(|_| Errno::ECANCELED)?;
+        drop(r);
+        Ok::<_, Errno>((homes, read.ok().and_then(|n| n.ok()), wrote.ok(), b[0]))
+    })?;
+    check_eq!(r?, ((1, 1, 2), Some(1), Some(1), b'x'));
+    check_eq!(one(), before);
+    Ok(())
+}
+
+bitwake::task! {
+    pool_size = 1;
+    /// Writes one byte after 20 ms, then drops the write end.
+    async fn write_soon(w: bitwake::io::AsyncFd) -> Result<usize, bitwake::io::Error> {
+        sleep(Duration::from_millis(20)).await;
+        w.write(b"z").await
+    }
+}
+
+bitwake::task! {
+    pool_size = 1;
+    /// Reads once, for at most 10 s: the count (if it came within 5 s), the
+    /// first byte, the fd.
+    async fn read_within(r: bitwake::io::AsyncFd) -> (Option<usize>, u8, bitwake::io::AsyncFd) {
+        let mut b = [0u8; 4];
+        let start = Instant::now();
+        let n = timeout(Duration::from_secs(10), r.read(&mut b)).await;
+        let prompt = start.elapsed() < Duration::from_secs(5);
+        (n.ok().and_then(|n| n.ok()).filter(|_| prompt), b[0], r)
+    }
+}
+
+/// A pipe made on core 1 and kept after the runtime ends: nobody parks core
+/// 1's reactor any more, so the process-wide one serves it (by looking, at
+/// least every 10 ms); a read waiting for data still ends.
+fn an_fd_outliving_its_core_still_works() -> Outcome {
+    let one = || bitwake::reactor::core_reactor(1).map_or(usize::MAX, |r| r.registrations());
+    let before = one();
+    let made = Cores::new(2).pinned(false).run(async {
+        let h = cores::spawn_on(1, pipe_on_core_one()).map_err(|_| Errno::EAGAIN)?;
+        h.await
+            .map_err(|_| Errno::ECANCELED)?
+            .map_err(|_| Errno::EIO)
+    })?;
+    let (r, w) = made?;
+    check_eq!((r.reactor_core(), one() - before), (1, 2));
+    // Reader and writer are tasks of their own: only the pipe's readiness
+    // can wake the reader.
+    let got = bitwake::block_on(async {
+        let reader = bitwake::spawn(read_within(r)).map_err(|_| Errno::EAGAIN)?;
+        let writer = bitwake::spawn(write_soon(w)).map_err(|_| Errno::EAGAIN)?;
+        let (read, byte, r) = reader.await.map_err(|_| Errno::ECANCELED)?;
+        let wrote = writer.await.map_err(|_| Errno::ECANCELED)?;
+        drop(r);
+        Ok::<_, Errno>((wrote.ok(), read, byte))
+    });
+    check_eq!(got?, (Some(1), Some(1), b'z'));
+    check_eq!(one(), before);
     Ok(())
 }

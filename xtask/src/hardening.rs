@@ -2,7 +2,8 @@
 //! processes, natively and under QEMU: a stdout whose reader left (SIGPIPE),
 //! a stdout nobody reads, clients that leave during their delay, answers
 //! that must survive unread input (lingering close), SIGTERM/SIGINT with
-//! requests in flight, and the demo against servers that never answer,
+//! requests in flight, the thread-per-core server (`--threads 2`: both
+//! cores accept, one connection limit, one drain), and the demo against servers that never answer,
 //! drip their answer or answer 500. Each check takes a few seconds at most.
 
 use crate::cargo_build::run_command;
@@ -39,7 +40,7 @@ pub fn check(
         cmd.args(args);
         cmd
     };
-    let checks: [(&str, Check<'_>); 7] = [
+    let checks: [(&str, Check<'_>); 8] = [
         (
             "delayserver keeps serving after its stdout reader left (SIGPIPE ignored)",
             Box::new(|| stdout_reader_left(server(&[]))),
@@ -59,6 +60,10 @@ pub fn check(
         (
             "delayserver on SIGTERM: refuses new clients, finishes in-flight requests, exits 0; a second signal exits at once",
             Box::new(|| graceful_shutdown(&server)),
+        ),
+        (
+            "delayserver --threads 2: both cores accept and serve, one --max-connections, SIGTERM drains all; bad --threads is a usage error",
+            Box::new(|| two_threads(&server)),
         ),
         (
             "demo times out on a silent server and on a dripped header, naming server and path",
@@ -143,6 +148,42 @@ impl Server {
             std::thread::sleep(Duration::from_millis(10));
         }
         Err(format!("still running {limit:?} after the signal"))
+    }
+
+    /// Reads stdout until `n` lines satisfy `want` (at most `limit`); the
+    /// lines read. Later reads go on after them.
+    fn wait_for_lines(
+        &mut self,
+        want: fn(&str) -> bool,
+        n: usize,
+        limit: Duration,
+    ) -> Result<Vec<String>, String> {
+        let mut reader = self.stdout.take().ok_or("stdout already read to the end")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let (mut seen, mut hits, mut line) = (Vec::new(), 0, String::new());
+            while hits < n {
+                line.clear();
+                match reader.read_line(&mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        hits += usize::from(want(&line));
+                        seen.push(line.trim_end().to_owned());
+                    }
+                }
+            }
+            let _ = tx.send((seen, hits, reader));
+        });
+        let (seen, hits, reader) = rx
+            .recv_timeout(limit)
+            .map_err(|_| format!("fewer than {n} of the awaited log lines within {limit:?}"))?;
+        self.stdout = Some(reader);
+        if hits < n {
+            return Err(format!(
+                "{hits} of {n} awaited log lines before end of output: {seen:?}"
+            ));
+        }
+        Ok(seen)
     }
 
     /// Every line left on stdout (reads until EOF, at most `limit`).
@@ -398,6 +439,102 @@ fn graceful_shutdown(server: &dyn Fn(&[&str]) -> Command) -> Result<(), String> 
         return Err(format!(
             "exit status {code:?} after a second signal (SIGINT)"
         ));
+    }
+    Ok(())
+}
+
+fn two_threads(server: &dyn Fn(&[&str]) -> Command) -> Result<(), String> {
+    const QUICK: usize = 32;
+    const SLOW: usize = 4;
+    for bad in [["--threads", "0"], ["--threads", "x"], ["--threads", "99"]] {
+        let out = run_with_timeout(server(&bad), Duration::from_secs(20))?;
+        if out.code != Some(2) || !out.stderr.contains("usage: delayserver") {
+            return Err(format!("{bad:?}: {:?}, stderr {:?}", out.code, out.stderr));
+        }
+    }
+    let mut s = Server::start(server(&[
+        "--threads",
+        "2",
+        "--max-connections",
+        &SLOW.to_string(),
+        "--grace",
+        "5",
+    ]))?;
+    let addr = s.addr;
+    // One connection each: the kernel spreads them over both listeners by
+    // a hash of the client's port (all on one core: a chance of 2^-31).
+    for i in 0..QUICK {
+        expect_body(addr, &format!("/0/q{i}"), &format!("q{i}"))?;
+    }
+    // A quick connection still lingering (its client's close on its way)
+    // counts against the limit for a moment: a slow client refused then
+    // tries again.
+    let slow: Vec<_> = (0..SLOW)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let start = Instant::now();
+                loop {
+                    let resp = get(addr, &format!("/2000/s{i}"))?;
+                    if !resp.starts_with("HTTP/1.1 503")
+                        || start.elapsed() > Duration::from_secs(10)
+                    {
+                        return if resp.starts_with("HTTP/1.1 200")
+                            && resp.ends_with(&format!("\r\n\r\ns{i}"))
+                        {
+                            Ok(())
+                        } else {
+                            Err(format!("slow client {i}: {resp:?}"))
+                        };
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+        })
+        .collect();
+    // Each slow request is logged once its connection is counted.
+    s.wait_for_lines(
+        |l| l.contains(" - 2000ms: s"),
+        SLOW,
+        Duration::from_secs(20),
+    )?;
+    // The limit counts the connections of both cores.
+    let over = get(addr, "/0/over")?;
+    if !over.starts_with("HTTP/1.1 503") {
+        return Err(format!(
+            "connection {} of {SLOW} allowed: {over:?}",
+            SLOW + 1
+        ));
+    }
+    s.signal("TERM")?;
+    for c in slow {
+        c.join().map_err(|_| "client thread panicked")??;
+    }
+    let code = s.wait_exit(Duration::from_secs(5))?;
+    if code != Some(0) {
+        return Err(format!("exit status {code:?} after SIGTERM"));
+    }
+    let log = s.rest_of_stdout(Duration::from_secs(1));
+    let per_core: Vec<u64> = log
+        .iter()
+        .find_map(|l| l.split_once("connections accepted per core: "))
+        .map(|(_, counts)| {
+            counts
+                .split(", ")
+                .filter_map(|c| c.rsplit(' ').next()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    // At least every quick, slow and refused client (a slow one refused
+    // while quick ones lingered is one more).
+    let total = (QUICK + SLOW + 1) as u64;
+    if per_core.len() != 2 || per_core.contains(&0) || per_core.iter().sum::<u64>() < total {
+        return Err(format!(
+            "accepts per core {per_core:?}, {total} at least expected; log {log:?}"
+        ));
+    }
+    let stopped = format!("stopped after {} requests", QUICK + SLOW);
+    if !log.iter().any(|l| l.contains(&stopped)) {
+        return Err(format!("no {stopped:?} in {log:?}"));
     }
     Ok(())
 }

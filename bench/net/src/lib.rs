@@ -240,6 +240,19 @@ pub fn arg<T: std::str::FromStr>(i: usize, default: T) -> T {
         .unwrap_or(default)
 }
 
+/// The servers' tokio runtime, with `enable_all`: current_thread for
+/// `workers == 0`, else multi_thread with that many workers.
+pub fn tokio_runtime(workers: usize) -> tokio::runtime::Runtime {
+    let mut b = if workers == 0 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(workers);
+        b
+    };
+    b.enable_all().build().unwrap()
+}
+
 /// The request the C10k client sends: the delay server's format.
 pub fn delay_request(ms: u64, msg: &str) -> String {
     format!("GET /{ms}/{msg} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")

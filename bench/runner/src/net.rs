@@ -155,11 +155,17 @@ fn timers(cfg: &Config, net: &mut Net) {
     }
 }
 
-/// Starts a server pinned to the benchmark CPU and waits until it accepts.
-fn start_server(cfg: &Config, program: &Path, args: &[String], port: u16) -> Result<Child, String> {
-    let mut cmd = pinned(cfg, program);
-    cmd.args(args);
-    start_command(cmd, &program.display().to_string(), port)
+/// Starts server `s` on `port` and waits until it accepts: pinned to the
+/// benchmark CPU, or, with several threads, free to use every CPU (bitwake
+/// pins its cores itself; tokio's workers float).
+fn start_server(cfg: &Config, s: &Server, port: u16) -> Result<Child, String> {
+    let mut cmd = if s.threads > 1 {
+        Command::new(&s.program)
+    } else {
+        pinned(cfg, &s.program)
+    };
+    cmd.args(s.args(port));
+    start_command(cmd, &s.program.display().to_string(), port)
 }
 
 /// Starts the server command `cmd` and waits until it accepts on `port`.
@@ -193,6 +199,8 @@ struct Server {
     program: PathBuf,
     /// Arguments; `{port}` is replaced by the port.
     args: Vec<String>,
+    /// Threads serving (1: pinned to the benchmark CPU).
+    threads: usize,
 }
 
 impl Server {
@@ -204,25 +212,47 @@ impl Server {
     }
 }
 
+/// Labels of the two-thread echo servers (bitwake `--threads 2`, tokio
+/// multi_thread with 2 workers): their client shares the two CPUs with them.
+pub const BITWAKE_X2: &str = "bitwake ×2";
+pub const TOKIO_MT2: &str = "tokio_mt ×2";
+
 fn echo_servers(cfg: &Config) -> Vec<Server> {
     let mut v = Vec::new();
-    let port = || vec!["{port}".to_owned()];
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     if let Some(p) = &cfg.bitwake_echo {
         v.push(Server {
             label: "bitwake".into(),
             program: p.clone(),
-            args: port(),
+            args: args(&["{port}"]),
+            threads: 1,
         });
     }
     v.push(Server {
         label: "tokio_ct".into(),
         program: cfg.bins.join("echo_tokio"),
-        args: port(),
+        args: args(&["{port}"]),
+        threads: 1,
     });
     v.push(Server {
         label: "epoll loop".into(),
         program: cfg.bins.join("echo_epoll"),
-        args: port(),
+        args: args(&["{port}"]),
+        threads: 1,
+    });
+    if let Some(p) = &cfg.bitwake_echo {
+        v.push(Server {
+            label: BITWAKE_X2.into(),
+            program: p.clone(),
+            args: args(&["{port}", "--threads", "2"]),
+            threads: 2,
+        });
+    }
+    v.push(Server {
+        label: TOKIO_MT2.into(),
+        program: cfg.bins.join("echo_tokio"),
+        args: args(&["{port}", "2"]),
+        threads: 2,
     });
     v
 }
@@ -265,7 +295,7 @@ fn echo(cfg: &Config, net: &mut Net) {
                     continue;
                 }
                 let p = port();
-                let child = match start_server(cfg, &s.program, &s.args(p), p) {
+                let child = match start_server(cfg, s, p) {
                     Ok(c) => c,
                     Err(e) => {
                         net.echo.err(&row, &s.label, &e);
@@ -316,7 +346,7 @@ fn strace_sample(
     conns: usize,
 ) -> Result<StraceSample, String> {
     let p = port();
-    let child = start_server(cfg, &s.program, &s.args(p), p)?;
+    let child = start_server(cfg, s, p)?;
     let out_file = std::env::temp_dir().join(format!("bitwake-bench-strace-{p}.txt"));
     let mut st = Command::new("strace")
         .args(["-f", "-c", "-o"])
@@ -400,6 +430,7 @@ fn c10k(cfg: &Config, net: &mut Net) {
             // `delayserver [IP:PORT]`; it prints one line per request,
             // which goes to /dev/null.
             args: vec!["127.0.0.1:{port}".into()],
+            threads: 1,
         });
     } else {
         net.c10k.err("c10k", "bitwake delayserver", "not built");
@@ -409,6 +440,22 @@ fn c10k(cfg: &Config, net: &mut Net) {
         label: "tokio_ct delay server".into(),
         program: cfg.bins.join("delay_tokio"),
         args: vec!["{port}".into()],
+        threads: 1,
+    });
+    // Two threads each: the client shares the two CPUs with them.
+    if let Some(p) = &cfg.bitwake_delay {
+        servers.push(Server {
+            label: "bitwake delayserver --threads 2".into(),
+            program: p.clone(),
+            args: vec!["127.0.0.1:{port}".into(), "--threads".into(), "2".into()],
+            threads: 2,
+        });
+    }
+    servers.push(Server {
+        label: "tokio_mt ×2 delay server".into(),
+        program: cfg.bins.join("delay_tokio"),
+        args: vec!["{port}".into(), "2".into()],
+        threads: 2,
     });
     net.c10k_servers = servers.iter().map(|s| s.label.clone()).collect();
     if cfg.bitwake_delay.is_none() {
@@ -425,7 +472,7 @@ fn c10k(cfg: &Config, net: &mut Net) {
                     continue;
                 }
                 let p = port();
-                let child = match start_server(cfg, &s.program, &s.args(p), p) {
+                let child = match start_server(cfg, s, p) {
                     Ok(c) => c,
                     Err(e) => {
                         net.c10k.err(row, &s.label, &e);

@@ -452,12 +452,15 @@ fn echo(s: &mut String, net: &Net) {
          The client (`bench/net/src/bin/echo_client.rs`, a hand-written epoll loop) keeps C \
          connections each with one message in flight. Servers: bitwake (freestanding), tokio \
          current_thread (`enable_all`, task per connection) and a hand-written epoll loop (the \
-         ceiling). Cells: requests/s (median, min–max) and server CPU ns per request \
-         (`/proc/PID/stat`, 10 ms ticks).\n"
+         ceiling), all pinned to the client's CPU; then bitwake `--threads 2` (a core per CPU, \
+         one `SO_REUSEPORT` listener each) and tokio multi_thread with 2 workers, which use both \
+         CPUs and so share one with the client: their rows measure the whole machine, not a \
+         server given a second CPU of its own. Cells: requests/s (median, min–max) and server \
+         CPU ns per request (`/proc/PID/stat`, 10 ms ticks, all threads).\n"
     );
     let _ = writeln!(
         s,
-        "| conns × bytes | {} | vs tokio | vs epoll loop |\n|---|{}---|---|",
+        "| conns × bytes | {} | vs tokio | vs epoll loop | ×2 vs bitwake | ×2 vs tokio_mt ×2 |\n|---|{}---|---|---|---|",
         net.echo_servers
             .iter()
             .map(|w| format!("{w} req/s | {w} ns/req"))
@@ -496,7 +499,18 @@ fn echo(s: &mut String, net: &Net) {
                 true
             )
         );
-        s.push_str(&line);
+        let b2 = median(net.echo.get(&row, crate::net::BITWAKE_X2, "reqs_per_s"));
+        let line = line.trim_end_matches('\n').to_owned();
+        let _ = writeln!(
+            s,
+            "{line} {} | {} |",
+            speedup(b2, b, true),
+            speedup(
+                b2,
+                median(net.echo.get(&row, crate::net::TOKIO_MT2, "reqs_per_s")),
+                true
+            )
+        );
     }
     let _ = writeln!(
         s,
@@ -528,7 +542,8 @@ fn c10k(s: &mut String, net: &Net) {
         s,
         "## 7. C10k: {} concurrent `GET /1000/…` against a delay server\n\n\
          Server pinned to the benchmark CPU, client (`c10k_client`, one epoll loop, fd limit \
-         raised with setrlimit) on the other CPU. Wall = first connect to last answer.\n\n\
+         raised with setrlimit) on the other CPU; the `--threads 2` / `×2` servers use both \
+         CPUs, one shared with the client. Wall = first connect to last answer.\n\n\
          | server | wall ms | answered | errors | server peak RSS kB | server CPU ms | client CPU ms |\n|---|---|---|---|---|---|---|",
         net.c10k_n
     );

@@ -1,12 +1,23 @@
 //! The book's delay server, freestanding: `GET /{delay_ms}/{message}` is
 //! answered `200 OK` with `message` as the body after `delay_ms`; each
 //! request logs `#{n} - {delay}ms: {message}`. Usage:
-//! `delayserver [--grace SECONDS] [--max-connections N] [IP:PORT]`
-//! (default 127.0.0.1:8080, grace 5 s, as many connections as the pools hold).
+//! `delayserver [IP:PORT] [--threads N] [--grace SECONDS] [--max-connections N]`
+//! in any order (default 127.0.0.1:8080, one thread, grace 5 s, as many
+//! connections as the pools hold).
 //!
 //! Every connection is a task in a static pool (25 pools of 4096: 102,400
-//! connections at once, no heap; the fd limit is raised to its hard limit). When they are all taken, a new connection
-//! is answered `503` and closed, and the server keeps serving. Garbage, half
+//! connections at once, no heap; the fd limit is raised to its hard limit).
+//! When they are all taken (or `--max-connections` are open), a new
+//! connection is answered `503` and closed, and the server keeps serving.
+//!
+//! With `--threads N` (up to 16) the server runs thread-per-core
+//! (`bitwake::rt::cores`): each core binds its own listener to the address
+//! with `SO_REUSEPORT`, so the kernel spreads new connections over the cores,
+//! and each core accepts and serves its connections in its own pools (pool
+//! `p` belongs to core `p mod N`) and its own reactor. The limit, the log and
+//! the shutdown below cover all cores; request numbers are unique, though
+//! lines logged by different cores at the same moment may come out a place
+//! or two apart. Garbage, half
 //! requests and early disconnects end only their own connection: a request
 //! must arrive within 10 s, a bad one gets `400`. A client that leaves
 //! during its delay frees its slot at once.
@@ -23,14 +34,15 @@
 #[path = "../delay.rs"]
 mod delay;
 
-use bitwake::executor::{Either, select};
+use bitwake::executor::{Either, Executor, select};
 use bitwake::executor::{JoinHandle, Rejected};
 use bitwake::net::{SocketAddrV4, TcpListener, TcpStream};
+use bitwake::rt::cores::{self, Cores, MAX_CORES};
 use bitwake::signal::Signals;
-use bitwake::sync::Notify;
+use bitwake::sync::{Notify, Signal};
 use bitwake::sys;
 use bitwake::time::{Duration, Instant, sleep, sleep_until};
-use bitwake::{block_on, eprintln, println, spawn, try_spawn};
+use bitwake::{block_on, eprintln, println, spawn};
 use core::sync::atomic::{AtomicU64, Ordering};
 use delay::LOG;
 
@@ -38,15 +50,34 @@ bitwake::main!(main);
 
 static REQUESTS: AtomicU64 = AtomicU64::new(0);
 
+/// The usage line, printed with every complaint about the arguments.
+const USAGE: &str =
+    "usage: delayserver [IP:PORT] [--threads N] [--grace SECONDS] [--max-connections N]";
+
+/// What the command line asked for.
+struct Options {
+    addr: SocketAddrV4,
+    grace: Duration,
+    threads: usize,
+}
+
 fn main() -> i32 {
-    let Some((addr, grace)) = parse_args() else {
+    let Some(opts) = parse_args() else {
         return 2;
     };
     raise_fd_limit();
-    let listener = match TcpListener::bind(addr) {
+    // With several cores every listener needs SO_REUSEPORT, this one too
+    // (the kernel refuses to mix), and it binds first so that port 0 picks
+    // the port the others then join.
+    let bound = if opts.threads > 1 {
+        TcpListener::bind_reuse_port(opts.addr)
+    } else {
+        TcpListener::bind(opts.addr)
+    };
+    let listener = match bound {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("delayserver: cannot listen on {addr}: {e}");
+            eprintln!("delayserver: cannot listen on {}: {e}", opts.addr);
             return 1;
         }
     };
@@ -57,72 +88,117 @@ fn main() -> i32 {
             return 1;
         }
     };
-    println!(
-        "Delay server listening on {}",
-        listener.local_addr().unwrap_or(addr)
-    );
-    block_on(run(listener, signals, grace))
+    let addr = listener.local_addr().unwrap_or(opts.addr);
+    if opts.threads == 1 {
+        println!("Delay server listening on {addr}");
+        return block_on(run(listener, signals, opts.grace, 1));
+    }
+    // Pinned when there is a CPU for every core; else the kernel places
+    // the threads.
+    let pinned = bitwake::thread::available_cpus().is_ok_and(|c| c.count() >= opts.threads);
+    let server = async {
+        if let Err(code) = start_other_cores(opts.threads, addr).await {
+            return code;
+        }
+        println!("Delay server listening on {addr}");
+        run(listener, signals, opts.grace, opts.threads).await
+    };
+    match Cores::new(opts.threads).pinned(pinned).run(server) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("delayserver: cannot start {} threads: {e}", opts.threads);
+            1
+        }
+    }
 }
 
-/// `[--grace SECONDS] [IP:PORT]`; a bad one is reported on stderr.
-fn parse_args() -> Option<(SocketAddrV4, Duration)> {
+/// The number after a flag, or why not (on stderr, with the usage).
+fn number(flag: &str, value: Option<&[u8]>, max: u64) -> Option<u64> {
+    let n = value
+        .and_then(|s| core::str::from_utf8(s).ok())
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&n| n <= max);
+    if n.is_none() {
+        eprintln!("delayserver: {flag} needs a number up to {max} ({USAGE})");
+    }
+    n
+}
+
+/// `[IP:PORT] [--threads N] [--grace SECONDS] [--max-connections N]` in any
+/// order; a bad one is reported on stderr.
+fn parse_args() -> Option<Options> {
     let mut addr = None;
     let mut grace = Duration::from_secs(5);
+    let mut threads = 1;
     let mut args = bitwake::rt::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == b"--threads" {
+            match number("--threads", args.next(), MAX_CORES as u64)? {
+                0 => {
+                    eprintln!("delayserver: --threads needs at least 1 ({USAGE})");
+                    return None;
+                }
+                n => threads = n as usize,
+            }
+            continue;
+        }
         if arg == b"--grace" {
-            let secs = args
-                .next()
-                .and_then(|s| core::str::from_utf8(s).ok())
-                .and_then(|s| s.parse::<u64>().ok());
-            let Some(secs) = secs else {
-                eprintln!("delayserver: --grace needs a number of seconds");
-                return None;
-            };
-            grace = Duration::from_secs(secs);
+            // A day at most: the deadline is an `Instant` sum.
+            grace = Duration::from_secs(number("--grace", args.next(), 86_400)?);
             continue;
         }
         if arg == b"--max-connections" {
-            let n = args
-                .next()
-                .and_then(|s| core::str::from_utf8(s).ok())
-                .and_then(|s| s.parse::<u64>().ok());
-            let Some(n) = n else {
-                eprintln!("delayserver: --max-connections needs a number");
-                return None;
-            };
+            let n = number("--max-connections", args.next(), u64::MAX)?;
             MAX_CONNECTIONS.store(n, Ordering::Relaxed);
             continue;
+        }
+        if arg.starts_with(b"--") {
+            eprintln!(
+                "delayserver: unknown flag {:?} ({USAGE})",
+                core::str::from_utf8(arg).unwrap_or("(not UTF-8)")
+            );
+            return None;
         }
         let parsed = core::str::from_utf8(arg)
             .ok()
             .and_then(|s| bitwake::net::parse_addr(s).ok());
         match parsed {
             Some(a) if addr.is_none() => addr = Some(a),
-            _ => {
+            Some(_) => {
+                eprintln!("delayserver: one address only ({USAGE})");
+                return None;
+            }
+            None => {
                 eprintln!(
-                    "delayserver: bad address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080 \
-                     (usage: delayserver [--grace SECONDS] [--max-connections N] [IP:PORT])",
-                    core::str::from_utf8(arg)
+                    "delayserver: bad address {:?}: expected IP:PORT, e.g. 127.0.0.1:8080, \
+                     or a flag ({USAGE})",
+                    core::str::from_utf8(arg).unwrap_or("(not UTF-8)")
                 );
                 return None;
             }
         }
     }
     let addr = addr.unwrap_or(SocketAddrV4::new([127, 0, 0, 1].into(), 8080));
-    Some((addr, grace))
+    Some(Options {
+        addr,
+        grace,
+        threads,
+    })
 }
 
 /// Serves until the first signal, then drains (see the module docs);
-/// returns the exit status.
-async fn run(listener: TcpListener, mut signals: Signals, grace: Duration) -> i32 {
+/// returns the exit status. With `threads > 1` it runs on core 0, whose
+/// listener is `listener`; the other cores' acceptors are already running.
+async fn run(listener: TcpListener, mut signals: Signals, grace: Duration, threads: usize) -> i32 {
     let _ = spawn(write_logs());
     let first = match select(delay::serve(&listener, start_connection), signals.recv()).await {
         Either::Left(()) => return 1,
         Either::Right(sig) => sig,
     };
-    // Stop accepting: connections still in the backlog are refused.
+    // Stop accepting on every core: connections still in a backlog are
+    // refused.
     drop(listener);
+    stop_other_cores(threads).await;
     let deadline = Instant::now() + grace;
     LOG.line(format_args!(
         "delayserver: {} received, stopping: {} connections in flight, {} s grace",
@@ -157,6 +233,12 @@ async fn run(listener: TcpListener, mut signals: Signals, grace: Duration) -> i3
                 return 128 + sig.map_or(0, |s| s as i32);
             }
         }
+    }
+    if threads > 1 {
+        LOG.line(format_args!(
+            "delayserver: connections accepted per core: {}",
+            PerCore(threads)
+        ));
     }
     LOG.line(format_args!(
         "delayserver: stopped after {} requests",
@@ -202,6 +284,77 @@ fn raise_fd_limit() {
     }
 }
 
+/// Reports each other core's listener: bound, or why not.
+static BOUND: [Signal<Result<(), bitwake::io::Error>>; MAX_CORES] =
+    [const { Signal::new() }; MAX_CORES];
+/// Tells each other core to close its listener.
+static STOP_ACCEPTING: [Signal<()>; MAX_CORES] = [const { Signal::new() }; MAX_CORES];
+/// Connections each core accepted (503s included).
+static ACCEPTED: [AtomicU64; MAX_CORES] = [const { AtomicU64::new(0) }; MAX_CORES];
+
+/// Starts the acceptor of cores `1..threads` and waits until each has bound
+/// its listener; on a failure, says why and gives the exit status.
+async fn start_other_cores(threads: usize, addr: SocketAddrV4) -> Result<(), i32> {
+    for (core, bound) in BOUND.iter().enumerate().take(threads).skip(1) {
+        if let Err(e) = cores::spawn_on(core, accept_here(core, addr)) {
+            eprintln!("delayserver: cannot start core {core}'s acceptor: {e:?}");
+            return Err(1);
+        }
+        if let Err(e) = bound.wait().await {
+            eprintln!("delayserver: cannot listen on {addr} on core {core}: {e}");
+            return Err(1);
+        }
+    }
+    Ok(())
+}
+
+/// Has cores `1..threads` close their listeners, and waits until they have.
+async fn stop_other_cores(threads: usize) {
+    for stop in STOP_ACCEPTING.iter().take(threads).skip(1) {
+        stop.signal(());
+    }
+    for bound in BOUND.iter().take(threads).skip(1) {
+        // An acceptor reports once more when its listener is closed.
+        let _ = bound.wait().await;
+    }
+}
+
+bitwake::task! {
+    pool_size = 1;
+    // Cores 1.. run one each (core 0 serves its listener from `run`).
+    cores = MAX_CORES - 1;
+    /// A core's acceptor: binds its own listener (registered with this
+    /// core's reactor) and serves until told to stop.
+    async fn accept_here(core: usize, addr: SocketAddrV4) {
+        let Some(bound) = BOUND.get(core) else {
+            return;
+        };
+        let listener = match TcpListener::bind_reuse_port(addr) {
+            Ok(l) => l,
+            Err(e) => return bound.signal(Err(e)),
+        };
+        bound.signal(Ok(()));
+        if let Some(stop) = STOP_ACCEPTING.get(core) {
+            let _ = select(delay::serve(&listener, start_connection), stop.wait()).await;
+        }
+        drop(listener);
+        bound.signal(Ok(()));
+    }
+}
+
+/// The per-core accept counts of a run with this many cores, for the log.
+struct PerCore(usize);
+
+impl core::fmt::Display for PerCore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (core, n) in ACCEPTED.iter().take(self.0).enumerate() {
+            let sep = if core == 0 { "" } else { ", " };
+            write!(f, "{sep}core {core}: {}", n.load(Ordering::Relaxed))?;
+        }
+        Ok(())
+    }
+}
+
 /// Connections alive (incremented when a task takes one, decremented when
 /// it ends): the `--max-connections` limit and the shutdown drain read it.
 static LIVE: AtomicU64 = AtomicU64::new(0);
@@ -220,16 +373,23 @@ fn live() -> u64 {
 /// back when every pool is full or the limit is reached (the caller answers
 /// `503` on it).
 fn start_connection(stream: TcpStream) -> Result<(), TcpStream> {
-    if live() >= MAX_CONNECTIONS.load(Ordering::Relaxed) {
-        return Err(stream);
+    // This core's executor and its share of the pools: outside a
+    // thread-per-core run, core 0 of 1 (the default executor, every pool).
+    let core = cores::current().unwrap_or(0);
+    let cores = cores::count().max(1);
+    if let Some(n) = ACCEPTED.get(core) {
+        n.fetch_add(1, Ordering::Relaxed);
     }
+    let (Some(executor), Some(live)) = (cores::executor(core), Live::try_new()) else {
+        return Err(stream);
+    };
     // The count travels with the stream: a pool that refuses hands both back,
     // and however a task ends (or is dropped unpolled) the guard's drop
     // uncounts it. Pools are offered in order, so the lowest fill first and
     // a server touches memory for the connections it has had at once.
-    let mut args = (stream, Live::new());
-    for pool in 0..POOLS {
-        match offer(pool, args) {
+    let mut args = (stream, live);
+    for pool in (core..POOLS).step_by(cores) {
+        match offer(executor, pool, args) {
             None => return Ok(()),
             Some(back) => args = back,
         }
@@ -251,9 +411,15 @@ fn given_back(
 struct Live;
 
 impl Live {
-    fn new() -> Self {
-        LIVE.fetch_add(1, Ordering::Relaxed);
-        Live
+    /// Counts one more connection, unless `--max-connections` are open
+    /// (exact across cores: the check and the count are one atomic step).
+    fn try_new() -> Option<Self> {
+        let max = MAX_CONNECTIONS.load(Ordering::Relaxed);
+        LIVE.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+            (n < max).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| Live)
     }
 }
 
@@ -276,11 +442,15 @@ macro_rules! connection_pools {
             }
         })*
         const POOLS: usize = [$($index),*].len();
-        /// Offers the connection to pool `pool`: `None` if a task took it,
-        /// else what the full pool handed back.
-        fn offer(pool: usize, args: (TcpStream, Live)) -> Option<(TcpStream, Live)> {
+        /// Offers the connection to pool `pool` of `executor`: `None` if a
+        /// task took it, else what the full pool handed back.
+        fn offer(
+            executor: &'static Executor,
+            pool: usize,
+            args: (TcpStream, Live),
+        ) -> Option<(TcpStream, Live)> {
             match pool {
-                $($index => given_back(try_spawn($name(args.0, args.1))),)*
+                $($index => given_back(executor.try_spawn($name(args.0, args.1))),)*
                 _ => Some(args),
             }
         }

@@ -2,7 +2,10 @@
 //! `GET /{ms}/{message}` is answered with `message` after `ms` milliseconds,
 //! in the same HTTP/1.1 form as bitwake's delay server, then closed.
 //!
-//! `delay_tokio PORT`
+//! With `WORKERS` > 0 it runs on a multi_thread runtime of that many workers
+//! (the counterpart of bitwake's `delayserver --threads N`).
+//!
+//! `delay_tokio PORT [WORKERS]`
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -16,10 +19,7 @@ fn parse(head: &[u8]) -> Option<(u64, String)> {
 fn main() {
     let port: u16 = bench_net::arg(1, 8080);
     bench_net::raise_nofile(20_000);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = bench_net::tokio_runtime(bench_net::arg(2, 0));
     rt.block_on(async move {
         let l = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         loop {
