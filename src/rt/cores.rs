@@ -67,7 +67,7 @@ use core::future::Future;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 
-/// Default spin budget of an idle core: a few tens of microseconds.
+/// Default longest spin of an idle core: a few tens of microseconds.
 pub const DEFAULT_SPINS: u32 = 500;
 
 /// The most cores a runtime can have.
@@ -202,10 +202,13 @@ impl Cores {
         }
     }
 
-    /// How long an idle core spins (rounds of `spin_loop`, each a few tens
-    /// of nanoseconds) waiting for a wake before it sleeps in its reactor.
-    /// Spinning makes a wake from another core cost no syscall and no
-    /// scheduler trip when the answer comes quickly; 0 sleeps at once.
+    /// How long an idle core spins at most (rounds of `spin_loop`, each a
+    /// few tens of nanoseconds) waiting for a wake before it sleeps in its
+    /// reactor. Spinning makes a wake from another core cost no syscall and
+    /// no scheduler trip when the answer comes quickly; 0 sleeps at once.
+    /// The spin adapts: it halves after each spin no cross-core wake ended
+    /// (a core waiting for its own fds gains nothing from spinning) and
+    /// doubles back after each that one did.
     pub const fn spin_before_park(self, rounds: u32) -> Self {
         Cores {
             spins: rounds,
