@@ -412,18 +412,23 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
         let step = this.chan.state.with(|s| {
             let v = match value.take() {
                 Some(v) => v,
-                // SAFETY: under the channel's lock; `waiting` means the node
-                // was written and pushed into this channel's senders' list.
-                None => match unsafe { sender_woken(waiting, lazy, s.closed, &mut s.senders, cx) } {
-                    Woken::Waiting => return SendStep::Wait,
-                    Woken::Done => return SendStep::Sent(None),
-                    Woken::Back(v, unlinked) => {
-                        if s.closed {
-                            return SendStep::Closed(v, unlinked);
+                None => {
+                    // SAFETY: under the channel's lock; `waiting` means the
+                    // node was written and pushed into this channel's
+                    // senders' list.
+                    let woken =
+                        unsafe { sender_woken(waiting, lazy, s.closed, &mut s.senders, cx) };
+                    match woken {
+                        Woken::Waiting => return SendStep::Wait,
+                        Woken::Done => return SendStep::Sent(None),
+                        Woken::Back(v, unlinked) => {
+                            if s.closed {
+                                return SendStep::Closed(v, unlinked);
+                            }
+                            v
                         }
-                        v
                     }
-                },
+                }
             };
             if s.closed {
                 return SendStep::Closed(v, None);
