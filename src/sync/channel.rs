@@ -165,12 +165,12 @@ impl<T, const N: usize> State<T, N> {
     /// lock. A closed channel admits nobody: its senders get their values
     /// back.
     fn admit_sender(&mut self) -> Wakers {
-        if self.closed || self.free() == 0 {
-            return Wakers(None, None);
-        }
         let Some(first) = self.senders.first() else {
             return Wakers(None, None);
         };
+        if self.closed || self.free() == 0 {
+            return Wakers(None, None);
+        }
         // SAFETY: every node in `senders` is the `waiter` of a live, pinned
         // `Slot<T>` pushed with a pointer to the whole slot, whose cell
         // holds the sender's value while it is linked; we hold the lock,
@@ -577,22 +577,11 @@ impl<T, const N: usize> Future for Recv<'_, T, N> {
         let lazy = &mut this.node;
         let step = this.chan.state.with(|s| {
             if *waiting {
-                let slot = lazy.get();
-                if slot.waiter.is_linked() {
-                    // SAFETY: under the channel's lock; this node only ever
-                    // joins this channel's receivers' list; `Drop` removes it.
-                    unsafe { s.receivers.push_node(slot.ptr(), cx.waker()) };
-                    return RecvStep::Wait;
+                // SAFETY: under the channel's lock; `waiting` means the node
+                // was written and pushed into this channel's receivers' list.
+                if let Some(step) = unsafe { receiver_woken(waiting, lazy, s, cx) } {
+                    return step;
                 }
-                *waiting = false;
-                if slot.waiter.is_marked() {
-                    // SAFETY: marked: a sender handed a value into the cell;
-                    // read once (`waiting` is cleared).
-                    let v = unsafe { (*slot.value.get()).assume_init_read() };
-                    s.handed = s.handed.saturating_sub(1);
-                    return RecvStep::Got(v, s.admit_sender());
-                }
-                // Unlinked by `close`: look again like a newcomer.
             }
             if s.len > 0 {
                 let v = s.pop();
@@ -622,6 +611,40 @@ impl<T, const N: usize> Future for Recv<'_, T, N> {
             }
         }
     }
+}
+
+/// The second and later polls of a waiting receive: `None` if the close
+/// woke it and it looks again like a newcomer. Out of line, as for
+/// `sender_woken`.
+///
+/// # Safety
+///
+/// Called under the channel's lock with `*waiting` set, so the pinned
+/// future's node is written and in the receivers' list or in no list.
+#[inline(always)]
+unsafe fn receiver_woken<T, const N: usize>(
+    waiting: &mut bool,
+    lazy: &mut LazySlot<T>,
+    s: &mut State<T, N>,
+    cx: &Context<'_>,
+) -> Option<RecvStep<T>> {
+    let slot = lazy.get();
+    if slot.waiter.is_linked() {
+        // SAFETY: under the lock (contract); the node is in this channel's
+        // receivers' list.
+        unsafe { s.receivers.push_node(slot.ptr(), cx.waker()) };
+        return Some(RecvStep::Wait);
+    }
+    *waiting = false;
+    if !slot.waiter.is_marked() {
+        // Unlinked by `close`.
+        return None;
+    }
+    // SAFETY: marked: a sender handed a value into the cell; read once
+    // (`waiting` is cleared).
+    let v = unsafe { (*slot.value.get()).assume_init_read() };
+    s.handed = s.handed.saturating_sub(1);
+    Some(RecvStep::Got(v, s.admit_sender()))
 }
 
 impl<T, const N: usize> Drop for Recv<'_, T, N> {
