@@ -403,7 +403,7 @@ fn size_of_a_channel() {
     assert_eq!(
         size,
         64 * 4 + 64,
-        "two wait lists, four u32 counts, two flags"
+        "the ring, two wait lists, three u32 counts, a flag, the lock"
     );
 }
 

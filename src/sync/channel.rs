@@ -302,7 +302,9 @@ impl<T, const N: usize> Channel<T, N> {
         self.state.with(|s| s.closed)
     }
 
-    /// How many values are queued.
+    /// How many values are queued. A value already handed to a waiting
+    /// receiver is not counted, though it takes capacity until that
+    /// receiver takes it (see [`TrySendError::Full`]).
     pub fn len(&self) -> usize {
         self.state.with(|s| s.len as usize)
     }
