@@ -206,7 +206,7 @@ where
 #[inline]
 fn here() -> &'static executor::Executor {
     #[cfg(feature = "rt")]
-    if let Some(e) = crate::rt::cores::current().and_then(crate::rt::cores::executor) {
+    if let Some(e) = crate::rt::cores::executor_here() {
         return e;
     }
     &executor::DEFAULT

@@ -64,6 +64,7 @@ use crate::sync::Signal;
 use crate::sys::{self, Errno};
 use crate::thread;
 use core::future::Future;
+use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 
 /// Default spin budget of an idle core: a few tens of microseconds.
@@ -292,7 +293,7 @@ impl Cores {
         }
         let out = if failed.is_none() {
             CORES.store(self.n, Release);
-            set_current_core(Some(0));
+            set_current_core(Some((0, &executor::DEFAULT)));
             crate::platform::imp::init();
             DEFAULT_PARK.install(core0_park, core0_unpark);
             let out = crate::block_on(main);
@@ -323,16 +324,26 @@ impl Cores {
     }
 }
 
-fn set_current_core(index: Option<usize>) {
+fn set_current_core(core: Option<(usize, &'static Executor)>) {
     if let Some(b) = thread::block::current() {
-        b.set_core(index);
+        b.set_core(core.map(|(i, e)| (i, ptr::from_ref(e).cast())));
     }
+}
+
+/// The executor of the core this thread runs, if it runs one: where
+/// [`crate::spawn`] starts tasks. Reads the thread block only, so a
+/// program that never starts a runtime links none of the cores' statics.
+pub(crate) fn executor_here() -> Option<&'static Executor> {
+    let e = thread::block::current()?.core_executor();
+    // SAFETY: `set_current_core` stores only `&'static Executor`s (or
+    // null), and only for the thread it runs on.
+    unsafe { e.cast::<Executor>().as_ref() }
 }
 
 /// Core `i ≥ 1`'s thread: pin, run its executor until told to stop.
 fn core_main(i: usize, cpu: Option<usize>) -> Result<(), Errno> {
     let pinned = cpu.map_or(Ok(()), thread::pin_current);
-    set_current_core(Some(i));
+    set_current_core(Some((i, &EXECUTORS[i - 1].0)));
     EXECUTORS[i - 1].0.block_on(STOP[i - 1].wait());
     set_current_core(None);
     pinned

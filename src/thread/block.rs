@@ -18,6 +18,11 @@ pub(crate) struct ThreadBlock {
     pub(crate) finished: AtomicBool,
     /// The core index the runtime runs here, plus one (0: none).
     core: AtomicUsize,
+    /// That core's executor (null: none), where `bitwake::spawn` on this
+    /// thread starts tasks. Kept here rather than looked up by index so that
+    /// a program without a thread-per-core runtime links none of its
+    /// statics.
+    core_executor: AtomicPtr<()>,
     /// The executor whose run loop is active on this thread and not parked
     /// (null: none). Written only by this thread; read by this thread and
     /// its signal handlers (see `executor/running_here.rs`).
@@ -29,9 +34,17 @@ pub(crate) struct ThreadBlock {
 unsafe impl Sync for ThreadBlock {}
 
 impl ThreadBlock {
-    /// Records that this thread runs core `index` of the runtime.
-    pub(crate) fn set_core(&self, index: Option<usize>) {
-        self.core.store(index.map_or(0, |i| i + 1), Relaxed);
+    /// Records that this thread runs core `index` of the runtime, with
+    /// executor `exec` (both `None` when the run ends).
+    pub(crate) fn set_core(&self, core: Option<(usize, *const ())>) {
+        let (index, exec) = core.map_or((0, ptr::null()), |(i, e)| (i + 1, e));
+        self.core.store(index, Relaxed);
+        self.core_executor.store(exec.cast_mut(), Relaxed);
+    }
+
+    /// The executor of the runtime core this thread runs (null: none).
+    pub(crate) fn core_executor(&self) -> *const () {
+        self.core_executor.load(Relaxed)
     }
 
     /// The executor running on this thread (null: none).
@@ -59,6 +72,7 @@ impl ThreadBlock {
             tid: AtomicU32::new(0),
             finished: AtomicBool::new(false),
             core: AtomicUsize::new(0),
+            core_executor: AtomicPtr::new(ptr::null_mut()),
             executor: AtomicPtr::new(ptr::null_mut()),
         }
     }

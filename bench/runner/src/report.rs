@@ -168,6 +168,22 @@ fn goals(s: &mut String, m: &Micro, net: &Net, prof: Option<&crate::profile::Pro
         pings.iter().map(|p| ns(*p)).collect::<Vec<_>>().join(" / "),
         worst.map(|w| w <= 10.0),
     );
+    let floor = |row: &str| median(micro_get(m, row, "floor"));
+    let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b);
+    let handoff_x = ratio(worst, floor("ping1000"));
+    goal_line(
+        s,
+        "hand-off ≤ 1.3× the floor, same run (worst capacity ÷ the floor's ping_pong)",
+        handoff_x.map_or("n/a".into(), |x| format!("{x:.2}×")),
+        handoff_x.map(|x| x <= 1.3),
+    );
+    let full_x = ratio(one("spawn_full"), floor("spawn_full"));
+    goal_line(
+        s,
+        "spawn into a 999/1000-full pool ≤ 1.5× the floor, same run",
+        full_x.map_or("n/a".into(), |x| format!("{x:.2}×")),
+        full_x.map(|x| x <= 1.5),
+    );
     // Judged on instructions and locked RMWs when callgrind ran (they do
     // not move with the machine's load); on wall time otherwise.
     let c64 = prof_bitwake(prof, "ping_pong, bitwake capacity 64");
