@@ -166,9 +166,24 @@ impl WaitList {
     /// * `waiter` leaves the list (through [`remove`](Self::remove) or
     ///   [`take`](Self::take)) before it is dropped.
     pub(crate) unsafe fn push(&mut self, waiter: Pin<&Waiter>, waker: &Waker) {
-        let ptr = NonNull::from(waiter.get_ref());
+        // SAFETY: the contract is `push_node`'s; a pinned reference is a
+        // live node that stays put.
+        unsafe { self.push_node(NonNull::from(waiter.get_ref()), waker) }
+    }
+
+    /// As [`push`](Self::push), for a node that is the first field of a
+    /// larger `#[repr(C)]` struct: `ptr` keeps that whole struct's
+    /// provenance, so whoever later gets it back from
+    /// [`first`](Self::first) may reach the struct's other fields.
+    ///
+    /// # Safety
+    ///
+    /// As for [`push`](Self::push); `ptr` points at a live, pinned node.
+    pub(crate) unsafe fn push_node(&mut self, ptr: NonNull<Waiter>, waker: &Waker) {
+        // SAFETY: `ptr` is live (contract).
+        let waiter = unsafe { ptr.as_ref() };
         // SAFETY: we hold the lock (contract), so nobody else accesses the
-        // node's cell; `waiter` is a live reference.
+        // node's cell.
         let node = unsafe { &mut *waiter.node.get() };
         if waiter.linked.load(Ordering::Relaxed) {
             match &mut node.waker {
@@ -206,6 +221,12 @@ impl WaitList {
         // SAFETY: `waiter` is linked in this list (contract), and we hold
         // the lock.
         Some(unsafe { self.unlink(NonNull::from(waiter.get_ref())) })
+    }
+
+    /// The first waiter, still linked, as the pointer it was pushed with.
+    /// It stays valid while it is linked and the caller holds the lock.
+    pub(crate) fn first(&self) -> Option<NonNull<Waiter>> {
+        self.head
     }
 
     /// Unlinks the first waiter and returns its waker: wake it after

@@ -197,9 +197,15 @@ fn waiting_receivers_are_served_in_arrival_order() {
         ch.try_send(v).unwrap();
     }
     assert_eq!(wakes(&c), 3);
-    // Every queued value is promised: a newcomer gets nothing.
+    // Every value went to a waiting receiver: a newcomer gets nothing, and
+    // the ring is empty.
     assert_eq!(ch.try_recv(), Err(TryRecvError::Empty));
-    // Polled in reverse, each still gets a value, and the values keep order.
+    assert_eq!(ch.len(), 0);
+    // Values handed to receivers still count against the capacity.
+    ch.try_send(13).unwrap();
+    assert!(matches!(ch.try_send(14), Err(TrySendError::Full(14))));
+    // Polled in reverse, each gets the value sent while it was first in
+    // line.
     let got: Vec<_> = r
         .iter_mut()
         .rev()
@@ -208,7 +214,8 @@ fn waiting_receivers_are_served_in_arrival_order() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(got, [10, 11, 12]);
+    assert_eq!(got, [12, 11, 10]);
+    assert_eq!(ch.try_recv(), Ok(13));
 }
 
 #[test]
@@ -231,7 +238,7 @@ fn dropped_pending_send_leaves_no_stale_waiter() {
 }
 
 #[test]
-fn woken_then_dropped_send_passes_its_slot_on() {
+fn woken_then_dropped_send_has_sent_its_value() {
     let ch: Channel<u32, 1> = Channel::new();
     ch.try_send(0).unwrap();
     let (ca, wa) = counter();
@@ -241,9 +248,14 @@ fn woken_then_dropped_send_passes_its_slot_on() {
     assert!(poll(a.as_mut(), &wa).is_pending());
     assert!(poll(b.as_mut(), &wb).is_pending());
     assert_eq!(ch.try_recv(), Ok(0));
+    // The freed slot took `a`'s value at once: dropping `a` now loses
+    // nothing, and `b` still waits behind it.
     assert_eq!((wakes(&ca), wakes(&cb)), (1, 0));
     drop(a);
-    assert_eq!(wakes(&cb), 1, "the reserved slot was not passed on");
+    assert_eq!(wakes(&cb), 0);
+    assert!(ch.is_full());
+    assert_eq!(ch.try_recv(), Ok(1));
+    assert_eq!(wakes(&cb), 1);
     assert_eq!(poll(b.as_mut(), &wb), Poll::Ready(Ok(())));
     assert_eq!(ch.try_recv(), Ok(2));
 }
@@ -391,7 +403,7 @@ fn size_of_a_channel() {
     assert_eq!(
         size,
         64 * 4 + 64,
-        "two wait lists, four u32 counts, two flags"
+        "the ring, two wait lists, three u32 counts, a flag, the lock"
     );
 }
 
@@ -443,4 +455,76 @@ fn a_send_polled_while_close_drains_unlinks_itself() {
     );
     assert_eq!(CH.try_recv(), Ok(1));
     assert_eq!(CH.try_recv(), Err(TryRecvError::Closed));
+}
+
+/// A value handed to a receiver keeps its capacity until taken, so when
+/// the receiver is dropped the value fits back in front of a queue that
+/// filled up meanwhile, ahead of what came later.
+#[test]
+fn a_dropped_recv_puts_its_handed_value_back_in_front() {
+    let ch: Channel<u32, 2> = Channel::new();
+    let (cr, wr) = counter();
+    let (cs, ws) = counter();
+    let mut r = Box::pin(ch.recv());
+    assert!(poll(r.as_mut(), &wr).is_pending());
+    ch.try_send(1).unwrap();
+    assert_eq!(wakes(&cr), 1);
+    ch.try_send(2).unwrap();
+    assert!(matches!(ch.try_send(3), Err(TrySendError::Full(3))));
+    let mut s = Box::pin(ch.send(3));
+    assert!(poll(s.as_mut(), &ws).is_pending());
+    drop(r);
+    assert!(ch.is_full());
+    assert_eq!(wakes(&cs), 0);
+    assert_eq!(ch.try_recv(), Ok(1));
+    assert_eq!(wakes(&cs), 1);
+    assert_eq!(poll(s.as_mut(), &ws), Poll::Ready(Ok(())));
+    assert_eq!(ch.try_recv(), Ok(2));
+    assert_eq!(ch.try_recv(), Ok(3));
+    assert_eq!(ch.try_recv(), Err(TryRecvError::Empty));
+}
+
+/// Values held by woken receivers can fill the capacity while another
+/// receiver and a sender both wait; the unit freed when one is taken moves
+/// the sender's value straight to the waiting receiver, waking both.
+#[test]
+fn a_taken_hand_off_admits_a_sender_straight_to_a_receiver() {
+    let ch: Channel<u32, 1> = Channel::new();
+    let (ca, wa) = counter();
+    let (cb, wb) = counter();
+    let (cs, ws) = counter();
+    let mut a = Box::pin(ch.recv());
+    let mut b = Box::pin(ch.recv());
+    assert!(poll(a.as_mut(), &wa).is_pending());
+    assert!(poll(b.as_mut(), &wb).is_pending());
+    ch.try_send(1).unwrap();
+    assert!(matches!(ch.try_send(2), Err(TrySendError::Full(2))));
+    let mut s = Box::pin(ch.send(2));
+    assert!(poll(s.as_mut(), &ws).is_pending());
+    assert_eq!((wakes(&ca), wakes(&cb), wakes(&cs)), (1, 0, 0));
+    assert_eq!(poll(a.as_mut(), &wa), Poll::Ready(Ok(1)));
+    assert_eq!((wakes(&cb), wakes(&cs)), (1, 1));
+    assert_eq!(poll(s.as_mut(), &ws), Poll::Ready(Ok(())));
+    assert_eq!(poll(b.as_mut(), &wb), Poll::Ready(Ok(2)));
+    assert!(ch.is_empty());
+}
+
+/// A value handed to a receiver survives `close`: the receiver still gets
+/// it, and a receiver dropped with it leaves it queued for the next one.
+#[test]
+fn handed_values_survive_close() {
+    let ch: Channel<String, 2> = Channel::new();
+    let (ca, wa) = counter();
+    let mut a = Box::pin(ch.recv());
+    let mut b = Box::pin(ch.recv());
+    assert!(poll(a.as_mut(), &wa).is_pending());
+    assert!(poll(b.as_mut(), &wa).is_pending());
+    ch.try_send("x".into()).unwrap();
+    ch.try_send("y".into()).unwrap();
+    ch.close();
+    assert_eq!(wakes(&ca), 2);
+    drop(a);
+    assert_eq!(poll(b.as_mut(), &wa), Poll::Ready(Ok("y".into())));
+    assert_eq!(ch.try_recv(), Ok("x".into()));
+    assert_eq!(ch.try_recv(), Err(TryRecvError::Closed));
 }

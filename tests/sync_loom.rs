@@ -117,6 +117,87 @@ fn channel_abandoned_recv_loses_no_wake_up() {
     });
 }
 
+/// A value handed straight to a waiting receiver, racing that receiver's
+/// cancellation and a close: the value is received exactly once (by the
+/// next receive or from the queue after the close), never lost or read
+/// twice. `Arc` counts tell a lost value (never dropped) and a double read
+/// (dropped twice) apart from a correct run.
+#[test]
+fn channel_hand_off_races_cancel_and_close() {
+    loom::model(|| {
+        let ch: Arc<Channel<std::sync::Arc<u32>, 1>> = Arc::new(Channel::new());
+        let one = std::sync::Arc::new(1);
+        let rx = {
+            let ch = ch.clone();
+            thread::spawn(move || {
+                let mut got = vec![];
+                {
+                    let w = waker();
+                    let mut f = pin!(ch.recv());
+                    if let Poll::Ready(Ok(v)) = f.as_mut().poll(&mut Context::from_waker(&w)) {
+                        got.push(v);
+                    }
+                    // Dropped here, maybe holding a handed-off value.
+                }
+                while let Ok(v) = block_on(ch.recv()) {
+                    got.push(v);
+                }
+                got
+            })
+        };
+        let sent = ch.try_send(one.clone()).is_ok();
+        ch.close();
+        let mut got = rx.join().unwrap();
+        while let Ok(v) = ch.try_recv() {
+            got.push(v);
+        }
+        assert!(sent, "capacity 1 and nothing else queued");
+        assert_eq!(got.len(), 1);
+        assert_eq!(std::sync::Arc::strong_count(&one), 2);
+        drop(got);
+        assert_eq!(std::sync::Arc::strong_count(&one), 1);
+    });
+}
+
+/// A waiting sender whose value a receive moves into the queue, racing the
+/// sender's cancellation and a close: the value is then queued exactly
+/// once, or dropped with the cancelled send (never both, never neither).
+#[test]
+fn channel_admitted_sender_races_cancel_and_close() {
+    loom::model(|| {
+        let ch: Arc<Channel<std::sync::Arc<u32>, 1>> = Arc::new(Channel::new());
+        let two = std::sync::Arc::new(2);
+        ch.try_send(std::sync::Arc::new(1)).unwrap();
+        let tx = {
+            let ch = ch.clone();
+            let two = two.clone();
+            thread::spawn(move || {
+                let w = waker();
+                let mut f = pin!(ch.send(two));
+                // Full: waits, then is dropped (maybe after its value moved).
+                matches!(
+                    f.as_mut().poll(&mut Context::from_waker(&w)),
+                    Poll::Ready(Ok(()))
+                )
+            })
+        };
+        let first = ch.try_recv();
+        ch.close();
+        let done_at_once = tx.join().unwrap();
+        let mut got: Vec<_> = first.into_iter().collect();
+        while let Ok(v) = ch.try_recv() {
+            got.push(v);
+        }
+        let twos = got.iter().filter(|v| ***v == 2).count();
+        assert!(twos <= 1);
+        assert_eq!(std::sync::Arc::strong_count(&two), 1 + twos);
+        if done_at_once {
+            assert_eq!(twos, 1);
+        }
+        assert!(got.iter().any(|v| **v == 1));
+    });
+}
+
 #[test]
 fn mutex_hand_off_races_a_cancelled_lock() {
     loom::model(|| {

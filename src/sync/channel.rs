@@ -1,21 +1,28 @@
 //! [`Channel`]: a bounded multi-producer, multi-consumer queue in a ring of
 //! `N` slots.
 //!
-//! Fairness and cancellation rest on two counters. When a slot frees up and a
-//! sender waits, the first waiting sender is woken and the slot is *reserved*
-//! for it; when an item arrives and a receiver waits, the first waiting
-//! receiver is woken and the item is *claimed* for it. A newcomer only sees
-//! the slots and items nobody was promised, so it cannot overtake a woken
-//! waiter (FIFO order), and a woken waiter whose future is dropped before it
-//! runs hands its promise to the next waiter in line (no lost wake-up). Once
-//! the channel is closed the promises no longer matter and are cleared.
+//! Waiters are served by direct hand-off. A sender that finds a receiver
+//! waiting moves its value into that receiver's future (its waiter node has
+//! a cell for it) and wakes it; a receiver that frees capacity moves the
+//! first waiting sender's value into the ring (or on to a waiting receiver)
+//! and wakes it. A wake-up therefore carries finished work and promises
+//! nothing: a woken waiter finds its value delivered or taken, and a
+//! newcomer cannot overtake it because the ring is full while senders wait
+//! and empty while receivers wait.
+//!
+//! A value handed to a receiver keeps counting against the capacity until
+//! the receiver takes it, so a receive dropped after the hand-off can always
+//! put the value back at the front of the ring (or hand it to the next
+//! receiver) without losing it.
 
 use super::Lock;
 use crate::waitlist::{WaitList, Waiter};
+use core::cell::UnsafeCell;
 use core::fmt;
 use core::future::Future;
 use core::mem::MaybeUninit;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
 /// A bounded queue of up to `N` values of type `T`, for any number of senders
@@ -32,8 +39,10 @@ use core::task::{Context, Poll, Waker};
 ///
 /// Senders and receivers that must wait are served in arrival order.
 /// Dropping a pending [`send`](Self::send) or [`recv`](Self::recv) future is
-/// safe at any point: a value the channel accepted stays in it, and a wake-up
-/// meant for a dropped receiver (or sender) goes to the next one in line.
+/// safe at any point: a value the channel accepted stays in it (a value
+/// already handed to a dropped receiver goes to the next receiver, or back
+/// to the front of the queue), and a waiting sender's value is dropped with
+/// its future.
 ///
 /// [`close`](Self::close) ends the channel for both sides: sends fail and give
 /// their value back, receivers still get what was queued and then
@@ -62,28 +71,34 @@ struct State<T, const N: usize> {
     // Counts are `u32` (`N` fits, see `new`) to keep the header small.
     head: u32,
     len: u32,
-    /// Free slots promised to woken senders that have not written yet.
-    reserved: u32,
-    /// Queued items promised to woken receivers that have not taken them.
-    claimed: u32,
+    /// Values handed to receivers that have not taken them yet.
+    handed: u32,
     closed: bool,
+    /// Waiting senders, each node's cell holding its value.
     senders: WaitList,
+    /// Waiting receivers, each node's cell empty until a hand-off.
     receivers: WaitList,
+}
+
+/// A waiter node with a cell for one value: a waiting sender's value, or
+/// the value handed to a waiting receiver. `repr(C)` puts the node first,
+/// so the pointer a wait list holds is also a pointer to the cell's owner.
+#[repr(C)]
+struct Slot<T> {
+    waiter: Waiter,
+    /// Initialised while a sender waits, and after a hand-off to a
+    /// receiver until it takes the value; only accessed under the lock.
+    value: UnsafeCell<MaybeUninit<T>>,
 }
 
 impl<T, const N: usize> State<T, N> {
     const CAP: u32 = N as u32;
 
-    /// Slots a newcomer may fill.
+    /// Capacity a new value may take.
     fn free(&self) -> u32 {
         Self::CAP
             .saturating_sub(self.len)
-            .saturating_sub(self.reserved)
-    }
-
-    /// Items a newcomer may take.
-    fn available(&self) -> u32 {
-        self.len.saturating_sub(self.claimed)
+            .saturating_sub(self.handed)
     }
 
     /// Appends `value`; the caller has checked that a slot is free.
@@ -94,6 +109,20 @@ impl<T, const N: usize> State<T, N> {
         }
         // SAFETY: `head < N` and `len < N` (a slot is free), so `i < N`.
         unsafe { self.buf.get_unchecked_mut(i as usize) }.write(value);
+        self.len += 1;
+    }
+
+    /// Puts `value` back in front of the oldest; the caller has checked
+    /// that a slot is free.
+    fn push_front(&mut self, value: T) {
+        self.head = if self.head == 0 {
+            Self::CAP - 1
+        } else {
+            self.head - 1
+        };
+        // SAFETY: `head < N`, and the slot before the old head is free
+        // because `len < N`.
+        unsafe { self.buf.get_unchecked_mut(self.head as usize) }.write(value);
         self.len += 1;
     }
 
@@ -114,27 +143,53 @@ impl<T, const N: usize> State<T, N> {
         value
     }
 
-    /// After an item arrived (or a claim was given up): promises an unclaimed
-    /// item to the first waiting receiver, whose waker the caller wakes after
-    /// the lock.
-    fn offer_item(&mut self) -> Option<Waker> {
-        if self.available() == 0 || self.receivers.is_empty() {
+    /// Delivers `value`, for which the caller has checked capacity: into
+    /// the first waiting receiver (whose waker the caller wakes after the
+    /// lock), or onto the ring.
+    fn deliver(&mut self, value: T) -> Option<Waker> {
+        let Some(first) = self.receivers.first() else {
+            self.push(value);
             return None;
-        }
-        let w = self.receivers.take()?;
-        self.claimed += 1;
-        Some(w)
+        };
+        // SAFETY: every node in `receivers` is the `waiter` of a live,
+        // pinned `Slot<T>` pushed with a pointer to the whole slot; we hold
+        // the lock, and its cell is empty while it waits.
+        unsafe { (*first.cast::<Slot<T>>().as_ref().value.get()).write(value) };
+        self.handed += 1;
+        self.receivers.take_marked()
     }
 
-    /// After a slot was freed (or a reservation was given up): promises a
-    /// free slot to the first waiting sender.
-    fn offer_slot(&mut self) -> Option<Waker> {
-        if self.free() == 0 || self.senders.is_empty() {
-            return None;
+    /// After capacity was freed: moves the first waiting sender's value on
+    /// (see `deliver`). Returns the sender's waker and, when the value went
+    /// to a waiting receiver, that receiver's: both are woken after the
+    /// lock. A closed channel admits nobody: its senders get their values
+    /// back.
+    fn admit_sender(&mut self) -> Wakers {
+        let Some(first) = self.senders.first() else {
+            return Wakers(None, None);
+        };
+        if self.closed || self.free() == 0 {
+            return Wakers(None, None);
         }
-        let w = self.senders.take()?;
-        self.reserved += 1;
-        Some(w)
+        // SAFETY: every node in `senders` is the `waiter` of a live, pinned
+        // `Slot<T>` pushed with a pointer to the whole slot, whose cell
+        // holds the sender's value while it is linked; we hold the lock,
+        // and the sender learns (from the mark) that the cell is empty.
+        let value = unsafe { (*first.cast::<Slot<T>>().as_ref().value.get()).assume_init_read() };
+        let sender = self.senders.take_marked();
+        Wakers(sender, self.deliver(value))
+    }
+}
+
+/// Up to two wakers to wake after the lock: a receiver that frees capacity
+/// may admit a sender whose value goes on to a waiting receiver (when
+/// values handed to receivers fill the capacity).
+struct Wakers(Option<Waker>, Option<Waker>);
+
+impl Wakers {
+    fn wake(self) {
+        wake(self.0);
+        wake(self.1);
     }
 }
 
@@ -159,8 +214,7 @@ impl<T, const N: usize> Channel<T, N> {
                 buf: [const { MaybeUninit::uninit() }; N],
                 head: 0,
                 len: 0,
-                reserved: 0,
-                claimed: 0,
+                handed: 0,
                 closed: false,
                 senders: WaitList::new(),
                 receivers: WaitList::new(),
@@ -175,7 +229,7 @@ impl<T, const N: usize> Channel<T, N> {
             chan: self,
             value: Some(value),
             waiting: false,
-            waiter: LazyWaiter::new(),
+            node: LazySlot::new(),
         }
     }
 
@@ -186,7 +240,7 @@ impl<T, const N: usize> Channel<T, N> {
             chan: self,
             waiting: false,
             done: false,
-            waiter: LazyWaiter::new(),
+            node: LazySlot::new(),
         }
     }
 
@@ -199,27 +253,25 @@ impl<T, const N: usize> Channel<T, N> {
             if s.free() == 0 {
                 return (Err(TrySendError::Full(value)), None);
             }
-            s.push(value);
-            (Ok(()), s.offer_item())
+            (Ok(()), s.deliver(value))
         });
         wake(waker);
         result
     }
 
-    /// Receives the oldest value if one is queued and not promised to a
-    /// receiver that is already waiting. Never waits.
+    /// Receives the oldest value if one is queued. Never waits.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         let (result, waker) = self.state.with(|s| {
-            if s.available() > 0 {
+            if s.len > 0 {
                 let v = s.pop();
-                (Ok(v), s.offer_slot())
-            } else if s.closed && s.len == 0 {
-                (Err(TryRecvError::Closed), None)
+                (Ok(v), s.admit_sender())
+            } else if s.closed {
+                (Err(TryRecvError::Closed), Wakers(None, None))
             } else {
-                (Err(TryRecvError::Empty), None)
+                (Err(TryRecvError::Empty), Wakers(None, None))
             }
         });
-        wake(waker);
+        waker.wake();
         result
     }
 
@@ -227,11 +279,7 @@ impl<T, const N: usize> Channel<T, N> {
     /// [`RecvError::Closed`] once the queued values are taken. Wakes every
     /// waiting sender and receiver. Closing twice is harmless.
     pub fn close(&self) {
-        self.state.with(|s| {
-            s.closed = true;
-            s.reserved = 0;
-            s.claimed = 0;
-        });
+        self.state.with(|s| s.closed = true);
         // One waiter per lock hold, woken outside it: no buffer needed, and
         // nobody joins a closed channel's lists.
         while let Some(w) = self
@@ -254,7 +302,9 @@ impl<T, const N: usize> Channel<T, N> {
         self.state.with(|s| s.closed)
     }
 
-    /// How many values are queued.
+    /// How many values are queued. A value already handed to a waiting
+    /// receiver is not counted, though it takes capacity until that
+    /// receiver takes it (see [`TrySendError::Full`]).
     pub fn len(&self) -> usize {
         self.state.with(|s| s.len as usize)
     }
@@ -319,24 +369,24 @@ impl<T, const N: usize> fmt::Debug for Channel<T, N> {
 /// The future returned by [`Channel::send`].
 ///
 /// It is `!Unpin` (its waiter node is linked into the channel while it
-/// waits): await it, or pin it to poll it by hand. Dropping it before it
-/// completes drops the value, which the channel never accepted.
+/// waits): await it, or pin it to poll it by hand. Dropping it before the
+/// channel takes its value drops the value.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Send<'a, T, const N: usize> {
     chan: &'a Channel<T, N>,
-    /// The value until the channel accepts it.
+    /// The value until it is sent or moved into the node's cell to wait.
     value: Option<T>,
-    /// Whether `waiter` was pushed into the senders' list and not yet
-    /// accounted for: still linked, or woken with a reserved slot.
+    /// Whether the node was pushed into the senders' list and its outcome
+    /// not yet seen: still linked (value in the cell), taken by a receiver
+    /// (marked, cell empty), or unlinked by `close` (value in the cell).
     waiting: bool,
-    waiter: LazyWaiter,
+    node: LazySlot<T>,
 }
 
 /// What one locked step of [`Send::poll`] decided.
 enum SendStep<T> {
-    /// Still waiting: keep the value.
-    Wait(T),
-    /// Accepted; wake this receiver after the lock.
+    Wait,
+    /// Sent; wake this receiver after the lock.
     Sent(Option<Waker>),
     /// Closed: give the value back (and drop the unlinked node's waker
     /// after the lock).
@@ -351,60 +401,56 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
     // than the body.
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `waiter` is never moved out of the pinned future, and
+        // SAFETY: `node` is never moved out of the pinned future, and
         // `Drop` unlinks it before its memory can be reused.
         let this = unsafe { self.get_unchecked_mut() };
-        let Some(value) = this.value.take() else {
+        let waiting = &mut this.waiting;
+        let lazy = &mut this.node;
+        let value = &mut this.value;
+        if value.is_none() && !*waiting {
             // Polled after completion: nothing more to do.
             return Poll::Pending;
-        };
-        let waiting = &mut this.waiting;
-        let lazy = &mut this.waiter;
+        }
         let step = this.chan.state.with(|s| {
+            let v = match value.take() {
+                Some(v) => v,
+                None => {
+                    // SAFETY: under the channel's lock; `waiting` means the
+                    // node was written and pushed into this channel's
+                    // senders' list.
+                    let woken =
+                        unsafe { sender_woken(waiting, lazy, s.closed, &mut s.senders, cx) };
+                    match woken {
+                        Woken::Waiting => return SendStep::Wait,
+                        Woken::Done => return SendStep::Sent(None),
+                        Woken::Back(v, unlinked) => {
+                            if s.closed {
+                                return SendStep::Closed(v, unlinked);
+                            }
+                            v
+                        }
+                    }
+                }
+            };
             if s.closed {
-                // SAFETY: under the channel's lock; `lazy` is this pinned
-                // future's node, which only ever joins this senders' list.
-                let unlinked = unsafe { leave_on_close(waiting, lazy, &mut s.senders) };
-                return SendStep::Closed(value, unlinked);
+                return SendStep::Closed(v, None);
             }
-            if *waiting {
-                // SAFETY: structural pinning of `waiter` (see above).
-                let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
-                if waiter.is_linked() {
-                    // SAFETY: under the channel's lock; this node only ever
-                    // joins this channel's senders' list; `Drop` removes it.
-                    unsafe { s.senders.push(waiter, cx.waker()) };
-                    return SendStep::Wait(value);
-                }
-                // Woken with a reserved slot: use it. No reservation left
-                // means a close cleared it (and a `reopen` may have come
-                // since): then wait like a newcomer.
-                *waiting = false;
-                if s.reserved > 0 {
-                    s.reserved -= 1;
-                } else if s.free() == 0 {
-                    // SAFETY: under the channel's lock; the node is in no list
-                    // (it was taken), and `Drop` removes it once pushed.
-                    unsafe { s.senders.push(waiter, cx.waker()) };
-                    *waiting = true;
-                    return SendStep::Wait(value);
-                }
-            } else if s.free() == 0 {
-                // SAFETY: as above.
-                let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
-                // SAFETY: as above.
-                unsafe { s.senders.push(waiter, cx.waker()) };
-                *waiting = true;
-                return SendStep::Wait(value);
+            if s.free() > 0 {
+                return SendStep::Sent(s.deliver(v));
             }
-            s.push(value);
-            SendStep::Sent(s.offer_item())
+            let slot = lazy.get();
+            // SAFETY: under the lock; the cell is empty (the node is in no
+            // list, and was never pushed or its value came back).
+            unsafe { (*slot.value.get()).write(v) };
+            // SAFETY: under the channel's lock; the node is part of this
+            // pinned future (structural pinning), only ever joins this
+            // channel's senders' list, and `Drop` removes it.
+            unsafe { s.senders.push_node(slot.ptr(), cx.waker()) };
+            *waiting = true;
+            SendStep::Wait
         });
         match step {
-            SendStep::Wait(v) => {
-                this.value = Some(v);
-                Poll::Pending
-            }
+            SendStep::Wait => Poll::Pending,
             SendStep::Sent(w) => {
                 wake(w);
                 Poll::Ready(Ok(()))
@@ -417,30 +463,60 @@ impl<T, const N: usize> Future for Send<'_, T, N> {
     }
 }
 
-/// A send that finds the channel closed: `close` sets the flag before it
-/// unlinks the waiters, so a poll in between (a shared waker, another
-/// thread) may find the node still linked. Unlink it, or the finished
-/// future would leave it dangling in the list. Out of line: the hot path
-/// of `Send::poll` stays small enough to inline into the task.
+/// What a waiting sender's node says when its future is polled again.
+enum Woken<T> {
+    /// Still linked (its waker is updated).
+    Waiting,
+    /// A receiver took the value.
+    Done,
+    /// Unlinked by `close`: the value is back (with the node's waker if
+    /// this poll unlinked it, to drop after the lock).
+    Back(T, Option<Waker>),
+}
+
+/// The second and later polls of a waiting send. Out of line: the first
+/// poll, which nearly always completes at once, stays small enough to
+/// inline into the task.
 ///
 /// # Safety
 ///
-/// Called under the channel's lock with the pinned future's own node, which
-/// only ever joins `senders`.
+/// Called under the channel's lock with `*waiting` set, so the pinned
+/// future's node is written and in `senders` or in no list.
 #[cold]
 #[inline(never)]
-unsafe fn leave_on_close(
+unsafe fn sender_woken<T>(
     waiting: &mut bool,
-    lazy: &mut LazyWaiter,
+    lazy: &mut LazySlot<T>,
+    closed: bool,
     senders: &mut WaitList,
-) -> Option<Waker> {
-    if !core::mem::take(waiting) {
-        return None;
+    cx: &Context<'_>,
+) -> Woken<T> {
+    let slot = lazy.get();
+    if slot.waiter.is_linked() {
+        if !closed {
+            // SAFETY: under the lock (contract); the node is in `senders`.
+            unsafe { senders.push_node(slot.ptr(), cx.waker()) };
+            return Woken::Waiting;
+        }
+        // `close` sets its flag before it unlinks the waiters, so a poll in
+        // between (a shared waker, another thread) finds the node still
+        // linked: leave now, or the finished future could leave its node
+        // dangling in the list.
+        // SAFETY: under the lock (contract); the node is in `senders`.
+        let unlinked = unsafe { senders.remove(Pin::new_unchecked(&slot.waiter)) };
+        *waiting = false;
+        // SAFETY: it was linked, so the value is in the cell; read once
+        // (`waiting` is cleared).
+        let v = unsafe { (*slot.value.get()).assume_init_read() };
+        return Woken::Back(v, unlinked);
+    } else if slot.waiter.is_marked() {
+        *waiting = false;
+        return Woken::Done;
     }
-    // SAFETY: the future is pinned (structural pinning of its node).
-    let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
-    // SAFETY: the caller holds the lock; the node is in `senders` or none.
-    unsafe { senders.remove(waiter) }
+    *waiting = false;
+    // SAFETY: unlinked by `close` without a mark: the value is still in the
+    // cell; it is read once (`waiting` is cleared).
+    Woken::Back(unsafe { (*slot.value.get()).assume_init_read() }, None)
 }
 
 impl<T, const N: usize> Drop for Send<'_, T, N> {
@@ -448,24 +524,22 @@ impl<T, const N: usize> Drop for Send<'_, T, N> {
         if !self.waiting {
             return;
         }
-        // SAFETY: the future was pinned when `waiting` was set (the node was
-        // written and pushed from `poll`), and this is the node's last use.
-        let waiter = unsafe { Pin::new_unchecked(self.waiter.get()) };
-        let (removed, next) = self.chan.state.with(|s| {
-            if waiter.is_linked() {
-                // SAFETY: under the channel's lock; the node is in this
-                // channel's senders' list.
-                (unsafe { s.senders.remove(waiter) }, None)
-            } else if !s.closed {
-                // Woken with a reserved slot that will not be used: pass it on.
-                s.reserved = s.reserved.saturating_sub(1);
-                (None, s.offer_slot())
+        let slot = self.node.get();
+        let (unlinked, value) = self.chan.state.with(|s| {
+            // SAFETY: under the channel's lock; the node is in this
+            // channel's senders' list or in none.
+            let unlinked = unsafe { s.senders.remove(Pin::new_unchecked(&slot.waiter)) };
+            let value = if unlinked.is_some() || !slot.waiter.is_marked() {
+                // SAFETY: still waiting or unlinked by `close`: the cell
+                // holds the value, read once, as this is the node's last use.
+                Some(unsafe { (*slot.value.get()).assume_init_read() })
             } else {
-                (None, None)
-            }
+                None
+            };
+            (unlinked, value)
         });
-        drop(removed);
-        wake(next);
+        drop(unlinked);
+        drop(value);
     }
 }
 
@@ -476,17 +550,18 @@ impl<T, const N: usize> Drop for Send<'_, T, N> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Recv<'a, T, const N: usize> {
     chan: &'a Channel<T, N>,
-    /// Whether `waiter` was pushed into the receivers' list and not yet
-    /// accounted for: still linked, or woken with a claimed item.
+    /// Whether the node was pushed into the receivers' list and its
+    /// outcome not yet seen: still linked, handed a value (marked), or
+    /// unlinked by `close`.
     waiting: bool,
     done: bool,
-    waiter: LazyWaiter,
+    node: LazySlot<T>,
 }
 
 /// What one locked step of [`Recv::poll`] decided.
 enum RecvStep<T> {
     Wait,
-    Got(T, Option<Waker>),
+    Got(T, Wakers),
     Closed,
 }
 
@@ -494,42 +569,34 @@ impl<T, const N: usize> Future for Recv<'_, T, N> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `waiter` is never moved out of the pinned future, and
+        // SAFETY: `node` is never moved out of the pinned future, and
         // `Drop` unlinks it before its memory can be reused.
         let this = unsafe { self.get_unchecked_mut() };
         if this.done {
             return Poll::Pending;
         }
         let waiting = &mut this.waiting;
-        let lazy = &mut this.waiter;
+        let lazy = &mut this.node;
         let step = this.chan.state.with(|s| {
             if *waiting {
-                // SAFETY: structural pinning of `waiter` (see above).
-                let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
-                if waiter.is_linked() {
-                    // SAFETY: under the channel's lock; this node only ever
-                    // joins this channel's receivers' list; `Drop` removes it.
-                    unsafe { s.receivers.push(waiter, cx.waker()) };
-                    return RecvStep::Wait;
-                }
-                // Woken: an item was claimed for us, unless the channel was
-                // closed since (which clears the claims).
-                *waiting = false;
-                if !s.closed {
-                    s.claimed = s.claimed.saturating_sub(1);
+                // SAFETY: under the channel's lock; `waiting` means the node
+                // was written and pushed into this channel's receivers' list.
+                if let Some(step) = unsafe { receiver_woken(waiting, lazy, s, cx) } {
+                    return step;
                 }
             }
-            if s.available() > 0 {
+            if s.len > 0 {
                 let v = s.pop();
-                return RecvStep::Got(v, s.offer_slot());
+                return RecvStep::Got(v, s.admit_sender());
             }
             if s.closed {
                 return RecvStep::Closed;
             }
-            // SAFETY: as above.
-            let waiter = unsafe { Pin::new_unchecked(lazy.get()) };
-            // SAFETY: as above.
-            unsafe { s.receivers.push(waiter, cx.waker()) };
+            let slot = lazy.get();
+            // SAFETY: under the channel's lock; the node is part of this
+            // pinned future, only ever joins this channel's receivers'
+            // list, and `Drop` removes it.
+            unsafe { s.receivers.push_node(slot.ptr(), cx.waker()) };
             *waiting = true;
             RecvStep::Wait
         });
@@ -537,7 +604,7 @@ impl<T, const N: usize> Future for Recv<'_, T, N> {
             RecvStep::Wait => Poll::Pending,
             RecvStep::Got(v, w) => {
                 this.done = true;
-                wake(w);
+                w.wake();
                 Poll::Ready(Ok(v))
             }
             RecvStep::Closed => {
@@ -548,46 +615,86 @@ impl<T, const N: usize> Future for Recv<'_, T, N> {
     }
 }
 
+/// The second and later polls of a waiting receive: `None` if the close
+/// woke it and it looks again like a newcomer. Out of line, as for
+/// `sender_woken`.
+///
+/// # Safety
+///
+/// Called under the channel's lock with `*waiting` set, so the pinned
+/// future's node is written and in the receivers' list or in no list.
+#[inline(always)]
+unsafe fn receiver_woken<T, const N: usize>(
+    waiting: &mut bool,
+    lazy: &mut LazySlot<T>,
+    s: &mut State<T, N>,
+    cx: &Context<'_>,
+) -> Option<RecvStep<T>> {
+    let slot = lazy.get();
+    if slot.waiter.is_linked() {
+        // SAFETY: under the lock (contract); the node is in this channel's
+        // receivers' list.
+        unsafe { s.receivers.push_node(slot.ptr(), cx.waker()) };
+        return Some(RecvStep::Wait);
+    }
+    *waiting = false;
+    if !slot.waiter.is_marked() {
+        // Unlinked by `close`.
+        return None;
+    }
+    // SAFETY: marked: a sender handed a value into the cell; read once
+    // (`waiting` is cleared).
+    let v = unsafe { (*slot.value.get()).assume_init_read() };
+    s.handed = s.handed.saturating_sub(1);
+    Some(RecvStep::Got(v, s.admit_sender()))
+}
+
 impl<T, const N: usize> Drop for Recv<'_, T, N> {
     fn drop(&mut self) {
         if !self.waiting {
             return;
         }
-        // SAFETY: the future was pinned when `waiting` was set (the node was
-        // written and pushed from `poll`), and this is the node's last use.
-        let waiter = unsafe { Pin::new_unchecked(self.waiter.get()) };
-        let (removed, next) = self.chan.state.with(|s| {
-            if waiter.is_linked() {
-                // SAFETY: under the channel's lock; the node is in this
-                // channel's receivers' list.
-                (unsafe { s.receivers.remove(waiter) }, None)
-            } else if !s.closed {
-                // Woken with a claimed item it will not take: pass it on.
-                s.claimed = s.claimed.saturating_sub(1);
-                (None, s.offer_item())
-            } else {
+        let slot = self.node.get();
+        let (unlinked, next) = self.chan.state.with(|s| {
+            // SAFETY: under the channel's lock; the node is in this
+            // channel's receivers' list or in none.
+            let unlinked = unsafe { s.receivers.remove(Pin::new_unchecked(&slot.waiter)) };
+            if unlinked.is_some() || !slot.waiter.is_marked() {
+                return (unlinked, None);
+            }
+            // SAFETY: marked: a value was handed into the cell and not
+            // taken; read once, as this is the node's last use.
+            let v = unsafe { (*slot.value.get()).assume_init_read() };
+            // Its capacity is still counted, so it fits: to the next
+            // receiver, or back in front of the queue it came before.
+            s.handed = s.handed.saturating_sub(1);
+            if s.receivers.is_empty() {
+                s.push_front(v);
                 (None, None)
+            } else {
+                (None, s.deliver(v))
             }
         });
-        drop(removed);
+        drop(unlinked);
         wake(next);
     }
 }
 
-/// A future's waiter node, written the first time the future has to wait.
+/// A future's waiter node and value cell, written the first time the
+/// future has to wait.
 ///
 /// Most sends and receives complete at once; building the node up front
 /// would write it into every future that is then moved into its task, and
 /// the processor pays for reloading those fresh, differently sized stores
 /// (store-to-load forwarding fails) on every message.
-struct LazyWaiter {
+struct LazySlot<T> {
     written: bool,
-    node: MaybeUninit<Waiter>,
+    node: MaybeUninit<Slot<T>>,
 }
 
-impl LazyWaiter {
+impl<T> LazySlot<T> {
     const fn new() -> Self {
-        LazyWaiter {
+        LazySlot {
             written: false,
             node: MaybeUninit::uninit(),
         }
@@ -596,9 +703,12 @@ impl LazyWaiter {
     /// The node, written on first use. It lives as long as `self`, which
     /// the owning future keeps pinned once it has called this.
     #[inline]
-    fn get(&mut self) -> &Waiter {
+    fn get(&mut self) -> &Slot<T> {
         if !self.written {
-            self.node.write(Waiter::new());
+            self.node.write(Slot {
+                waiter: Waiter::new(),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+            });
             self.written = true;
         }
         // SAFETY: written above or earlier (`written` says so).
@@ -606,11 +716,20 @@ impl LazyWaiter {
     }
 }
 
-impl Drop for LazyWaiter {
+impl<T> Slot<T> {
+    /// The pointer a wait list keeps: to the node, with the whole slot's
+    /// provenance, so `deliver` and `admit_sender` can reach the cell.
+    fn ptr(&self) -> NonNull<Waiter> {
+        NonNull::from(self).cast()
+    }
+}
+
+impl<T> Drop for LazySlot<T> {
     fn drop(&mut self) {
         if self.written {
             // SAFETY: written (`written` says so) and dropped exactly once;
-            // the owning future's `Drop` has unlinked it already.
+            // the owning future's `Drop` has unlinked it already and taken
+            // any value out of the cell (`MaybeUninit` drops nothing).
             unsafe { self.node.assume_init_drop() }
         }
     }
@@ -684,7 +803,8 @@ use super::send_error::SendError;
 /// Why [`try_send`](Channel::try_send) failed; the value comes back.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TrySendError<T> {
-    /// Every slot is taken (or promised to a waiting sender).
+    /// Every slot is taken (or held by a value handed to a receiver that
+    /// has not taken it yet).
     Full(T),
     /// The channel is closed.
     Closed(T),
@@ -732,8 +852,7 @@ impl core::error::Error for RecvError {}
 /// Why [`try_recv`](Channel::try_recv) failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TryRecvError {
-    /// Nothing is queued (or every queued value is promised to a waiting
-    /// receiver).
+    /// Nothing is queued.
     Empty,
     /// The channel is closed and every queued value has been taken.
     Closed,
