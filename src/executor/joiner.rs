@@ -6,10 +6,8 @@
 //! stores, no atomic read-modify-write. Any other joiner takes the atomic
 //! path of its waker.
 
-use super::atomic::Ordering::Relaxed;
 use super::exec_core::ExecCore;
-use super::header::{self, Header};
-use super::layout;
+use super::header::Header;
 use super::registry;
 use super::slot_state::Joiner;
 use super::task_id::TaskId;
@@ -40,17 +38,6 @@ pub(crate) unsafe fn wake_joiner(h: &Header, code: u32, core: &ExecCore) {
 /// Only the thread running `core`'s executor may call it.
 #[inline]
 unsafe fn wake_task(id: TaskId, core: &ExecCore) {
-    let Some((h, slot)) = registry::lookup(id) else {
-        return;
-    };
-    // SAFETY: registered headers are static.
-    let hdr = unsafe { &*h };
-    if ptr::eq(hdr.exec.load(Relaxed), core) {
-        // SAFETY: a pool bound to this executor (so a task was created in
-        // it), on its thread; `slot < capacity` (checked by `lookup`).
-        unsafe { layout::wake_local(h, slot) };
-    } else {
-        // SAFETY: a registered static pool, `slot < capacity`.
-        unsafe { header::wake_slot(h, slot) };
-    }
+    // SAFETY: by the contract, `core` is the executor running here.
+    unsafe { registry::wake_if_here(id, |exec| ptr::eq(exec, core)) }
 }

@@ -14,6 +14,7 @@
 
 use super::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use super::error::SpawnError;
+use super::exec_core::ExecCore;
 use super::header::{self, Header};
 use super::layout;
 use super::running_here;
@@ -97,10 +98,24 @@ pub(crate) fn lookup(id: TaskId) -> Option<(*const Header, usize)> {
 /// protocol of `ready.rs`.
 #[inline]
 pub(crate) fn wake(id: TaskId) {
+    // SAFETY: `running_here::is` is true only for the executor whose run
+    // loop is active on this thread.
+    unsafe { wake_if_here(id, running_here::is) }
+}
+
+/// [`wake`] with the "does this executor run on this thread?" test given:
+/// the executor's own paths (a join waking its joiner) already know the
+/// answer and skip the platform's test.
+///
+/// # Safety
+/// `runs_here(exec)` is true only if `exec`'s run loop is active on the
+/// calling thread.
+#[inline(always)]
+pub(crate) unsafe fn wake_if_here(id: TaskId, runs_here: impl FnOnce(*const ExecCore) -> bool) {
     if let Some((h, slot)) = lookup(id) {
         // SAFETY: registered headers are static.
         let exec = unsafe { (*h).exec.load(Ordering::Relaxed) };
-        if running_here::is(exec) {
+        if runs_here(exec) {
             // SAFETY: a registered pool bound to the executor running on
             // this thread (so a task was created in it: its sizes are set),
             // `slot < capacity`.
