@@ -1,14 +1,18 @@
-//! loom model of a cross-core wake against the owner's scan and its
-//! spinning park (`src/executor/ready.rs` + `src/rt/park_latch.rs`).
+//! loom model of a cross-core wake against the owner's spin, scan and park
+//! (`src/executor/ready.rs` + `src/rt/park_latch.rs`; the sequence of
+//! `Executor::idle` over `rt::core_park::CorePark`).
 //!
 //! Run: `RUSTFLAGS="--cfg loom" cargo test --release --test cores_loom`
 //!
 //! A waker on another core marks a task's bit, then unparks the owner only
-//! if it finds it parked; the owner's park spins on a latch and blocks in
-//! its reactor (modelled as an eventfd counter) only after a
-//! compare-and-swap that an unpark defeats. loom explores every
+//! if it finds it parked. The idle owner first spins on its ready word
+//! without announcing anything (a wake meanwhile costs the waker only its
+//! bit), then announces its park, checks the word once more and blocks in
+//! its reactor (modelled as an eventfd counter) after a swap on its latch
+//! that an unpark defeats (an unpark writes the eventfd only if it finds
+//! the owner past that swap). loom explores every
 //! interleaving: the owner must always take the bit (no lost wake-up), and
-//! the eventfd is written at most once per park.
+//! the eventfd is written at most once per park that blocked.
 #![cfg(loom)]
 
 mod atomic {
@@ -22,6 +26,7 @@ mod park_latch;
 mod ready;
 
 use atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering::SeqCst};
+use core::slice::from_ref;
 use loom::sync::Arc;
 use loom::thread;
 use park_latch::Latch;
@@ -57,32 +62,34 @@ impl Core {
 
     fn take(&self) -> usize {
         let mut got = 0;
-        ready::take(core::slice::from_ref(&self.word), &self.word, |_, b| {
-            got |= b
-        });
+        ready::take(from_ref(&self.word), &self.word, |_, b| got |= b);
         got
     }
 
-    /// The owner's park: `spins` rounds watching the latch, then the CAS;
-    /// past it the owner would block until an eventfd write. Returns false
-    /// if it would block now (no write yet): the owner stays asleep, its
-    /// latch `SLEEPING` and `parked` set, for the caller to check.
-    fn park(&self, spins: usize, blocked: &mut usize) -> bool {
-        let mut early = self.latch.begin();
+    /// `Executor::idle` over a `CorePark`: `spins` rounds of the spin
+    /// (`Park::spin`, the executor not parked), then announce, re-check,
+    /// block. Returns false if it would block now (no eventfd write yet):
+    /// the owner stays asleep, `parked` set, for the caller to check.
+    fn idle(&self, spins: usize, blocked: &mut usize) -> bool {
         for _ in 0..spins {
-            if early {
-                break;
+            if ready::maybe_pending(from_ref(&self.word), &self.word) {
+                return true;
             }
-            early = self.latch.notified();
         }
-        if !early && self.latch.try_sleep() {
-            if self.eventfd.load(SeqCst) == 0 {
-                return false;
+        ready::begin_park(&self.parked);
+        if !ready::any_pending(from_ref(&self.word), &self.word) {
+            if self.latch.try_sleep() {
+                // The reactor's blocking wait: returns once the eventfd was
+                // written (before or during the wait).
+                if self.eventfd.load(SeqCst) == 0 {
+                    return false;
+                }
+                self.eventfd.fetch_sub(1, SeqCst);
+                *blocked += 1;
             }
-            self.eventfd.fetch_sub(1, SeqCst);
-            *blocked += 1;
+            self.latch.end();
         }
-        self.latch.end();
+        ready::end_park(&self.parked);
         true
     }
 
@@ -97,13 +104,9 @@ impl Core {
             if got == want {
                 break;
             }
-            ready::begin_park(&self.parked);
-            if !ready::any_pending(core::slice::from_ref(&self.word), &self.word)
-                && !self.park(spins, &mut blocked)
-            {
+            if !self.idle(spins, &mut blocked) {
                 return (got, true, blocked);
             }
-            ready::end_park(&self.parked);
         }
         (got, false, blocked)
     }
@@ -131,6 +134,9 @@ fn model(wakers: usize, spins: usize) {
                 "lost wake-up: owner asleep, bits {:#b} pending, no eventfd write",
                 core.word.load(SeqCst)
             );
+            // The write came from the waker that cleared `parked`: what
+            // `CorePark` reads to restore its full spin.
+            assert!(!core.parked.load(SeqCst), "woken, yet still parked");
             core.eventfd.fetch_sub(1, SeqCst);
             blocked += 1;
             core.latch.end();
@@ -160,4 +166,9 @@ fn one_cross_core_wake_spinning_owner() {
 #[test]
 fn two_cross_core_wakes_spinning_owner() {
     model(2, 1);
+}
+
+#[test]
+fn two_cross_core_wakes_longer_spin() {
+    model(2, 2);
 }

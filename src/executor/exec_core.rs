@@ -130,6 +130,19 @@ impl ExecCore {
         self.main_local.store(false, Relaxed);
     }
 
+    /// Step 0 of parking, before announcing it: the platform's spin
+    /// ([`Park::spin`]); true if `pending` ended it.
+    #[inline]
+    pub(crate) fn spin(&self, pending: &mut dyn FnMut() -> bool) -> bool {
+        self.park.spin(pending)
+    }
+    /// Whether the `block_on` future may be ready (unsynchronised, for a
+    /// spin).
+    #[inline]
+    pub(crate) fn main_maybe_pending(&self) -> bool {
+        self.main_local.load(Relaxed)
+            || ready::maybe_pending(core::slice::from_ref(&self.main_ready), &self.main_ready)
+    }
     /// Step 1 of parking: announce it (wakers from now on unpark).
     #[inline]
     pub(crate) fn begin_park(&self) {

@@ -90,6 +90,20 @@ pub trait Park: Sync {
         let _ = awake;
         self.park(timeout);
     }
+    /// Called by an idle executor *before* it announces its park: may
+    /// busy-wait, calling `pending` now and then, for a wake that comes
+    /// soon. Returns true if it stopped because `pending()` returned true
+    /// (the executor then runs again without parking), false to go on and
+    /// park. The executor is not parked meanwhile, so a waker only sets its
+    /// ready bit (no [`unpark`](Park::unpark)): a spinning executor costs
+    /// its wakers nothing more than a busy one. `pending` reads the ready
+    /// state without synchronising; the executor's pass does. The default
+    /// does not spin.
+    #[inline]
+    fn spin(&self, pending: &mut dyn FnMut() -> bool) -> bool {
+        let _ = pending;
+        false
+    }
 }
 
 /// The executor's "I am parked" flag, lent to [`Park::park_awake`].
@@ -109,6 +123,15 @@ impl<'a> Awake<'a> {
     pub fn mark(&self) {
         super::ready::end_park(self.parked);
     }
+
+    /// Whether a waker has already cleared the flag (and so called, or is
+    /// about to call, [`Park::unpark`]): before [`mark`](Self::mark), true
+    /// means an unpark ended (or will end) this park.
+    #[inline]
+    #[cfg_attr(not(feature = "rt"), allow(dead_code))] // for `rt::cores`
+    pub(crate) fn unparked(&self) -> bool {
+        !self.parked.load(Ordering::Relaxed)
+    }
 }
 
 /// A park that never sleeps: the executor busy-polls while idle.
@@ -127,6 +150,9 @@ impl Park for SpinPark {
 /// The `park` half of a [`HookPark`].
 pub type ParkFn = fn(Option<u64>, &Awake<'_>);
 
+/// The spin of a [`HookPark`] ([`Park::spin`]).
+pub(crate) type SpinFn = fn(&mut dyn FnMut() -> bool) -> bool;
+
 /// A park whose behaviour is two `fn` pointers installed at run time.
 ///
 /// Until [`install`](HookPark::install) is called it behaves like
@@ -135,6 +161,8 @@ pub type ParkFn = fn(Option<u64>, &Awake<'_>);
 pub struct HookPark {
     park: AtomicPtr<()>,
     unpark: AtomicPtr<()>,
+    /// A [`SpinFn`] or null (no spin): set by the runtime for a run only.
+    spin: AtomicPtr<()>,
 }
 
 impl HookPark {
@@ -143,15 +171,25 @@ impl HookPark {
         Self {
             park: AtomicPtr::new(core::ptr::null_mut()),
             unpark: AtomicPtr::new(core::ptr::null_mut()),
+            spin: AtomicPtr::new(core::ptr::null_mut()),
         }
     }
 
     /// Installs the platform's `park` (as [`Park::park_awake`]: it may
     /// ignore its [`Awake`]) and `unpark`. `unpark` must be callable from any
     /// context (see the module docs).
+    /// Installing removes a spin installed with `install_spin`.
     pub fn install(&self, park: ParkFn, unpark: fn()) {
+        self.spin.store(core::ptr::null_mut(), Ordering::Release);
         self.unpark.store(unpark as *mut (), Ordering::Release);
         self.park.store(park as *mut (), Ordering::Release);
+    }
+
+    /// Installs the spin before a park ([`Park::spin`]) until the next
+    /// [`install`](Self::install).
+    #[cfg_attr(not(feature = "rt"), allow(dead_code))] // for `rt::cores`
+    pub(crate) fn install_spin(&self, spin: SpinFn) {
+        self.spin.store(spin as *mut (), Ordering::Release);
     }
 }
 
@@ -185,6 +223,16 @@ impl Park for HookPark {
             let f: fn() = unsafe { core::mem::transmute::<*mut (), fn()>(p) };
             f();
         }
+    }
+    fn spin(&self, pending: &mut dyn FnMut() -> bool) -> bool {
+        let p = self.spin.load(Ordering::Acquire);
+        if p.is_null() {
+            return false;
+        }
+        // SAFETY: as in `park_awake`, the only non-null value is a
+        // `SpinFn` (stored by `install_spin`).
+        let f: SpinFn = unsafe { core::mem::transmute::<*mut (), SpinFn>(p) };
+        f(pending)
     }
 }
 

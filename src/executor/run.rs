@@ -164,6 +164,12 @@ impl Executor {
     fn idle(&'static self) {
         let core = &self.core;
         let me = running_here::replace(ptr::null());
+        // The park may first spin on the ready state, unannounced: a wake
+        // meanwhile writes only its ready word (`ready.rs`).
+        if core.spin(&mut || self.maybe_pending()) {
+            running_here::replace(me);
+            return;
+        }
         core.begin_park();
         let mut pending = core.main_pending();
         let mut h = self.pools.load(SeqCst);
@@ -182,6 +188,28 @@ impl Executor {
         }
         core.end_park();
         running_here::replace(me);
+    }
+
+    /// Whether anything may be ready (unsynchronised loads, for a spin:
+    /// the next pass's `take`s synchronise).
+    #[inline]
+    fn maybe_pending(&self) -> bool {
+        if self.core.main_maybe_pending() {
+            return true;
+        }
+        let mut h = self.pools.load(Acquire);
+        while !h.is_null() {
+            // SAFETY: as in `idle`.
+            if unsafe {
+                layout::local_pending(h)
+                    || ready::maybe_pending(header::ready_words(h), &(*h).summary)
+            } {
+                return true;
+            }
+            // SAFETY: a static pool header.
+            h = unsafe { (*h).next.load(Acquire) };
+        }
+        false
     }
 
     /// Starts a task created by a [`task!`](crate::task) function on this

@@ -4,24 +4,30 @@
 //! A core that sleeps in `epoll_pwait` costs its waker an eventfd `write`
 //! and itself a trip through the scheduler (tens of microseconds for an idle
 //! virtual CPU). Cores that talk to each other usually answer within a few
-//! microseconds, so the park first spins for a bounded number of rounds,
-//! watching a latch that [`unpark`](CorePark::unpark) sets; only a core
-//! that is really idle goes to sleep, and only a waker that finds it asleep
-//! writes the eventfd.
+//! microseconds, so an idle core first spins for a bounded number of rounds,
+//! watching its own ready bits; only a core that is really idle goes to
+//! sleep, and only a waker that finds it asleep writes the eventfd.
 //!
-//! The spin adapts. Only a cross-core unpark can end it: readiness of the
+//! The spin adapts. Only a wake from another core can end it: readiness of the
 //! core's own fds arrives in its reactor, which the spin does not watch.
 //! A core that mostly waits for I/O would therefore burn the whole budget
 //! before every sleep, a latency added to each request, and worse, time
-//! taken from whatever shares its CPU. So each spin that ends without an
-//! unpark halves the next one (down to [`MIN_SPINS`]), each that catches
+//! taken from whatever shares its CPU. So each spin that ends without a
+//! wake halves the next one (down to [`MIN_SPINS`]), each that catches
 //! one doubles it, and a sleep that an unpark from another core ends
 //! restores the full budget (a longer spin would have caught that wake):
 //! cores that talk to each other keep spinning, cores that wait for the
 //! network stop.
 //!
-//! The handshake between the spinning parker and its unparkers is the
-//! latch in `park_latch.rs`.
+//! The spin is the executor's [`Park::spin`]: it runs before the executor
+//! announces its park, watching the executor's own ready state, so a waker
+//! that comes during the spin only sets its ready bit (it finds the executor
+//! not parked): one cache line of the spinning core written per wake, and
+//! the spinning core reads only the lines that wake writes. Once the spin
+//! gives up, the executor announces its park and this park blocks in the
+//! reactor at once; a waker that then finds the executor parked unparks it
+//! through the latch in `park_latch.rs`, which writes the eventfd only if
+//! the core is (about to be) blocked.
 
 use super::park_latch::Latch;
 use crate::executor::{Awake, Park};
@@ -38,9 +44,9 @@ const MIN_SPINS: u32 = 16;
 
 /// Spin-then-sleep park over one reactor (see the module docs).
 ///
-/// On a cache line of its own: the latch is written by its core on every
-/// park and by wakers on other cores, and must not share a line with
-/// another core's park.
+/// On a cache line of its own: its fields are written by its core on every
+/// idle period (the latch also by wakers of a sleeping core) and must not
+/// share a line with what another core writes.
 #[repr(align(64))]
 pub(crate) struct CorePark {
     latch: Latch,
@@ -49,8 +55,8 @@ pub(crate) struct CorePark {
     /// The rounds the next spin takes, between `MIN_SPINS` and `spins`
     /// (owner thread only; atomic for `Sync`).
     budget: AtomicU32,
-    /// Parks ended by spinning since the reactor was last looked at (owner
-    /// thread only; atomic for `Sync`).
+    /// Spins that caught a wake since the reactor was last looked at
+    /// (owner thread only; atomic for `Sync`).
     skipped: AtomicU32,
     reactor: fn() -> Option<&'static GlobalReactor>,
 }
@@ -72,15 +78,15 @@ impl CorePark {
         self.budget.store(spins, Relaxed);
     }
 
-    /// Spins while nothing is notified; true if an unpark came. Adapts the
-    /// next spin's length (see the module docs).
+    /// Spins while nothing is pending; true if something became pending.
+    /// Adapts the next spin's length (see the module docs).
     #[inline]
-    fn spin(&self) -> bool {
+    fn spin_rounds(&self, pending: &mut dyn FnMut() -> bool) -> bool {
         let max = self.spins.load(Relaxed);
         let budget = self.budget.load(Relaxed);
         for _ in 0..budget {
             core::hint::spin_loop();
-            if self.latch.notified() {
+            if pending() {
                 self.budget.store(
                     budget.saturating_mul(2).clamp(MIN_SPINS.min(max), max),
                     Relaxed,
@@ -93,52 +99,64 @@ impl CorePark {
         false
     }
 
-    /// `wait(reactor, blocking)`: the reactor wait (`blocking`: until an
-    /// event or unpark; otherwise a poll).
-    fn park_with(&self, wait: impl FnOnce(&'static GlobalReactor, bool)) {
-        if self.latch.begin() || self.spin() {
-            self.latch.end();
-            // A core kept busy by wakes from other cores never sleeps: look
-            // at its fds and timers every so often anyway.
-            let n = self.skipped.load(Relaxed) + 1;
-            if n >= POLL_EVERY {
-                self.skipped.store(0, Relaxed);
-                if let Some(r) = (self.reactor)() {
-                    wait(r, false);
-                }
-            } else {
-                self.skipped.store(n, Relaxed);
-            }
-            return;
-        }
-        self.skipped.store(0, Relaxed);
+    /// Blocks in the reactor with `wait`, unless an unpark came first
+    /// (then false).
+    #[inline]
+    fn sleep(&self, wait: impl FnOnce(&'static GlobalReactor)) -> bool {
         let slept = self.latch.try_sleep();
         if slept && let Some(r) = (self.reactor)() {
-            wait(r, true);
-        }
-        // An unpark from another core ended (or just prevented) the sleep: a
-        // longer spin would have caught it, so the next spin is a full one.
-        if !slept || self.latch.notified() {
-            self.budget.store(self.spins.load(Relaxed), Relaxed);
+            wait(r);
         }
         self.latch.end();
+        slept
     }
 }
 
 impl Park for CorePark {
+    fn spin(&self, pending: &mut dyn FnMut() -> bool) -> bool {
+        if !self.spin_rounds(pending) {
+            self.skipped.store(0, Relaxed);
+            return false;
+        }
+        // A core kept busy by wakes from other cores never sleeps: look at
+        // its fds and timers every so often anyway. (It is not parked: what
+        // this dispatches only sets ready bits.)
+        let n = self.skipped.load(Relaxed) + 1;
+        if n >= POLL_EVERY {
+            self.skipped.store(0, Relaxed);
+            if let Some(r) = (self.reactor)() {
+                // Errors (EBADF, ENOMEM) have no caller to go to: the
+                // executor polls again.
+                let _ = r.park(Some(0));
+            }
+        } else {
+            self.skipped.store(n, Relaxed);
+        }
+        true
+    }
+
     fn park(&self, timeout: Option<u64>) {
-        // Errors (EBADF, ENOMEM) have no caller to go to: the executor polls
-        // again.
-        self.park_with(|r, blocking| {
-            let _ = r.park(if blocking { timeout } else { Some(0) });
+        // Errors: as in `spin`.
+        let _ = self.sleep(|r| {
+            let _ = r.park(timeout);
         });
     }
 
     fn park_awake(&self, timeout: Option<u64>, awake: &Awake<'_>) {
-        self.park_with(|r, blocking| {
-            let t = if blocking { timeout } else { Some(0) };
-            let _ = r.park_then_dispatch(t, || awake.mark());
+        let mut unparked = false;
+        let slept = self.sleep(|r| {
+            // Errors: as in `spin`.
+            let _ = r.park_then_dispatch(timeout, || {
+                unparked = awake.unparked();
+                awake.mark();
+            });
         });
+        // An unpark (from another core, or a handler) ended or prevented
+        // the sleep: a longer spin would have caught that wake, so the next
+        // spin is a full one.
+        if unparked || !slept {
+            self.budget.store(self.spins.load(Relaxed), Relaxed);
+        }
     }
 
     fn unpark(&self) {

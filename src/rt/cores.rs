@@ -24,6 +24,8 @@
 //! owner's `parked` flag; only a waker that finds the owner parked (and
 //! clears the flag) writes the owner's eventfd. A burst of wakes against a
 //! parked core costs one `write`; wakes against a busy core cost no syscall.
+//! An idle core spins on its ready bits for a while before it announces its
+//! park, so a prompt answer from another core finds it not parked either.
 //!
 //! # Where things run
 //!
@@ -96,6 +98,10 @@ fn core0_park(timeout: Option<u64>, awake: &Awake<'_>) {
 
 fn core0_unpark() {
     CORE0_PARK.unpark()
+}
+
+fn core0_spin(pending: &mut dyn FnMut() -> bool) -> bool {
+    CORE0_PARK.spin(pending)
 }
 
 /// A value on cache lines of its own: what one core writes all the time
@@ -299,6 +305,7 @@ impl Cores {
             set_current_core(Some((0, &executor::DEFAULT)));
             crate::platform::imp::init();
             DEFAULT_PARK.install(core0_park, core0_unpark);
+            DEFAULT_PARK.install_spin(core0_spin);
             let out = crate::block_on(main);
             crate::platform::imp::reinstall();
             set_current_core(None);

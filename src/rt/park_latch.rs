@@ -1,15 +1,19 @@
-//! The latch of a spinning park (what loom checks, in `tests/cores_loom.rs`).
+//! The latch of a core's blocking park (what loom checks, in
+//! `tests/cores_loom.rs`).
 //!
-//! States: `IDLE` (not parking), `SPINNING`, `SLEEPING` (about to block in,
-//! or blocked in, the reactor) and `NOTIFIED` (an unpark came). The parker
-//! [`begin`](Latch::begin)s (a pending `NOTIFIED` ends the park at once),
-//! spins watching [`notified`](Latch::notified), then moves `SPINNING →
-//! SLEEPING` by compare-and-swap ([`try_sleep`](Latch::try_sleep)) just
-//! before blocking, and [`end`](Latch::end)s. An unparker
+//! States: `IDLE` (not blocking), `SLEEPING` (about to block in, or blocked
+//! in, the reactor) and `NOTIFIED` (an unpark came). The parker moves
+//! `IDLE → SLEEPING` by compare-and-swap just before blocking
+//! ([`try_sleep`](Latch::try_sleep)); if that fails, an unpark came first
+//! and it does not block. It [`end`](Latch::end)s after the wait. An unparker
 //! [`notify`](Latch::notify)s: a swap to `NOTIFIED` that says "write the
 //! eventfd" only if it swapped out `SLEEPING`. So either the unparker sees
 //! `SLEEPING` (its write ends the blocking wait, or makes it return at once:
-//! an eventfd latches), or the parker's CAS fails and it does not block.
+//! an eventfd latches), or the parker sees `NOTIFIED` and does not block;
+//! and an unpark that finds the core not about to block costs no `write`.
+//!
+//! The spin before a park does not involve the latch: it runs before the
+//! executor announces its park, so wakers meanwhile do not unpark.
 //!
 //! This file is also compiled by the loom test with loom's atomics, so it
 //! must not construct atomics.
@@ -18,9 +22,8 @@ use super::atomic::{AtomicU32, Ordering::*};
 
 /// 0, what [`Latch::over`] starts from.
 const IDLE: u32 = 0;
-const SPINNING: u32 = 1;
-const SLEEPING: u32 = 2;
-const NOTIFIED: u32 = 3;
+const SLEEPING: u32 = 1;
+const NOTIFIED: u32 = 2;
 
 /// See the module docs.
 pub(crate) struct Latch {
@@ -34,24 +37,15 @@ impl Latch {
         Latch { state }
     }
 
-    /// Parker: starts a park; true if an unpark is already pending (the
-    /// park ends at once: call [`end`](Self::end)).
-    #[inline]
-    pub(crate) fn begin(&self) -> bool {
-        self.state.swap(SPINNING, Acquire) == NOTIFIED
-    }
-
-    /// Parker, while spinning: whether an unpark came.
-    #[inline]
-    pub(crate) fn notified(&self) -> bool {
-        self.state.load(Relaxed) == NOTIFIED
-    }
-
-    /// Parker: about to block; false if an unpark came (do not block).
+    /// Parker: about to block; false if an unpark came (do not block, but
+    /// still [`end`](Self::end)).
     #[inline]
     pub(crate) fn try_sleep(&self) -> bool {
+        // A compare-and-swap, not a swap: a failed attempt must leave
+        // `NOTIFIED` in place, or a second unparker would find `SLEEPING`
+        // and write the eventfd for a park that does not block.
         self.state
-            .compare_exchange(SPINNING, SLEEPING, AcqRel, Acquire)
+            .compare_exchange(IDLE, SLEEPING, AcqRel, Acquire)
             .is_ok()
     }
 
