@@ -13,15 +13,45 @@ use super::ready;
 use super::task_id::TaskId;
 
 /// The shared core of an executor (see the module docs).
+///
+/// What wakers on other threads read and write (`parked`, `park`,
+/// `main_ready`) and what the executor's thread writes on every poll
+/// (`hot`) are 64 bytes apart on 64-bit targets, so `parked` never shares a
+/// cache line with `hot`: a remote waker loads `parked` on every wake, and
+/// as that line is written only when the executor really parks, the load
+/// hits the waker's own cache instead of taking the line from the
+/// executor's core after each poll. (A gap rather than an alignment: the
+/// executor's size grows by the gap only.)
+#[repr(C)]
 pub(crate) struct ExecCore {
     parked: AtomicBool,
     park: &'static dyn Park,
-    self_woken: AtomicBool,
-    /// The bits of the `TaskId` last polled.
-    current: AtomicUsize,
     /// The `block_on` future's ready bit (bit 0 of a one-word ready set,
     /// see `ready.rs`): set by its remote wakers.
     main_ready: AtomicUsize,
+    _gap: [u8; GAP],
+    hot: Hot,
+}
+
+/// The bytes between `ExecCore::main_ready` and `ExecCore::hot`: what puts
+/// `hot` 64 bytes past `parked` on 64-bit targets (checked below); none on
+/// smaller ones (microcontrollers, one core, where the gap would only cost
+/// RAM).
+const GAP: usize = if cfg!(target_pointer_width = "64") {
+    64 - 2 * core::mem::size_of::<usize>() - core::mem::size_of::<&'static dyn Park>()
+} else {
+    0
+};
+
+#[cfg(target_pointer_width = "64")]
+const _: () =
+    assert!(core::mem::offset_of!(ExecCore, hot) >= core::mem::offset_of!(ExecCore, parked) + 64);
+
+/// The executor thread's per-poll state (see [`ExecCore`]).
+struct Hot {
+    self_woken: AtomicBool,
+    /// The bits of the `TaskId` last polled.
+    current: AtomicUsize,
     /// The `block_on` future was woken on the executor's own thread (its own
     /// `Context`, a task it awaits finished, or one of its remote wakers
     /// while the executor runs there, see `running_here.rs`). Written only by that
@@ -36,40 +66,43 @@ impl ExecCore {
         Self {
             parked: AtomicBool::new(false),
             park,
-            self_woken: AtomicBool::new(false),
-            current: AtomicUsize::new(0),
             main_ready: AtomicUsize::new(0),
-            main_local: AtomicBool::new(false),
+            _gap: [0; GAP],
+            hot: Hot {
+                self_woken: AtomicBool::new(false),
+                current: AtomicUsize::new(0),
+                main_local: AtomicBool::new(false),
+            },
         }
     }
 
     /// The task being polled (read by the local waker's `clone`).
     #[inline]
     pub(crate) fn current(&self) -> TaskId {
-        TaskId::from_bits(self.current.load(Relaxed))
+        TaskId::from_bits(self.hot.current.load(Relaxed))
     }
     /// The local waker's `wake`: an idempotent store, see `waker.rs`.
     #[inline]
     pub(crate) fn set_self_woken(&self) {
-        self.self_woken.store(true, Relaxed);
+        self.hot.self_woken.store(true, Relaxed);
     }
     /// Before polling task `id`.
     #[inline]
     pub(crate) fn begin_poll(&self, id: TaskId) {
-        self.current.store(id.to_bits(), Relaxed);
-        self.self_woken.store(false, Relaxed);
+        self.hot.current.store(id.to_bits(), Relaxed);
+        self.hot.self_woken.store(false, Relaxed);
     }
     /// Before polling the `block_on` future (its local waker does not
     /// read `current`).
     #[inline]
     pub(crate) fn begin_poll_main(&self) {
-        self.self_woken.store(false, Relaxed);
+        self.hot.self_woken.store(false, Relaxed);
     }
     /// After a poll: whether the polled future woke itself through its
     /// `Context`.
     #[inline]
     pub(crate) fn take_self_woken(&self) -> bool {
-        self.self_woken.load(Relaxed)
+        self.hot.self_woken.load(Relaxed)
     }
 
     /// After a remote wake of one of this executor's sets: rouses it if it
@@ -97,7 +130,7 @@ impl ExecCore {
     /// it) may call it: nothing would unpark the executor otherwise.
     #[inline]
     pub(crate) unsafe fn wake_main_local(&self) {
-        self.main_local.store(true, Relaxed);
+        self.hot.main_local.store(true, Relaxed);
     }
 
     /// Takes the `block_on` future's ready state (local and remote).
@@ -106,12 +139,12 @@ impl ExecCore {
     /// As [`wake_main_local`](Self::wake_main_local).
     #[inline]
     pub(crate) unsafe fn take_main(&self) -> bool {
-        let mut run = self.main_local.load(Relaxed);
+        let mut run = self.hot.main_local.load(Relaxed);
         if run {
             // Not a swap: no other thread writes it, and a handler's `true`
             // stored between the load and this store is answered by the poll
             // that follows.
-            self.main_local.store(false, Relaxed);
+            self.hot.main_local.store(false, Relaxed);
         }
         ready::take(
             core::slice::from_ref(&self.main_ready),
@@ -127,7 +160,7 @@ impl ExecCore {
     /// As [`wake_main_local`](Self::wake_main_local).
     pub(crate) unsafe fn clear_main(&self) {
         self.main_ready.store(0, Relaxed);
-        self.main_local.store(false, Relaxed);
+        self.hot.main_local.store(false, Relaxed);
     }
 
     /// Step 0 of parking, before announcing it: the platform's spin
@@ -140,7 +173,7 @@ impl ExecCore {
     /// spin).
     #[inline]
     pub(crate) fn main_maybe_pending(&self) -> bool {
-        self.main_local.load(Relaxed)
+        self.hot.main_local.load(Relaxed)
             || ready::maybe_pending(core::slice::from_ref(&self.main_ready), &self.main_ready)
     }
     /// Step 1 of parking: announce it (wakers from now on unpark).
@@ -153,7 +186,7 @@ impl ExecCore {
     /// executor stopped taking the plain path).
     #[inline]
     pub(crate) fn main_pending(&self) -> bool {
-        self.main_local.load(Relaxed)
+        self.hot.main_local.load(Relaxed)
             || ready::any_pending(core::slice::from_ref(&self.main_ready), &self.main_ready)
     }
     /// Step 3: sleep in the platform's park (nothing was pending).
