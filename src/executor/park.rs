@@ -5,6 +5,9 @@
 //! An [`Executor`](super::Executor) holds a `&'static dyn Park`. When a pass
 //! over its tasks polled nothing and nothing is pending, it
 //!
+//! 0. calls [`Park::spin`] (the default returns at once), and runs again if
+//!    the spin saw a ready bit: not parked yet, so wakers meanwhile only set
+//!    their bits,
 //! 1. stores its own `parked` flag (`SeqCst`),
 //! 2. re-checks every ready bitmap (`SeqCst`),
 //! 3. calls [`Park::park`] only if still nothing is pending,

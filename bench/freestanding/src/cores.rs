@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cores_bitwake pingpong rounds=N reps=R         ns per round trip, core 0 <-> core 1
+//!                                                (spins=S: the idle spin, default the runtime's)
 //! cores_bitwake channel msgs=N reps=R            ns per message, core 0 -> core 1, capacity 64
 //! cores_bitwake yield tasks=T yields=Y           ns per yield (wall), T tasks split over 1, then 2 cores
 //! cores_bitwake spawn n=N                        ns per spawn+join (wall), N split over 1, then 2 cores
@@ -152,7 +153,9 @@ async fn others_started(k: usize) -> Option<()> {
 fn pingpong(rounds: u32, report: bool) -> Option<u64> {
     let fd0 = cores::eventfd_wakes(0);
     let fd1 = cores::eventfd_wakes(1);
+    let spins = arg("spins", u64::from(cores::DEFAULT_SPINS)) as u32;
     let r = Cores::new(2)
+        .spin_before_park(spins)
         .run(async move {
             let h = cores::spawn_on(1, ponger(rounds)).ok()?;
             let t = Instant::now();
