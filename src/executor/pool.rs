@@ -454,8 +454,17 @@ where
         while m != 0 {
             let w = m.trailing_zeros() as usize;
             m &= m - 1;
-            let bits = plain_word::take(&pool.local[w]);
-            pool.poll_word::<F, T>(core, index, w, bits);
+            debug_assert!(w < W);
+            // SAFETY: `w < W`: a `local_sum` bit is set only for the word of
+            // a slot below the capacity (`wake_local`'s contract), for a word
+            // this loop visited (`poll_word`'s re-queue) or for a ready word
+            // (`absorb_remote`, over `W` words). No bounds check in the pass.
+            let bits = plain_word::take(unsafe { pool.local.get_unchecked(w) });
+            // SAFETY: `w < W` (above); a `local` bit is set only for a slot
+            // below the capacity (`wake_local`'s and `mark_slot`'s contracts,
+            // whose ready bits `absorb_remote` moves here) or for a slot
+            // `poll_word` polled.
+            unsafe { pool.poll_word::<F, T>(core, index, w, bits) };
         }
         // Bits were found (they may all have named stale slots: then the
         // executor just makes one more pass before it parks).
@@ -476,8 +485,13 @@ where
         got
     }
 
+    /// Polls the running tasks named by `bits` (taken from `local[w]`) and
+    /// re-queues those that woke themselves.
+    ///
+    /// # Safety
+    /// `w < W`, and every bit of `bits` names a slot below `N`.
     #[inline(always)]
-    fn poll_word<F: Future<Output = T>, T>(
+    unsafe fn poll_word<F: Future<Output = T>, T>(
         &self,
         core: &ExecCore,
         index: usize,
@@ -490,33 +504,43 @@ where
             let b = bits.trailing_zeros() as usize;
             bits &= bits - 1;
             let slot = w * BITS + b;
+            debug_assert!(slot < N);
             // Acquire: pairs with spawn's Release store, so the future is
             // visible. Free, claimed-but-unspawned and finished slots are
             // skipped: stale wakes poll nothing.
-            let m = self.meta[slot].load(Acquire);
+            // SAFETY: `slot < N` by the contract.
+            let m = unsafe { self.meta.get_unchecked(slot) }.load(Acquire);
             if m & (SPAWNED | DONE) != SPAWNED {
                 continue;
             }
-            if self.poll_slot::<F, T>(core, index, slot, m) {
+            // SAFETY: `slot < N`, and the slot is running.
+            if unsafe { self.poll_slot::<F, T>(core, index, slot, m) } {
                 requeue |= 1usize << b;
             }
         }
         if requeue != 0 {
-            plain_word::or(&self.local[w], requeue);
+            // SAFETY: `w < W` by the contract.
+            plain_word::or(unsafe { self.local.get_unchecked(w) }, requeue);
             plain_word::or(&self.header.local_sum, 1usize << w);
         }
     }
 
     /// Polls one running task. Returns whether it woke itself (re-queue).
+    ///
+    /// # Safety
+    /// `slot < N`, and `meta` (its metadata word) says it is running.
     #[inline(always)]
-    fn poll_slot<F: Future<Output = T>, T>(
+    unsafe fn poll_slot<F: Future<Output = T>, T>(
         &self,
         core: &ExecCore,
         index: usize,
         slot: usize,
         meta: u32,
     ) -> bool {
-        let sp = self.slot_raw(slot).cast::<Slot<F, T>>();
+        // SAFETY: `slot < N` by the contract.
+        let sp = unsafe { self.slots.get_unchecked(slot) }
+            .get()
+            .cast::<Slot<F, T>>();
         if meta & ABORT != 0 {
             // SAFETY: running slot: holds a live `F`, executor thread owns it.
             unsafe { ManuallyDrop::drop(&mut (*sp).fut) };
