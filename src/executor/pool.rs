@@ -499,7 +499,6 @@ where
         bits: usize,
     ) {
         let mut bits = bits;
-        let mut requeue = 0usize;
         while bits != 0 {
             let b = bits.trailing_zeros() as usize;
             bits &= bits - 1;
@@ -507,46 +506,60 @@ where
             debug_assert!(slot < N);
             // Acquire: pairs with spawn's Release store, so the future is
             // visible. Free, claimed-but-unspawned and finished slots are
-            // skipped: stale wakes poll nothing.
+            // skipped: stale wakes poll nothing. One test for the common
+            // case (running, not aborted); the rare ones are sorted out below.
             // SAFETY: `slot < N` by the contract.
             let m = unsafe { self.meta.get_unchecked(slot) }.load(Acquire);
-            if m & (SPAWNED | DONE) != SPAWNED {
+            if m & (SPAWNED | DONE | ABORT) != SPAWNED {
+                if m & (SPAWNED | DONE) == SPAWNED {
+                    // SAFETY: `slot < N`; running, with `ABORT` set.
+                    unsafe { self.abort_slot::<F, T>(core, slot) };
+                }
                 continue;
             }
             // SAFETY: `slot < N`, and the slot is running.
-            if unsafe { self.poll_slot::<F, T>(core, index, slot, m) } {
-                requeue |= 1usize << b;
+            if unsafe { self.poll_slot::<F, T>(core, index, slot) } {
+                // Re-queued at once, not gathered per word: nothing stays
+                // live across the next poll. The word's bits were taken
+                // before this loop, so the task still waits for the next
+                // pass (as does a word whose `local_sum` bit is set again).
+                // SAFETY: `w < W` by the contract.
+                plain_word::or(unsafe { self.local.get_unchecked(w) }, 1usize << b);
+                plain_word::or(&self.header.local_sum, 1usize << w);
             }
         }
-        if requeue != 0 {
-            // SAFETY: `w < W` by the contract.
-            plain_word::or(unsafe { self.local.get_unchecked(w) }, requeue);
-            plain_word::or(&self.header.local_sum, 1usize << w);
-        }
+    }
+
+    /// Drops the future of a running task whose handle asked for it.
+    ///
+    /// # Safety
+    /// `slot < N`, and its metadata says running with `ABORT` set.
+    #[cold]
+    unsafe fn abort_slot<F: Future<Output = T>, T>(&self, core: &ExecCore, slot: usize) {
+        // SAFETY: `slot < N` by the contract.
+        let sp = unsafe { self.slots.get_unchecked(slot) }
+            .get()
+            .cast::<Slot<F, T>>();
+        // SAFETY: running slot: holds a live `F`, executor thread owns it.
+        unsafe { ManuallyDrop::drop(&mut (*sp).fut) };
+        self.complete::<T>(core, slot, CANCELLED);
     }
 
     /// Polls one running task. Returns whether it woke itself (re-queue).
     ///
     /// # Safety
-    /// `slot < N`, and `meta` (its metadata word) says it is running.
+    /// `slot < N`, and its metadata word says it is running.
     #[inline(always)]
     unsafe fn poll_slot<F: Future<Output = T>, T>(
         &self,
         core: &ExecCore,
         index: usize,
         slot: usize,
-        meta: u32,
     ) -> bool {
         // SAFETY: `slot < N` by the contract.
         let sp = unsafe { self.slots.get_unchecked(slot) }
             .get()
             .cast::<Slot<F, T>>();
-        if meta & ABORT != 0 {
-            // SAFETY: running slot: holds a live `F`, executor thread owns it.
-            unsafe { ManuallyDrop::drop(&mut (*sp).fut) };
-            self.complete::<T>(core, slot, CANCELLED);
-            return false;
-        }
         crate::trace!("poll task {index}:{slot}");
         core.begin_poll(TaskId::new(index, slot));
         let waker = waker::local(core.as_static());
@@ -572,6 +585,9 @@ where
                         out: ManuallyDrop::new(out),
                     });
                 }
+                // A finished task is not re-queued; the flag is cleared for
+                // the next poll (see `ExecCore::begin_poll`).
+                core.take_self_woken();
                 self.complete::<T>(core, slot, 0);
                 false
             }
