@@ -450,6 +450,16 @@ where
         if ready::maybe_pending(&pool.ready, &pool.header.summary) {
             ls |= pool.absorb_remote();
         }
+        if W == 1 {
+            // One word: `local_sum` can only be bit 0, no word loop needed.
+            if ls != 0 {
+                let bits = plain_word::take(&pool.local[0]);
+                // SAFETY: `0 < W`; `local` bits name slots below `N` (see
+                // below).
+                unsafe { pool.poll_word::<F, T>(core, index, 0, bits) };
+            }
+            return ls != 0;
+        }
         let mut m = ls;
         while m != 0 {
             let w = m.trailing_zeros() as usize;
