@@ -450,13 +450,22 @@ where
         if ready::maybe_pending(&pool.ready, &pool.header.summary) {
             ls |= pool.absorb_remote();
         }
-        if W == 1 {
-            // One word: `local_sum` can only be bit 0, no word loop needed.
+        if W == 1 || ls & ls.wrapping_sub(1) == 0 {
+            // At most one word has bits (always so with one word): no word
+            // loop, nothing to keep for a next word across the polls.
             if ls != 0 {
-                let bits = plain_word::take(&pool.local[0]);
-                // SAFETY: `0 < W`; `local` bits name slots below `N` (see
-                // below).
-                unsafe { pool.poll_word::<F, T>(core, index, 0, bits) };
+                let w = if W == 1 {
+                    0
+                } else {
+                    ls.trailing_zeros() as usize
+                };
+                debug_assert!(w < W);
+                // SAFETY: `w < W` and `local` bits name slots below `N`
+                // (see the loop below).
+                unsafe {
+                    let bits = plain_word::take(pool.local.get_unchecked(w));
+                    pool.poll_word::<F, T>(core, index, w, ls, bits);
+                }
             }
             return ls != 0;
         }
@@ -474,7 +483,7 @@ where
             // below the capacity (`wake_local`'s and `mark_slot`'s contracts,
             // whose ready bits `absorb_remote` moves here) or for a slot
             // `poll_word` polled.
-            unsafe { pool.poll_word::<F, T>(core, index, w, bits) };
+            unsafe { pool.poll_word::<F, T>(core, index, w, 1usize << w, bits) };
         }
         // Bits were found (they may all have named stale slots: then the
         // executor just makes one more pass before it parks).
@@ -499,15 +508,19 @@ where
     /// re-queues those that woke themselves.
     ///
     /// # Safety
-    /// `w < W`, and every bit of `bits` names a slot below `N`.
+    /// `w < W`, `wbit == 1 << w` (passed in: the caller has it at hand, so
+    /// it is not computed again and kept across the polls), and every bit of
+    /// `bits` names a slot below `N`.
     #[inline(always)]
     unsafe fn poll_word<F: Future<Output = T>, T>(
         &self,
         core: &ExecCore,
         index: usize,
         w: usize,
+        wbit: usize,
         bits: usize,
     ) {
+        debug_assert_eq!(wbit, 1usize << w);
         let mut bits = bits;
         while bits != 0 {
             let b = bits.trailing_zeros() as usize;
@@ -535,7 +548,7 @@ where
                 // pass (as does a word whose `local_sum` bit is set again).
                 // SAFETY: `w < W` by the contract.
                 plain_word::or(unsafe { self.local.get_unchecked(w) }, 1usize << b);
-                plain_word::or(&self.header.local_sum, 1usize << w);
+                plain_word::or(&self.header.local_sum, wbit);
             }
         }
     }
