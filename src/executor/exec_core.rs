@@ -87,22 +87,26 @@ impl ExecCore {
         self.hot.self_woken.store(true, Relaxed);
     }
     /// Before polling task `id`.
+    ///
+    /// `self_woken` is already false here, so a poll costs no store to
+    /// reset it: it is only ever set during a poll (the local waker exists
+    /// only as `&Waker` inside one), and after every poll the executor
+    /// either takes it ([`take_self_woken`](Self::take_self_woken), which
+    /// clears it when set) or the run ends (`clear_main` clears it).
     #[inline]
     pub(crate) fn begin_poll(&self, id: TaskId) {
         self.hot.current.store(id.to_bits(), Relaxed);
-        self.hot.self_woken.store(false, Relaxed);
-    }
-    /// Before polling the `block_on` future (its local waker does not
-    /// read `current`).
-    #[inline]
-    pub(crate) fn begin_poll_main(&self) {
-        self.hot.self_woken.store(false, Relaxed);
     }
     /// After a poll: whether the polled future woke itself through its
-    /// `Context`.
+    /// `Context`; leaves the flag clear for the next poll.
     #[inline]
     pub(crate) fn take_self_woken(&self) -> bool {
-        self.hot.self_woken.load(Relaxed)
+        let woken = self.hot.self_woken.load(Relaxed);
+        if woken {
+            // Only this thread's polls set it, and none is running now.
+            self.hot.self_woken.store(false, Relaxed);
+        }
+        woken
     }
 
     /// After a remote wake of one of this executor's sets: rouses it if it
@@ -161,6 +165,8 @@ impl ExecCore {
     pub(crate) unsafe fn clear_main(&self) {
         self.main_ready.store(0, Relaxed);
         self.hot.main_local.store(false, Relaxed);
+        // A poll that unwound may have left it set.
+        self.hot.self_woken.store(false, Relaxed);
     }
 
     /// Step 0 of parking, before announcing it: the platform's spin

@@ -450,12 +450,40 @@ where
         if ready::maybe_pending(&pool.ready, &pool.header.summary) {
             ls |= pool.absorb_remote();
         }
+        if W == 1 || ls & ls.wrapping_sub(1) == 0 {
+            // At most one word has bits (always so with one word): no word
+            // loop, nothing to keep for a next word across the polls.
+            if ls != 0 {
+                let w = if W == 1 {
+                    0
+                } else {
+                    ls.trailing_zeros() as usize
+                };
+                debug_assert!(w < W);
+                // SAFETY: `w < W` and `local` bits name slots below `N`
+                // (see the loop below).
+                unsafe {
+                    let bits = plain_word::take(pool.local.get_unchecked(w));
+                    pool.poll_word::<F, T>(core, index, w, ls, bits);
+                }
+            }
+            return ls != 0;
+        }
         let mut m = ls;
         while m != 0 {
             let w = m.trailing_zeros() as usize;
             m &= m - 1;
-            let bits = plain_word::take(&pool.local[w]);
-            pool.poll_word::<F, T>(core, index, w, bits);
+            debug_assert!(w < W);
+            // SAFETY: `w < W`: a `local_sum` bit is set only for the word of
+            // a slot below the capacity (`wake_local`'s contract), for a word
+            // this loop visited (`poll_word`'s re-queue) or for a ready word
+            // (`absorb_remote`, over `W` words). No bounds check in the pass.
+            let bits = plain_word::take(unsafe { pool.local.get_unchecked(w) });
+            // SAFETY: `w < W` (above); a `local` bit is set only for a slot
+            // below the capacity (`wake_local`'s and `mark_slot`'s contracts,
+            // whose ready bits `absorb_remote` moves here) or for a slot
+            // `poll_word` polled.
+            unsafe { pool.poll_word::<F, T>(core, index, w, 1usize << w, bits) };
         }
         // Bits were found (they may all have named stale slots: then the
         // executor just makes one more pass before it parks).
@@ -476,53 +504,85 @@ where
         got
     }
 
+    /// Polls the running tasks named by `bits` (taken from `local[w]`) and
+    /// re-queues those that woke themselves.
+    ///
+    /// # Safety
+    /// `w < W`, `wbit == 1 << w` (passed in: the caller has it at hand, so
+    /// it is not computed again and kept across the polls), and every bit of
+    /// `bits` names a slot below `N`.
     #[inline(always)]
-    fn poll_word<F: Future<Output = T>, T>(
+    unsafe fn poll_word<F: Future<Output = T>, T>(
         &self,
         core: &ExecCore,
         index: usize,
         w: usize,
+        wbit: usize,
         bits: usize,
     ) {
+        debug_assert_eq!(wbit, 1usize << w);
         let mut bits = bits;
-        let mut requeue = 0usize;
         while bits != 0 {
             let b = bits.trailing_zeros() as usize;
             bits &= bits - 1;
             let slot = w * BITS + b;
+            debug_assert!(slot < N);
             // Acquire: pairs with spawn's Release store, so the future is
             // visible. Free, claimed-but-unspawned and finished slots are
-            // skipped: stale wakes poll nothing.
-            let m = self.meta[slot].load(Acquire);
-            if m & (SPAWNED | DONE) != SPAWNED {
+            // skipped: stale wakes poll nothing. One test for the common
+            // case (running, not aborted); the rare ones are sorted out below.
+            // SAFETY: `slot < N` by the contract.
+            let m = unsafe { self.meta.get_unchecked(slot) }.load(Acquire);
+            if m & (SPAWNED | DONE | ABORT) != SPAWNED {
+                if m & (SPAWNED | DONE) == SPAWNED {
+                    // SAFETY: `slot < N`; running, with `ABORT` set.
+                    unsafe { self.abort_slot::<F, T>(core, slot) };
+                }
                 continue;
             }
-            if self.poll_slot::<F, T>(core, index, slot, m) {
-                requeue |= 1usize << b;
+            // SAFETY: `slot < N`, and the slot is running.
+            if unsafe { self.poll_slot::<F, T>(core, index, slot) } {
+                // Re-queued at once, not gathered per word: nothing stays
+                // live across the next poll. The word's bits were taken
+                // before this loop, so the task still waits for the next
+                // pass (as does a word whose `local_sum` bit is set again).
+                // SAFETY: `w < W` by the contract.
+                plain_word::or(unsafe { self.local.get_unchecked(w) }, 1usize << b);
+                plain_word::or(&self.header.local_sum, wbit);
             }
-        }
-        if requeue != 0 {
-            plain_word::or(&self.local[w], requeue);
-            plain_word::or(&self.header.local_sum, 1usize << w);
         }
     }
 
+    /// Drops the future of a running task whose handle asked for it.
+    ///
+    /// # Safety
+    /// `slot < N`, and its metadata says running with `ABORT` set.
+    #[cold]
+    unsafe fn abort_slot<F: Future<Output = T>, T>(&self, core: &ExecCore, slot: usize) {
+        // SAFETY: `slot < N` by the contract.
+        let sp = unsafe { self.slots.get_unchecked(slot) }
+            .get()
+            .cast::<Slot<F, T>>();
+        // SAFETY: running slot: holds a live `F`, executor thread owns it.
+        unsafe { ManuallyDrop::drop(&mut (*sp).fut) };
+        self.complete::<T>(core, slot, CANCELLED);
+    }
+
     /// Polls one running task. Returns whether it woke itself (re-queue).
+    ///
+    /// # Safety
+    /// `slot < N`, and its metadata word says it is running.
     #[inline(always)]
-    fn poll_slot<F: Future<Output = T>, T>(
+    unsafe fn poll_slot<F: Future<Output = T>, T>(
         &self,
         core: &ExecCore,
         index: usize,
         slot: usize,
-        meta: u32,
     ) -> bool {
-        let sp = self.slot_raw(slot).cast::<Slot<F, T>>();
-        if meta & ABORT != 0 {
-            // SAFETY: running slot: holds a live `F`, executor thread owns it.
-            unsafe { ManuallyDrop::drop(&mut (*sp).fut) };
-            self.complete::<T>(core, slot, CANCELLED);
-            return false;
-        }
+        // SAFETY: `slot < N` by the contract.
+        let sp = unsafe { self.slots.get_unchecked(slot) }
+            .get()
+            .cast::<Slot<F, T>>();
         crate::trace!("poll task {index}:{slot}");
         core.begin_poll(TaskId::new(index, slot));
         let waker = waker::local(core.as_static());
@@ -548,6 +608,9 @@ where
                         out: ManuallyDrop::new(out),
                     });
                 }
+                // A finished task is not re-queued; the flag is cleared for
+                // the next poll (see `ExecCore::begin_poll`).
+                core.take_self_woken();
                 self.complete::<T>(core, slot, 0);
                 false
             }

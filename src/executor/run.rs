@@ -104,7 +104,6 @@ impl Executor {
             if unsafe { core.take_main() } {
                 polled = true;
                 crate::trace!("poll main future");
-                core.begin_poll_main();
                 if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
                     return v;
                 }
