@@ -147,7 +147,10 @@ mod tests {
         log::info!("stack use: {:?} of {BIG}", STACK_A.high_water());
     }
 
+    // Emulated, these switches take many seconds on a loaded host: the
+    // bound catches a hang, it does not time the switches.
     #[test]
+    #[timeout(60)]
     fn many_switches() {
         let n = bitwake::block_on(async {
             fiber::spawn(&STACK_A, || {
