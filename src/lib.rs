@@ -78,7 +78,16 @@ mod waitlist;
 ))]
 #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod rt;
-#[cfg(feature = "rt")]
+// Documented with `rt` (which uses it), as that is.
+#[cfg(any(
+    feature = "rt",
+    all(
+        doc,
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )
+))]
+#[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod thread;
 // On a microcontroller `main!` and the print macros forward to the platform
 // crate (`bitwake-mcu`): same program source as on Linux.

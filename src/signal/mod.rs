@@ -10,7 +10,10 @@
 //! let mut signals = Signals::new(&[SIGTERM, SIGINT])?;
 //! match bitwake::executor::select(serve(), signals.recv()).await {
 //!     bitwake::executor::Either::Left(()) => {}
-//!     bitwake::executor::Either::Right(sig) => bitwake::println!("got signal {}", sig?),
+//!     // SIGTERM or SIGINT: stop accepting, drain, return.
+//!     bitwake::executor::Either::Right(sig) => {
+//!         let _signal_number = sig?;
+//!     }
 //! }
 //! # Ok(()) }
 //! ```
