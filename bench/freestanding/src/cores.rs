@@ -89,7 +89,7 @@ bitwake::task! {
 }
 
 fn now_ns() -> u64 {
-    Instant::now().as_nanos() as u64
+    Instant::now().as_nanos()
 }
 
 /// CPU time of the calling thread (one core), in ns.
