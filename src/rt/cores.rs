@@ -149,12 +149,22 @@ pub fn eventfd_wakes(index: usize) -> u32 {
     }
 }
 
+/// Every core's executor by index: finding one costs the same bounds
+/// check and load for core 0 as for the others (it is on every
+/// [`spawn_on`]'s path).
+static ALL: [&Executor; MAX_CORES] = {
+    let mut a: [&'static Executor; MAX_CORES] = [&executor::DEFAULT; MAX_CORES];
+    let mut i = 1;
+    while i < MAX_CORES {
+        a[i] = &EXECUTORS[i - 1].0;
+        i += 1;
+    }
+    a
+};
+
 /// The executor of core `index`, whether or not a runtime is running.
 pub fn executor(index: usize) -> Option<&'static Executor> {
-    match index {
-        0 => Some(&executor::DEFAULT),
-        i => EXECUTORS.get(i - 1).map(|e| &e.0),
-    }
+    ALL.get(index).copied()
 }
 
 /// How many cores the running runtime has (0: none running).

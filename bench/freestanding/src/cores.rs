@@ -7,11 +7,15 @@
 //!                                                (spins=S: the idle spin, default the runtime's)
 //! cores_bitwake channel msgs=N reps=R            ns per message, core 0 -> core 1, capacity 64
 //! cores_bitwake yield tasks=T yields=Y           ns per yield (wall), T tasks split over 1, then 2 cores
-//! cores_bitwake spawn n=N                        ns per spawn+join (wall), N split over 1, then 2 cores
+//! cores_bitwake spawn n=N [diag=1]               ns per spawn+join (wall), N split over 1, then 2 cores
 //! cores_bitwake solo tasks=T yields=Y            the yield work on 1 core only (see `main`)
 //! ```
 //! The scaling scenarios run 1 and 2 executors back to back in each
 //! repetition and also print the pair's speed-up (1 core ÷ 2 cores).
+//! `spawn ... diag=1` also prints, per sample and core, when its driver
+//! started and ended its share (ns after the sample's start) and the CPU
+//! time its thread used meanwhile: whether the split was even and whether
+//! a core sat idle while the other finished.
 #![no_std]
 #![no_main]
 
@@ -85,6 +89,43 @@ bitwake::task! {
     }
 }
 
+fn now_ns() -> u64 {
+    Instant::now().as_nanos()
+}
+
+/// CPU time of the calling thread (one core), in ns.
+fn thread_cpu_ns() -> u64 {
+    /// `CLOCK_THREAD_CPUTIME_ID`.
+    const THREAD_CPU: u32 = 3;
+    bitwake::sys::clock_gettime(THREAD_CPU).map_or(0, |t| {
+        (t.sec as u64).saturating_mul(1_000_000_000) + t.nsec as u64
+    })
+}
+
+/// When one core's driver started and ended its share, and the CPU time
+/// its thread used meanwhile.
+struct Share {
+    start: AtomicU64,
+    end: AtomicU64,
+    cpu: AtomicU64,
+}
+
+impl Share {
+    fn store_from(&self, start: u64, end: u64, cpu: u64) {
+        self.start.store(start, Relaxed);
+        self.end.store(end, Relaxed);
+        self.cpu.store(cpu, Relaxed);
+    }
+}
+
+static SHARE: [Share; MAX] = [const {
+    Share {
+        start: AtomicU64::new(0),
+        end: AtomicU64::new(0),
+        cpu: AtomicU64::new(0),
+    }
+}; MAX];
+
 /// Per-core pools: a pool serves the one core that first spawns from it.
 macro_rules! per_core {
     ($($yielder:ident $empty:ident $ydriver:ident $sdriver:ident),*) => {$(
@@ -119,6 +160,8 @@ macro_rules! per_core {
         bitwake::task! {
             pool_size = 1;
             async fn $sdriver(core: usize, n: u32) -> u32 {
+                let t0 = now_ns();
+                let c0 = thread_cpu_ns();
                 let mut done = 0;
                 for _ in 0..n {
                     if let Ok(h) = cores::spawn_on(core, $empty()) {
@@ -127,6 +170,9 @@ macro_rules! per_core {
                         }
                     }
                 }
+                if let Some(sh) = SHARE.get(core) {
+                    sh.store_from(t0, now_ns(), thread_cpu_ns().saturating_sub(c0));
+                }
                 done
             }
         }
@@ -134,16 +180,15 @@ macro_rules! per_core {
 }
 per_core!(yielder0 empty0 ydriver0 sdriver0, yielder1 empty1 ydriver1 sdriver1);
 
-bitwake::task! {
-    pool_size = 1;
-    async fn started() {}
-}
-
 /// Waits until core 1 (if any) runs tasks, so a timed scaling sample does
-/// not include the start of its thread.
-async fn others_started(k: usize) -> Option<()> {
+/// not include the start of its thread. The handshake is a run of core 1's
+/// own driver with no work (`warm`), not a task of a pool of its own: every
+/// pool bound to an executor is visited on each of its passes, so a pool
+/// kept only for the handshake would cost core 1 (and not core 0) one
+/// visit per pass for the whole sample.
+async fn others_started(k: usize, warm: impl FnOnce() -> Option<JoinHandle<u32>>) -> Option<()> {
     if k > 1 {
-        cores::spawn_on(1, started()).ok()?.await.ok()?;
+        warm()?.await.ok()?;
     }
     Some(())
 }
@@ -257,7 +302,7 @@ fn yields(k: usize, tasks: u32, y: u32) -> Option<Sample> {
     let per = tasks / k as u32;
     Cores::new(k)
         .run(async move {
-            others_started(k).await?;
+            others_started(k, || cores::spawn_on(1, ydriver1(1, 0, 0)).ok()).await?;
             let cpu = process_cpu_ns();
             let t = Instant::now();
             let h0 = cores::spawn_on(0, ydriver0(0, per, y)).ok()?;
@@ -279,7 +324,7 @@ fn spawns(k: usize, n: u32) -> Option<Sample> {
     let per = n / k as u32;
     Cores::new(k)
         .run(async move {
-            others_started(k).await?;
+            others_started(k, || cores::spawn_on(1, sdriver1(1, 0)).ok()).await?;
             let cpu = process_cpu_ns();
             let t = Instant::now();
             let h0 = cores::spawn_on(0, sdriver0(0, per)).ok()?;
@@ -292,7 +337,23 @@ fn spawns(k: usize, n: u32) -> Option<Sample> {
             if let Some(h) = h1 {
                 done += h.await.ok()?;
             }
-            Some(Sample::new(t, cpu, u64::from(done)))
+            let s = Sample::new(t, cpu, u64::from(done));
+            if arg("diag", 0) == 1 {
+                let t0 = t.as_nanos();
+                let wall = now_ns().saturating_sub(t0);
+                for (i, sh) in SHARE.iter().enumerate().take(k) {
+                    let (a, b, c) = (
+                        sh.start.load(Relaxed).saturating_sub(t0),
+                        sh.end.load(Relaxed).saturating_sub(t0),
+                        sh.cpu.load(Relaxed),
+                    );
+                    println!(
+                        "DIAG k={k} core{i} start={a} end={b} cpu={c} busy={:.3} wall={wall}",
+                        c as f64 / b.saturating_sub(a).max(1) as f64
+                    );
+                }
+            }
+            Some(s)
         })
         .ok()?
 }
