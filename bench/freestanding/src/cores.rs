@@ -93,13 +93,18 @@ fn now_ns() -> u64 {
     Instant::now().as_nanos()
 }
 
+/// `clock`'s time in ns (0 if it cannot be read).
+fn cpu_clock_ns(clock: u32) -> u64 {
+    bitwake::sys::clock_gettime(clock).map_or(0, |t| {
+        (t.sec as u64).saturating_mul(1_000_000_000) + t.nsec as u64
+    })
+}
+
 /// CPU time of the calling thread (one core), in ns.
 fn thread_cpu_ns() -> u64 {
     /// `CLOCK_THREAD_CPUTIME_ID`.
     const THREAD_CPU: u32 = 3;
-    bitwake::sys::clock_gettime(THREAD_CPU).map_or(0, |t| {
-        (t.sec as u64).saturating_mul(1_000_000_000) + t.nsec as u64
-    })
+    cpu_clock_ns(THREAD_CPU)
 }
 
 /// When one core's driver started and ended its share, and the CPU time
@@ -233,9 +238,7 @@ fn pingpong(rounds: u32, report: bool) -> Option<u64> {
 fn process_cpu_ns() -> u64 {
     /// `CLOCK_PROCESS_CPUTIME_ID`.
     const PROCESS_CPU: u32 = 2;
-    bitwake::sys::clock_gettime(PROCESS_CPU).map_or(0, |t| {
-        (t.sec as u64).saturating_mul(1_000_000_000) + t.nsec as u64
-    })
+    cpu_clock_ns(PROCESS_CPU)
 }
 
 /// A scaling sample: picoseconds per operation (wall) and the CPUs the
