@@ -28,9 +28,9 @@
 //!   `ldrex`/`strex` on Armv7-M, `amoor.w` on RISC-V.
 //! * targets without them (thumbv6m, riscv32imc): a plain load and store.
 //!   Sound because there the owner test never passes inside an interrupt
-//!   handler (Cortex-M: `IPSR != 0`; RISC-V never takes the plain path), so
-//!   only thread-mode code writes the word and nothing can interrupt an
-//!   update with another one.
+//!   handler (Cortex-M: `IPSR != 0`; RISC-V without the A extension never
+//!   takes the plain path), so only thread-mode code writes the word and
+//!   nothing can interrupt an update with another one.
 //!
 //! Under Miri the `asm!` path is replaced by the atomic one.
 

@@ -30,13 +30,20 @@
 //!   words are updated with a plain load and store) if nothing switches
 //!   between threads in thread mode (a preemptive RTOS); the feature
 //!   asserts both.
-//! * **everything else** (RISC-V microcontrollers, multi-core Cortex-M
-//!   without `single-core`, other hosts): null. On RISC-V the trap entry
-//!   belongs to `riscv-rt`, not to bitwake, so there is no flag bitwake can
-//!   trust to say "inside a trap handler", and `mstatus.MIE` does not tell
-//!   (a handler may re-enable interrupts, thread code may disable them).
+//! * **RISC-V with the A extension and feature `single-core`** (one hart):
+//!   one global, read by trap handlers too. No "inside a trap?" flag is
+//!   needed, nor could bitwake trust one (the trap entry belongs to
+//!   `riscv-rt`, and `mstatus.MIE` does not tell: a handler may re-enable
+//!   interrupts, thread code may disable them): a handler that interrupts
+//!   the executor may take the plain path exactly as a Linux signal handler
+//!   may (below), since every private-word update there is one `amoor.w` /
+//!   `amoand.w`.
+//! * **everything else** (RISC-V without the A extension, multi-core
+//!   Cortex-M or RISC-V without `single-core`, other hosts): null. Without
+//!   the A extension a private-word update is a load and a store, which a
+//!   trap handler could split, and there is no trustworthy trap flag.
 //!
-//! # Signal handlers on the owner thread (Linux)
+//! # Signal handlers on the owner thread (Linux), trap handlers (RISC-V)
 //!
 //! A handler can interrupt the executor anywhere, including in the middle of
 //! a pass. It reads the same per-thread value as the code it interrupted, so
@@ -169,11 +176,52 @@ mod imp {
     }
 }
 
+#[cfg(all(
+    not(any(test, feature = "std", feature = "rt")),
+    target_os = "none",
+    target_arch = "riscv32",
+    target_has_atomic = "ptr",
+    feature = "single-core"
+))]
+mod imp {
+    use super::ExecCore;
+    use crate::executor::atomic::{AtomicPtr, Ordering::Relaxed};
+    use core::ptr;
+
+    /// The executor running outside trap handlers (there is one hart).
+    static RUNNING: AtomicPtr<ExecCore> = AtomicPtr::new(ptr::null_mut());
+
+    /// No "inside a trap handler?" test: a handler reads the same value as
+    /// the code it interrupted and may take the plain path, as a signal
+    /// handler does on Linux (module docs), because with the A extension
+    /// every private-word update is one `amoor.w` / `amoand.w`
+    /// (`plain_word.rs`), which a trap cannot split.
+    #[inline(always)]
+    pub(super) fn current() -> *const ExecCore {
+        RUNNING.load(Relaxed)
+    }
+
+    #[inline]
+    pub(super) fn replace(core: *const ExecCore) -> *const ExecCore {
+        // Outside handlers only, on the one hart: a load and a store suffice
+        // (a handler never writes it).
+        let prev = RUNNING.load(Relaxed);
+        RUNNING.store(core.cast_mut(), Relaxed);
+        prev
+    }
+}
+
 #[cfg(not(any(
     test,
     feature = "std",
     feature = "rt",
-    all(target_os = "none", target_arch = "arm", feature = "single-core")
+    all(target_os = "none", target_arch = "arm", feature = "single-core"),
+    all(
+        target_os = "none",
+        target_arch = "riscv32",
+        target_has_atomic = "ptr",
+        feature = "single-core"
+    )
 )))]
 mod imp {
     use super::ExecCore;
