@@ -135,32 +135,48 @@ mod imp {
 #[cfg(all(
     not(any(test, feature = "std", feature = "rt")),
     target_os = "none",
-    target_arch = "arm",
-    feature = "single-core"
+    feature = "single-core",
+    any(
+        target_arch = "arm",
+        all(target_arch = "riscv32", target_has_atomic = "ptr")
+    )
 ))]
 mod imp {
     use super::ExecCore;
     use crate::executor::atomic::{AtomicPtr, Ordering::Relaxed};
     use core::ptr;
 
-    /// The executor running in thread mode (there is one core).
+    /// The executor running on the one core, outside handlers.
     static RUNNING: AtomicPtr<ExecCore> = AtomicPtr::new(ptr::null_mut());
 
-    /// The active exception number: 0 in thread mode.
+    /// Cortex-M: whether an exception or interrupt handler is running
+    /// (`IPSR`, the active exception number, is 0 in thread mode).
+    #[cfg(target_arch = "arm")]
     #[inline(always)]
-    fn ipsr() -> u32 {
+    fn in_handler() -> bool {
         let r: u32;
         // SAFETY: reading IPSR has no side effect and is allowed at every
         // privilege level.
         unsafe {
             core::arch::asm!("mrs {}, IPSR", out(reg) r, options(nomem, nostack, preserves_flags))
         };
-        r
+        r != 0
+    }
+
+    /// RISC-V: never asked. A trap handler reads the same value as the code
+    /// it interrupted and may take the plain path, as a signal handler does
+    /// on Linux (module docs): with the A extension every private-word
+    /// update is one `amoor.w` / `amoand.w` (`plain_word.rs`), which a trap
+    /// cannot split.
+    #[cfg(target_arch = "riscv32")]
+    #[inline(always)]
+    fn in_handler() -> bool {
+        false
     }
 
     #[inline(always)]
     pub(super) fn current() -> *const ExecCore {
-        if ipsr() != 0 {
+        if in_handler() {
             return ptr::null();
         }
         RUNNING.load(Relaxed)
@@ -168,43 +184,8 @@ mod imp {
 
     #[inline]
     pub(super) fn replace(core: *const ExecCore) -> *const ExecCore {
-        // Thread mode only, on the one core: a load and a store suffice (a
-        // handler never writes it), and thumbv6m has no swap.
-        let prev = RUNNING.load(Relaxed);
-        RUNNING.store(core.cast_mut(), Relaxed);
-        prev
-    }
-}
-
-#[cfg(all(
-    not(any(test, feature = "std", feature = "rt")),
-    target_os = "none",
-    target_arch = "riscv32",
-    target_has_atomic = "ptr",
-    feature = "single-core"
-))]
-mod imp {
-    use super::ExecCore;
-    use crate::executor::atomic::{AtomicPtr, Ordering::Relaxed};
-    use core::ptr;
-
-    /// The executor running outside trap handlers (there is one hart).
-    static RUNNING: AtomicPtr<ExecCore> = AtomicPtr::new(ptr::null_mut());
-
-    /// No "inside a trap handler?" test: a handler reads the same value as
-    /// the code it interrupted and may take the plain path, as a signal
-    /// handler does on Linux (module docs), because with the A extension
-    /// every private-word update is one `amoor.w` / `amoand.w`
-    /// (`plain_word.rs`), which a trap cannot split.
-    #[inline(always)]
-    pub(super) fn current() -> *const ExecCore {
-        RUNNING.load(Relaxed)
-    }
-
-    #[inline]
-    pub(super) fn replace(core: *const ExecCore) -> *const ExecCore {
-        // Outside handlers only, on the one hart: a load and a store suffice
-        // (a handler never writes it).
+        // Outside handlers only, on the one core: a load and a store suffice
+        // (a handler never writes it), and thumbv6m has no swap.
         let prev = RUNNING.load(Relaxed);
         RUNNING.store(core.cast_mut(), Relaxed);
         prev
@@ -215,12 +196,13 @@ mod imp {
     test,
     feature = "std",
     feature = "rt",
-    all(target_os = "none", target_arch = "arm", feature = "single-core"),
     all(
         target_os = "none",
-        target_arch = "riscv32",
-        target_has_atomic = "ptr",
-        feature = "single-core"
+        feature = "single-core",
+        any(
+            target_arch = "arm",
+            all(target_arch = "riscv32", target_has_atomic = "ptr")
+        )
     )
 )))]
 mod imp {
